@@ -1,0 +1,26 @@
+# Two entry points (see README): `make book` builds the default edition, `make test` runs every test.
+# Both create the local virtual environment .venv on first use and are safe to re-run.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: book test setup clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
+	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+book: $(STAMP)
+	$(BIN)/cscbook build
+
+test: $(STAMP)
+	bash scripts/test.sh
+
+clean:
+	rm -rf _build

@@ -1,0 +1,88 @@
+"""The ``cscbook`` command line.
+
+Every user error ends with one line on standard error naming the problem and how to fix it, and exit
+status 2; no traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .errors import CSCBookError
+from .output import FORMATS, render
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, exit 2, as for every other user error
+        raise CSCBookError(f"{self.prog}: {message} (see '{self.prog} --help')")
+
+
+def _cmd_indicators(args) -> str:
+    from .indicators import CORE_COLUMNS, indicators_for, rounding
+
+    frame = indicators_for(args.la, CORE_COLUMNS)
+    frame = frame.drop(columns=["old_la_code", "la_name"])
+    return render(frame, args.format, {c: rounding(c) for c in frame.columns})
+
+
+def _cmd_councils(args) -> str:
+    from .register import register
+
+    reg = register().reset_index()
+    reg["neighbours"] = reg["neighbours"].map(" ".join)
+    reg["new_codes"] = reg["new_codes"].map(" ".join)
+    frame = reg[["old_la_code", "name", "region", "new_codes", "first_year", "last_year", "neighbours"]]
+    return render(frame, args.format)
+
+
+def _cmd_build(args) -> str:
+    from .build import build
+    from .edition import make_edition
+
+    edition = make_edition(args.la, args.quarter, args.monthly)
+    print(f"building {edition.council.name} ({edition.council.code}) {edition.quarter} "
+          f"[{edition.quarter.financial_quarter}]", file=sys.stderr)
+    dest = build(edition, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr))
+    return f"edition written to {dest}\nsite index at {dest.parents[1] / '_build' / 'html' / 'index.html'}"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cscbook", description="Children's social care report book: data, timeline, forecasts.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("indicators", help="one row per year of a council's indicators and comparisons")
+    p.add_argument("--la", required=True, help="council name or three-digit DfE code (e.g. 825, 'West Sussex')")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=_cmd_indicators)
+
+    p = sub.add_parser("councils", help="the register of councils: codes, names, regions, neighbours")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=_cmd_councils)
+    p = sub.add_parser("build", help="run the chapters and compile the book for one council and quarter")
+    p.add_argument("--la", help="council name or code (default: Buckinghamshire, 825)")
+    p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
+    p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
+    p.add_argument("--jobs", type=int, help="chapters run in parallel (default: one per core)")
+    p.set_defaults(func=_cmd_build)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        text = args.func(args)
+    except CSCBookError as exc:
+        print(f"cscbook: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cscbook: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

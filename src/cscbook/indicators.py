@@ -1,0 +1,212 @@
+"""Indicators per council and year, with rates per 10,000 children and peer comparisons.
+
+Rates are computed the way DfE computes them: the count for the year ending 31 March divided by the ONS
+mid-year estimate of children aged 0 to 17 for the previous calendar year (the latest available when the
+statistics are compiled), times 10,000. ``tests/test_indicators.py`` reproduces DfE's published children
+looked after rates and LAIT rates from counts and population this way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from . import paths
+from .data import load_table
+from .register import register, resolve
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str
+    table: str
+    measure: str
+    kind: str  # "count", "rate" (per 10,000 children, computed), "pct" (published percentage), "value"
+    unit: str
+    #: +1 when higher is better, -1 when higher is worse, 0 when neither (context indicator)
+    polarity: int = 0
+    description: str = ""
+
+
+INDICATORS: list[Indicator] = [
+    Indicator("referrals", "Referrals", "referrals", "referral_count", "count", "referrals in the year",
+              0, "Referrals to children's social care in the year to 31 March"),
+    Indicator("referrals_rate_per_10k", "Referral rate", "referrals", "referral_count", "rate",
+              "per 10,000 children", 0, "Referrals per 10,000 children aged 0 to 17"),
+    Indicator("rereferral_pct", "Re-referrals within 12 months", "referrals", "rereferral_percent", "pct",
+              "% of referrals", -1, "Referrals within 12 months of a previous referral"),
+    Indicator("nfa_pct", "Referrals with no further action", "referrals", "no_further_action_percent", "pct",
+              "% of referrals", -1, "Referrals that led to no further action"),
+    Indicator("cin_rate_per_10k", "Children in need rate", "cin", "At31_episodes", "rate",
+              "per 10,000 children", 0, "Children in need at 31 March per 10,000 children"),
+    Indicator("s47_rate_per_10k", "Section 47 enquiry rate", "s47", "Section47", "rate",
+              "per 10,000 children", 0, "Section 47 enquiries started in the year per 10,000 children"),
+    Indicator("icpc_rate_per_10k", "Initial conference rate", "s47", "ICPC", "rate",
+              "per 10,000 children", 0, "Initial child protection conferences per 10,000 children"),
+    Indicator("cpp_rate_per_10k", "Child protection plan rate", "cpp_stock", "CPP_At31", "rate",
+              "per 10,000 children", 0, "Children on a child protection plan at 31 March per 10,000 children"),
+    Indicator("cpp_starts_rate_per_10k", "Child protection plans started, rate", "cpp_starts", "CPP_start", "rate",
+              "per 10,000 children", 0, "Child protection plans started in the year per 10,000 children"),
+    Indicator("cpp_repeat_pct", "Second or subsequent plans", "cpp_starts", "CPP_subsequent_percent", "pct",
+              "% of plans started", -1, "Plans started that were a second or subsequent plan"),
+    Indicator("cpp_2yrs_pct", "Plans lasting two years or more", "cpp_stock", "2_years_or_more_percent", "pct",
+              "% of plans at 31 March", -1, "Plans open at 31 March for two years or more"),
+    Indicator("cla_rate_per_10k", "Children looked after rate", "cla", "cla_at_31_march", "rate",
+              "per 10,000 children", 0, "Children looked after at 31 March per 10,000 children"),
+    Indicator("cla_starts_rate_per_10k", "Children starting care, rate", "cla", "cla_started", "rate",
+              "per 10,000 children", 0, "Children starting to be looked after in the year per 10,000 children"),
+    Indicator("cla_ceased_rate_per_10k", "Children leaving care, rate", "cla", "cla_ceased", "rate",
+              "per 10,000 children", 0, "Children ceasing to be looked after in the year per 10,000 children"),
+    Indicator("agency_rate_pct", "Agency social workers", "workforce", "agency_rate_fte", "pct",
+              "% of FTE", -1, "Agency children's social workers as a share of all (FTE, 30 September)"),
+    Indicator("turnover_pct", "Social worker turnover", "workforce", "turnover_rate_fte", "pct",
+              "% of FTE", -1, "Leavers in the year as a share of social workers in post (FTE)"),
+    Indicator("vacancy_pct", "Social worker vacancies", "workforce", "vacancy_rate_fte", "pct",
+              "% of FTE posts", -1, "Vacant posts as a share of all posts (FTE, 30 September)"),
+    Indicator("caseload_per_fte", "Average caseload", "workforce", "caseload_fte", "value",
+              "cases per case-holding FTE", -1, "Cases per case-holding social worker (FTE, 30 September)"),
+]
+
+BY_NAME = {i.name: i for i in INDICATORS}
+#: Extra count columns shown beside the indicators.
+COUNTS = {
+    "cin_at_31_march": ("cin", "At31_episodes"),
+    "s47_enquiries": ("s47", "Section47"),
+    "icpcs": ("s47", "ICPC"),
+    "cpp_starts": ("cpp_starts", "CPP_start"),
+    "cpp_at_31_march": ("cpp_stock", "CPP_At31"),
+    "cla_at_31_march": ("cla", "cla_at_31_march"),
+    "cla_started": ("cla", "cla_started"),
+    "cla_ceased": ("cla", "cla_ceased"),
+    "social_workers_fte": ("workforce", "inpost_fte"),
+    "children_0_17": ("population", "population_estimate"),
+}
+CORE_COLUMNS = [
+    "referrals", "referrals_rate_per_10k", "rereferral_pct", "nfa_pct", "cin_rate_per_10k", "s47_rate_per_10k",
+    "cpp_rate_per_10k", "cla_rate_per_10k", "agency_rate_pct", "turnover_pct", "vacancy_pct", "caseload_per_fte",
+]
+FIRST_YEAR = 2013
+SN_MIN = 3  # fewest neighbours with a value for a neighbour median
+
+
+def rate_per_10k(count: pd.Series | float, population: pd.Series | float):
+    """DfE's rate: count / population of children aged 0-17 * 10,000 (unrounded)."""
+    return count / population * 10_000
+
+
+def _series(table: str, measure: str) -> pd.DataFrame:
+    """value and status by (level, key, year) for one measure; key = old_la_code, region name or 'England'."""
+    t = load_table(table)
+    t = t[t["measure"] == measure].copy()
+    t["key"] = np.select(
+        [t["level"] == "Local authority", t["level"] == "Regional"],
+        [t["old_la_code"], t["region_name"]],
+        "England",
+    )
+    t = t.drop_duplicates(["level", "key", "year"], keep="first")
+    return t.set_index(["level", "key", "year"])[["value", "status"]]
+
+
+def _population_lagged() -> pd.Series:
+    pop = _series("population", "population_estimate")["value"].reset_index()
+    pop["year"] = pop["year"] + 1  # mid-year of the previous calendar year serves the year to 31 March
+    return pop.set_index(["level", "key", "year"])["value"]
+
+
+@lru_cache(maxsize=None)
+def _long_cached(root: str) -> pd.DataFrame:
+    pop = _population_lagged()
+    frames = []
+    for ind in INDICATORS:
+        s = _series(ind.table, ind.measure)
+        if ind.kind == "rate":
+            denom = pop.reindex(s.index)
+            value = rate_per_10k(s["value"], denom)
+            status = s["status"].where(denom.notna() | s["value"].isna(), "no population estimate")
+            s = pd.DataFrame({"value": value, "status": status})
+        s = s.assign(indicator=ind.name)
+        frames.append(s)
+    for name, (table, measure) in COUNTS.items():
+        s = _series(table, measure).assign(indicator=name)
+        if table == "population":
+            s = s.reset_index()
+            s["year"] += 1
+            s = s.set_index(["level", "key", "year"])
+        frames.append(s)
+    out = pd.concat(frames).reset_index()
+    return out[out["year"] >= FIRST_YEAR]
+
+
+def long_panel() -> pd.DataFrame:
+    """Every indicator for every geography and year: level, key, year, indicator, value, status."""
+    return _long_cached(str(paths.official_dir())).copy()
+
+
+def la_panel(statuses: bool = False) -> pd.DataFrame:
+    """Local-authority indicators, index (old_la_code, year), one column per indicator."""
+    lp = long_panel()
+    lp = lp[lp["level"] == "Local authority"]
+    col = "status" if statuses else "value"
+    wide = lp.pivot_table(index=["key", "year"], columns="indicator", values=col, aggfunc="first")
+    wide.index.names = ["old_la_code", "year"]
+    order = [i.name for i in INDICATORS] + list(COUNTS)
+    return wide.reindex(columns=order)
+
+
+def comparator_panel(level: str) -> pd.DataFrame:
+    """Regional (index region, year) or national (index year) indicators."""
+    lp = long_panel()
+    lp = lp[lp["level"] == level]
+    wide = lp.pivot_table(index=["key", "year"], columns="indicator", values="value", aggfunc="first")
+    order = [i.name for i in INDICATORS] + list(COUNTS)
+    wide = wide.reindex(columns=order)
+    if level == "National":
+        wide = wide.droplevel("key")
+    return wide
+
+
+def neighbour_median(panel: pd.DataFrame, neighbours: tuple[str, ...], columns: list[str]) -> pd.DataFrame:
+    """Median across statistical neighbours per year; NaN where fewer than SN_MIN neighbours have a value."""
+    sub = panel[panel.index.get_level_values("old_la_code").isin(neighbours)][columns]
+    grouped = sub.groupby(level="year")
+    med = grouped.median()
+    return med.where(grouped.count() >= SN_MIN)
+
+
+def indicators_for(la: str | int, columns: list[str] | None = None) -> pd.DataFrame:
+    """One row per year for a council with its indicators and their neighbour median, region and England."""
+    c = resolve(la)
+    columns = columns or CORE_COLUMNS
+    panel = la_panel()
+    years = sorted(set(panel.index.get_level_values("year")))
+    own = panel.xs(c.code, level="old_la_code").reindex(years)[columns] if c.code in panel.index.get_level_values(0) \
+        else pd.DataFrame(index=years, columns=columns, dtype=float)
+    own = own.dropna(how="all")
+    years = list(own.index)
+    out = own.copy()
+    sn = neighbour_median(panel, c.neighbours, columns).reindex(years)
+    reg = comparator_panel("Regional")
+    reg = reg.xs(c.region, level="key").reindex(years)[columns] if c.region in reg.index.get_level_values(0) \
+        else pd.DataFrame(index=years, columns=columns, dtype=float)
+    eng = comparator_panel("National").reindex(years)[columns]
+    for col in columns:
+        out[f"{col}_sn_median"] = sn[col]
+        out[f"{col}_region"] = reg[col]
+        out[f"{col}_england"] = eng[col]
+    out.index.name = "year"
+    out = out.reset_index()
+    out.insert(0, "old_la_code", c.code)
+    out.insert(1, "la_name", c.name)
+    return out
+
+
+def rounding(column: str) -> int:
+    """Decimal places for display: counts whole, rates and percentages to one place."""
+    base = column.split("_sn_median")[0].split("_region")[0].split("_england")[0]
+    if base in COUNTS or base == "referrals" or base == "year":
+        return 0
+    return 1

@@ -1,0 +1,109 @@
+"""Calendar quarters ``YYYYQn`` and what official data had been published by the end of each.
+
+An edition for quarter ``2014Q2`` shows only releases published by 30 June 2014. Release timing per
+collection comes from ``data/curated/releases.csv``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from . import paths
+from .data import read_csv_checked
+from .errors import CSCBookError
+
+QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+@dataclass(frozen=True, order=True)
+class Quarter:
+    year: int
+    q: int
+
+    @classmethod
+    def parse(cls, text: str, parameter: str = "--quarter") -> "Quarter":
+        m = QUARTER_RE.match(str(text).strip().upper())
+        if not m:
+            raise CSCBookError(
+                f"{parameter} {text!r} is not a calendar quarter: write YYYYQn with n from 1 to 4, e.g. 2019Q2"
+            )
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @classmethod
+    def of(cls, d: date) -> "Quarter":
+        return cls(d.year, (d.month - 1) // 3 + 1)
+
+    def __str__(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def start(self) -> date:
+        return date(self.year, 3 * self.q - 2, 1)
+
+    @property
+    def end(self) -> date:
+        nxt = self.next()
+        return date.fromordinal(nxt.start.toordinal() - 1)
+
+    def next(self) -> "Quarter":
+        return Quarter(self.year + (self.q == 4), self.q % 4 + 1)
+
+    def previous(self) -> "Quarter":
+        return Quarter(self.year - (self.q == 1), (self.q - 2) % 4 + 1)
+
+    @property
+    def financial_year(self) -> str:
+        """English financial year (April to March) of the quarter, e.g. 2019-20."""
+        start = self.year if self.q >= 2 else self.year - 1
+        return f"{start}-{str(start + 1)[-2:]}"
+
+    @property
+    def financial_quarter(self) -> str:
+        """Quarter of the financial year: calendar Q2 (April-June) is financial Q1."""
+        return f"{self.financial_year} Q{(self.q - 2) % 4 + 1}"
+
+
+def releases() -> pd.DataFrame:
+    """Release timing per collection: collection, tables, lag_quarters_after_period, basis."""
+    frame = read_csv_checked(
+        paths.curated_dir() / "releases.csv", ["collection", "tables", "period_end_month", "publication_month", "basis"]
+    )
+    return frame
+
+
+def publication_quarter(collection: str, year: int) -> Quarter:
+    """Quarter in which the figures for ``year`` of a collection were published.
+
+    ``year`` is the collection's own year: year ending 31 March for children in need and looked after,
+    30 September snapshot year for the workforce census, mid-year for population.
+    """
+    rel = releases().set_index("collection")
+    if collection not in rel.index:
+        raise KeyError(collection)
+    row = rel.loc[collection]
+    offset = int(row["publication_year_offset"])
+    month = int(row["publication_month"])
+    return Quarter.of(date(year + offset, month, 1))
+
+
+def table_collection(table: str) -> str:
+    rel = releases()
+    for _, row in rel.iterrows():
+        if table in row["tables"].split():
+            return row["collection"]
+    raise KeyError(f"no release timing for table {table!r}")
+
+
+def latest_year_published(table: str, quarter: Quarter) -> int | None:
+    """Latest year of ``table`` published by the end of ``quarter`` (None if none yet)."""
+    coll = table_collection(table)
+    year = quarter.year + 1
+    while year > 1990:
+        if publication_quarter(coll, year) <= quarter:
+            return year
+        year -= 1
+    return None
