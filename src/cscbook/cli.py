@@ -47,6 +47,32 @@ def _cmd_build(args) -> str:
     return f"edition written to {dest}\nsite index at {dest.parents[1] / '_build' / 'html' / 'index.html'}"
 
 
+def _cmd_forecast(args) -> str:
+    from .demand import forecast_table
+    from .edition import make_edition
+
+    edition = make_edition(args.la, args.quarter, args.monthly)
+    frame = forecast_table(edition.council.code, edition.quarter, args.monthly)
+    return render(frame, args.format, {c: 1 for c in frame.columns})
+
+
+def _cmd_backtest(args) -> str:
+    from . import annual, forecast
+    from .demand import monthly_series
+    from .edition import latest_quarter
+    from .register import resolve
+
+    if args.level == "annual":
+        code = resolve(args.la).code if args.la else None
+        summary, _ = annual.backtest(code)
+    else:
+        code = resolve(args.la or "825").code
+        series = monthly_series(code, latest_quarter(), args.monthly)
+        summary = forecast.summarise(forecast.backtest_errors(series.referrals))
+        summary["basis"] = series.basis
+    return render(summary, args.format, {"mase": 3, "bias": 1, "coverage_80": 3, "coverage_95": 3})
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cscbook", description="Children's social care report book: data, timeline, forecasts.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -59,6 +85,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("councils", help="the register of councils: codes, names, regions, neighbours")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=_cmd_councils)
+    p = sub.add_parser("forecast", help="monthly and annual referral forecasts for a council at a quarter")
+    p.add_argument("--la", required=True, help="council name or code")
+    p.add_argument("--quarter", required=True, help="calendar quarter YYYYQn: data known by its end")
+    p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the illustrative example")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser("backtest", help="rolling-origin backtest of the forecast models")
+    p.add_argument("--level", choices=("annual", "monthly"), required=True)
+    p.add_argument("--la", help="council name or code (annual: default all councils; monthly: default 825)")
+    p.add_argument("--monthly", help="monthly level: the council's own extract (CSV)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=_cmd_backtest)
+
     p = sub.add_parser("build", help="run the chapters and compile the book for one council and quarter")
     p.add_argument("--la", help="council name or code (default: Buckinghamshire, 825)")
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")

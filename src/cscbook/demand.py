@@ -1,0 +1,80 @@
+"""Glue between editions and the forecast models: the monthly series an edition may use, and its forecasts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from . import annual, forecast
+from .errors import CSCBookError
+from .monthly import MIN_MONTHS, example_extract, example_path, read_extract
+from .quarters import Quarter, latest_year_published
+from .register import resolve
+
+
+@dataclass
+class MonthlySeries:
+    frame: pd.DataFrame
+    illustrative: bool
+    source: str
+
+    @property
+    def referrals(self) -> pd.Series:
+        return self.frame["referrals"].astype(float)
+
+    @property
+    def basis(self) -> str:
+        return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
+
+
+def monthly_series(la: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
+    """Months known by the end of ``quarter``: the council's extract, or the illustrative example.
+
+    The example is derived from annual totals, so it only has the years published by then.
+    """
+    code = resolve(la).code
+    if monthly:
+        frame = read_extract(monthly)
+        source = str(monthly)
+        frame = frame[frame.index <= pd.Period(quarter.end, freq="M")]
+        illustrative = False
+    else:
+        if code == "825":
+            frame = read_extract(example_path())
+            source = str(example_path().name)
+        else:
+            frame = example_extract(code)
+            source = f"example_extract('{code}') (generated)"
+        year = latest_year_published("referrals", quarter)
+        cutoff = pd.Period(f"{year}-03", freq="M") if year else None
+        frame = frame[frame.index <= cutoff] if cutoff is not None else frame.iloc[:0]
+        illustrative = True
+    if len(frame) < MIN_MONTHS:
+        raise CSCBookError(
+            f"--quarter {quarter}: only {len(frame)} months of referrals are available by then "
+            f"({'from ' + source}); the models need {MIN_MONTHS}: choose a later quarter"
+        )
+    return MonthlySeries(frame, illustrative, source)
+
+
+def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
+    """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis."""
+    series = monthly_series(la, quarter, monthly)
+    rows = []
+    for model in models:
+        fc = forecast.fit_forecast(series.referrals, model)
+        for month, r in fc.iterrows():
+            rows.append(dict(period=str(month), model=model, **{k: float(r[k]) for k in fc.columns},
+                             basis=series.basis))
+    code = resolve(la).code
+    last = latest_year_published("referrals", quarter)
+    fc_all = annual.add_intervals(annual.all_forecasts(last_target=last))
+    target = fc_all[(fc_all["old_la_code"] == code) & (fc_all["year"] == last + 1)]
+    for _, r in target.iterrows():
+        if pd.isna(r["forecast"]):
+            continue
+        rows.append(dict(period=f"{last}-{str(last + 1)[-2:]}", model=f"annual_{r['method']}",
+                         mean=r["forecast"], lower_80=r["lower_80"], upper_80=r["upper_80"],
+                         lower_95=r["lower_95"], upper_95=r["upper_95"], basis="official annual panel"))
+    return pd.DataFrame(rows)

@@ -1,0 +1,247 @@
+"""Monthly referral forecasts with statsmodels, honest rolling-origin backtests, seasonal peaks, capacity.
+
+Models (all fitted only on data up to the forecast origin):
+
+``naive``            last month's value
+``seasonal_naive``   the value twelve months earlier
+``ets``              ETSModel, additive error, damped additive trend, additive seasonality
+``sarimax``          SARIMA(1,0,0)(0,1,1)12 with calendar regressors: working days, the share of working days
+                     in (typical) school holidays, and the pandemic intervention (log of the
+                     documented 2020-21 factor)
+``stl``              STLForecast: STL seasonal decomposition, ARIMA(1,1,0) with drift on the adjusted series
+
+Intervals: model-based for ets, sarimax and stl; for the naive models from the in-sample residuals,
+normal, widening with the square root of the horizon (naive) or the number of seasons (seasonal naive).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+# statsmodels installs an "always" filter for ConvergenceWarning when first imported: import it here, once,
+# so that the catch_warnings blocks below really silence it.
+from statsmodels.tsa.arima.model import ARIMA
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+from statsmodels.tsa.forecasting.stl import STLForecast
+from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+MODELS = ("naive", "seasonal_naive", "ets", "sarimax", "stl")
+LEVELS = (80, 95)
+Z = {80: stats.norm.ppf(0.9), 95: stats.norm.ppf(0.975)}
+
+
+def _exog(index: pd.PeriodIndex) -> pd.DataFrame:
+    from .calendar_england import month_calendar
+    from .monthly import pandemic_factors
+
+    cal = month_calendar(str(index.min()), str(index.max())).reindex(index)
+    pf = pandemic_factors().reindex(index).fillna(1.0)
+    return pd.DataFrame(
+        {"working_days": cal["working_days"].astype(float),
+         "school_holiday_share": cal["school_holiday_share"].astype(float),
+         "pandemic": np.log(pf.astype(float))},
+        index=index,
+    )
+
+
+def _frame(index, mean, sd=None, lower=None, upper=None) -> pd.DataFrame:
+    """Forecast frame; counts cannot be negative, so means and bounds are floored at zero."""
+    out = pd.DataFrame({"mean": np.asarray(mean, dtype=float)}, index=index)
+    for level in LEVELS:
+        if sd is not None:
+            out[f"lower_{level}"] = out["mean"] - Z[level] * np.asarray(sd)
+            out[f"upper_{level}"] = out["mean"] + Z[level] * np.asarray(sd)
+        else:
+            out[f"lower_{level}"] = np.asarray(lower[level], dtype=float)
+            out[f"upper_{level}"] = np.asarray(upper[level], dtype=float)
+    return out.clip(lower=0.0)
+
+
+def fit_forecast(y: pd.Series, model: str, horizon: int = 12) -> pd.DataFrame:
+    """Forecast ``horizon`` months after the end of ``y`` (monthly PeriodIndex) with one model.
+
+    Returns a frame indexed by month with mean, lower_80, upper_80, lower_95, upper_95. Uses nothing but
+    ``y`` and the calendar, so a forecast made at an origin cannot see later data.
+    """
+    y = y.astype(float)
+    future = pd.period_range(y.index[-1] + 1, periods=horizon, freq="M")
+    h = np.arange(1, horizon + 1)
+    if model == "naive":
+        resid = y.diff().dropna()
+        sd = resid.std(ddof=1) * np.sqrt(h)
+        return _frame(future, np.repeat(y.iloc[-1], horizon), sd)
+    if model == "seasonal_naive":
+        resid = (y - y.shift(12)).dropna()
+        mean = [y.iloc[-12 + ((i - 1) % 12)] for i in h]
+        sd = resid.std(ddof=1) * np.sqrt(np.floor((h - 1) / 12) + 1)
+        return _frame(future, mean, sd)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if model == "ets":
+            res = ETSModel(y, error="add", trend="add", damped_trend=True, seasonal="add",
+                           seasonal_periods=12).fit(disp=False, maxiter=200)
+            pred = res.get_prediction(start=len(y), end=len(y) + horizon - 1)
+            frames = {lv: pred.summary_frame(alpha=1 - lv / 100) for lv in LEVELS}
+            mean = frames[80]["mean"].to_numpy()
+            return _frame(future, mean, lower={lv: f["pi_lower"] for lv, f in frames.items()},
+                          upper={lv: f["pi_upper"] for lv, f in frames.items()})
+        if model == "sarimax":
+            x = _exog(y.index)
+            res = SARIMAX(y, exog=x, order=(1, 0, 0), seasonal_order=(0, 1, 1, 12)).fit(disp=False, maxiter=200)
+            fc = res.get_forecast(horizon, exog=_exog(future))
+            return _frame(future, fc.predicted_mean, lower={lv: fc.conf_int(alpha=1 - lv / 100).iloc[:, 0] for lv in LEVELS},
+                          upper={lv: fc.conf_int(alpha=1 - lv / 100).iloc[:, 1] for lv in LEVELS})
+        if model == "stl":
+            res = STLForecast(y, ARIMA, model_kwargs={"order": (1, 1, 0), "trend": "t"}, period=12,
+                              robust=True).fit()
+            pred = res.get_prediction(start=len(y), end=len(y) + horizon - 1)
+            frames = {lv: pred.summary_frame(alpha=1 - lv / 100) for lv in LEVELS}
+            return _frame(future, frames[80]["mean"], lower={lv: f["mean_ci_lower"] for lv, f in frames.items()},
+                          upper={lv: f["mean_ci_upper"] for lv, f in frames.items()})
+    raise ValueError(f"unknown model {model!r}; choose from {', '.join(MODELS)}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Metrics
+
+
+def seasonal_scale(train: pd.Series, m: int = 12) -> float:
+    """MASE denominator: in-sample mean absolute error of the seasonal naive forecast (lag m)."""
+    d = (train - train.shift(m)).dropna().abs()
+    return float(d.mean())
+
+
+def mase(actual, forecast, scale: float) -> float:
+    e = np.abs(np.asarray(actual, dtype=float) - np.asarray(forecast, dtype=float))
+    return float(e.mean() / scale)
+
+
+def bias(actual, forecast) -> float:
+    """Mean of forecast minus actual: positive means forecasts ran high."""
+    return float(np.mean(np.asarray(forecast, dtype=float) - np.asarray(actual, dtype=float)))
+
+
+def coverage(actual, lower, upper) -> float:
+    a = np.asarray(actual, dtype=float)
+    return float(np.mean((a >= np.asarray(lower)) & (a <= np.asarray(upper))))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rolling-origin backtest
+
+
+def origins(index: pd.PeriodIndex, min_train: int = 36, step: int = 3, horizon: int = 12,
+            last_n: int | None = 36) -> list[pd.Period]:
+    """Forecast origins (last month of training data), every ``step`` months, each leaving ``horizon`` to test."""
+    candidates = [index[i] for i in range(min_train - 1, len(index) - horizon)]
+    if last_n:
+        first_allowed = index[-horizon - 1] - (last_n - 1)
+        candidates = [o for o in candidates if o >= first_allowed]
+    return candidates[::-1][::step][::-1]
+
+
+def backtest_errors(y: pd.Series, models=MODELS, horizon: int = 12, step: int = 3, last_n: int | None = 36,
+                    min_train: int = 36) -> pd.DataFrame:
+    """One row per (model, origin, horizon): actual, forecast, intervals, scale (from the training data)."""
+    rows = []
+    for origin in origins(y.index, min_train, step, horizon, last_n):
+        train = y[:origin]
+        test = y[origin + 1: origin + horizon]
+        scale = seasonal_scale(train)
+        for model in models:
+            fc = fit_forecast(train, model, horizon).reindex(test.index)
+            for i, month in enumerate(test.index, start=1):
+                rows.append(dict(model=model, origin=str(origin), horizon=i, month=str(month),
+                                 actual=float(test[month]), forecast=fc.at[month, "mean"],
+                                 lower_80=fc.at[month, "lower_80"], upper_80=fc.at[month, "upper_80"],
+                                 lower_95=fc.at[month, "lower_95"], upper_95=fc.at[month, "upper_95"],
+                                 scale=scale))
+    return pd.DataFrame(rows)
+
+
+def summarise(errors: pd.DataFrame, by=("model",)) -> pd.DataFrame:
+    """mase (mean absolute error over mean scale per origin), bias, coverage_80, coverage_95, n."""
+    def agg(g):
+        scaled = (g["forecast"] - g["actual"]).abs() / g["scale"]
+        return pd.Series(dict(
+            mase=float(scaled.mean()),
+            bias=bias(g["actual"], g["forecast"]),
+            coverage_80=coverage(g["actual"], g["lower_80"], g["upper_80"]),
+            coverage_95=coverage(g["actual"], g["lower_95"], g["upper_95"]),
+            n=int(len(g)),
+        ))
+    out = errors.groupby(list(by), sort=False)[["actual", "forecast", "lower_80", "upper_80", "lower_95",
+                                                "upper_95", "scale"]].apply(agg)
+    out["n"] = out["n"].astype(int)
+    return out.reset_index()
+
+
+def best_model(summary: pd.DataFrame) -> str:
+    return str(summary.sort_values("mase").iloc[0]["model"])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Seasonal peaks and capacity
+
+
+@dataclass
+class PeakSummary:
+    peak_month: str
+    peak_probability: float
+    trough_month: str
+    trough_probability: float
+    ratio_mean: float
+    ratio_low: float
+    ratio_high: float
+
+
+def peaks(fc: pd.DataFrame, draws: int = 4000, seed: int = 1) -> PeakSummary:
+    """Peak and trough month of a 12-month forecast with their probabilities, and the peak-to-trough ratio
+    with a 80% interval, by simulating months as independent normals from the 80% interval widths."""
+    rng = np.random.default_rng(seed)
+    sd = (fc["upper_80"] - fc["lower_80"]).to_numpy() / (2 * Z[80])
+    sims = rng.normal(fc["mean"].to_numpy(), sd, size=(draws, len(fc)))
+    sims = np.maximum(sims, 0.0)
+    peak_idx = sims.argmax(axis=1)
+    trough_idx = sims.argmin(axis=1)
+    months = [str(m) for m in fc.index]
+    pk = np.bincount(peak_idx, minlength=len(fc)) / draws
+    tr = np.bincount(trough_idx, minlength=len(fc)) / draws
+    ratio = sims.max(axis=1) / np.maximum(sims.min(axis=1), 1e-9)
+    return PeakSummary(months[int(pk.argmax())], float(pk.max()), months[int(tr.argmax())], float(tr.max()),
+                       float(np.median(ratio)), float(np.quantile(ratio, 0.1)), float(np.quantile(ratio, 0.9)))
+
+
+def exceedance_probability(fc: pd.DataFrame, threshold: float) -> pd.Series:
+    """Probability that each month's referrals exceed ``threshold`` (normal approximation)."""
+    sd = (fc["upper_80"] - fc["lower_80"]) / (2 * Z[80])
+    return pd.Series(1 - stats.norm.cdf((threshold - fc["mean"]) / sd), index=fc.index)
+
+
+def capacity_plan(fc: pd.DataFrame, fte_per_monthly_referral: float, current_fte: float,
+                  lead_time_days: int = 26) -> pd.DataFrame:
+    """Social worker FTE needed per month from forecast referrals; flags and recruit-by dates.
+
+    ``fte_per_monthly_referral`` converts a month's referrals into case-holding FTE (current case-holding
+    FTE divided by the current average monthly referrals: constant conversion and caseload). A month is
+    flagged where the upper 80% need exceeds ``current_fte``; recruitment must start ``lead_time_days``
+    before that month begins (the review found 26 days to appoint an agency social worker).
+    """
+    out = pd.DataFrame(index=fc.index)
+    out["referrals_mean"] = fc["mean"]
+    out["fte_needed"] = fc["mean"] * fte_per_monthly_referral
+    out["fte_needed_upper_80"] = fc["upper_80"] * fte_per_monthly_referral
+    out["current_fte"] = current_fte
+    out["shortfall_upper_80"] = (out["fte_needed_upper_80"] - current_fte).clip(lower=0)
+    out["flag"] = out["fte_needed_upper_80"] > current_fte
+    starts = [m.start_time.date() for m in fc.index]
+    out["recruit_by"] = [
+        (pd.Timestamp(s) - pd.Timedelta(days=lead_time_days)).date().isoformat() if f else ""
+        for s, f in zip(starts, out["flag"])
+    ]
+    return out
