@@ -73,6 +73,15 @@ def _cmd_backtest(args) -> str:
     return render(summary, args.format, {"mase": 3, "bias": 1, "coverage_80": 3, "coverage_95": 3})
 
 
+def _cmd_timeline(args) -> str:
+    from .quarters import Quarter
+    from .timeline import COLUMNS, timeline
+
+    until = Quarter.parse(args.until, "--until") if args.until else None
+    frame = timeline(args.la, until)[COLUMNS]
+    return render(frame, args.format)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="cscbook", description="Children's social care report book: data, timeline, forecasts.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -85,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("councils", help="the register of councils: codes, names, regions, neighbours")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=_cmd_councils)
+    p = sub.add_parser("timeline", help="a council's improvement timeline: sources and official Ofsted records")
+    p.add_argument("--la", required=True, help="council name or code")
+    p.add_argument("--until", help="only what was known by the end of this quarter (YYYYQn)")
+    p.add_argument("--format", choices=FORMATS, default="table")
+    p.set_defaults(func=_cmd_timeline)
+
     p = sub.add_parser("forecast", help="monthly and annual referral forecasts for a council at a quarter")
     p.add_argument("--la", required=True, help="council name or code")
     p.add_argument("--quarter", required=True, help="calendar quarter YYYYQn: data known by its end")

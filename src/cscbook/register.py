@@ -39,7 +39,7 @@ class Council:
 
 
 def _normalise(name: str) -> str:
-    text = name.lower().replace("&", " and ")
+    text = re.sub(r",\s*(city|county) of\s*$", "", name.lower()).replace("&", " and ")
     text = re.sub(r"[^a-z0-9 ]", " ", text)
     text = re.sub(r"\b(council|county|city of|borough|metropolitan|the)\b", " ", text)
     return re.sub(r"\s+", " ", text).strip()
