@@ -58,12 +58,26 @@ def monthly_series(la: str, quarter: Quarter, monthly: str | None = None) -> Mon
     return MonthlySeries(frame, illustrative, source)
 
 
+def horizon_for(series: MonthlySeries, quarter: Quarter) -> int:
+    """Months to forecast: from the month after the data end to twelve months after the quarter's end."""
+    last = series.frame.index.max()
+    end = pd.Period(quarter.end, freq="M")
+    return max(12, (end - last).n + 12)
+
+
+def next_year(fc: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
+    """The twelve forecast months after the quarter's end: what leaders plan for."""
+    start = pd.Period(quarter.end, freq="M") + 1
+    return fc[fc.index >= start].iloc[:12]
+
+
 def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
     """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis."""
     series = monthly_series(la, quarter, monthly)
     rows = []
+    horizon = horizon_for(series, quarter)
     for model in models:
-        fc = forecast.fit_forecast(series.referrals, model)
+        fc = forecast.fit_forecast(series.referrals, model, horizon)
         for month, r in fc.iterrows():
             rows.append(dict(period=str(month), model=model, **{k: float(r[k]) for k in fc.columns},
                              basis=series.basis))

@@ -202,19 +202,22 @@ class PeakSummary:
 
 def peaks(fc: pd.DataFrame, draws: int = 4000, seed: int = 1) -> PeakSummary:
     """Peak and trough month of a 12-month forecast with their probabilities, and the peak-to-trough ratio
-    with a 80% interval, by simulating months as independent normals from the 80% interval widths."""
+    (of the forecast means) with an 80% interval, by simulating months as independent normals from the
+    80% interval widths (floored at one referral)."""
     rng = np.random.default_rng(seed)
     sd = (fc["upper_80"] - fc["lower_80"]).to_numpy() / (2 * Z[80])
     sims = rng.normal(fc["mean"].to_numpy(), sd, size=(draws, len(fc)))
-    sims = np.maximum(sims, 0.0)
+    sims = np.maximum(sims, 1.0)
     peak_idx = sims.argmax(axis=1)
     trough_idx = sims.argmin(axis=1)
     months = [str(m) for m in fc.index]
     pk = np.bincount(peak_idx, minlength=len(fc)) / draws
     tr = np.bincount(trough_idx, minlength=len(fc)) / draws
-    ratio = sims.max(axis=1) / np.maximum(sims.min(axis=1), 1e-9)
+    ratio = sims.max(axis=1) / sims.min(axis=1)
+    means = fc["mean"].clip(lower=1.0)
     return PeakSummary(months[int(pk.argmax())], float(pk.max()), months[int(tr.argmax())], float(tr.max()),
-                       float(np.median(ratio)), float(np.quantile(ratio, 0.1)), float(np.quantile(ratio, 0.9)))
+                       float(means.max() / means.min()), float(np.quantile(ratio, 0.1)),
+                       float(np.quantile(ratio, 0.9)))
 
 
 def exceedance_probability(fc: pd.DataFrame, threshold: float) -> pd.Series:

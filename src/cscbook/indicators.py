@@ -210,3 +210,39 @@ def rounding(column: str) -> int:
     if base in COUNTS or base == "referrals" or base == "year":
         return 0
     return 1
+
+
+def table_of(column: str) -> str | None:
+    """The official table behind an indicator column (also for its _sn_median/_region/_england variants)."""
+    base = column
+    for suffix in ("_sn_median", "_region", "_england"):
+        base = base.removesuffix(suffix)
+    if base in BY_NAME:
+        return BY_NAME[base].table
+    if base in COUNTS:
+        return COUNTS[base][0]
+    return None
+
+
+def mask_unpublished(frame: pd.DataFrame, quarter, year_column: str = "year") -> pd.DataFrame:
+    """Blank every value not yet published by the end of ``quarter``; drop years left empty.
+
+    Rates also need the population estimate, published in the summer after its mid-year.
+    """
+    from .quarters import latest_year_published
+
+    out = frame.copy()
+    years = out[year_column] if year_column in out.columns else pd.Series(out.index, index=out.index)
+    pop_year = latest_year_published("population", quarter)
+    for col in out.columns:
+        table = table_of(col)
+        if table is None:
+            continue
+        last = latest_year_published(table, quarter)
+        hide = years > (last if last is not None else -1)
+        base = col.split("_sn_median")[0].split("_region")[0].split("_england")[0]
+        if base in BY_NAME and BY_NAME[base].kind == "rate":
+            hide |= years > ((pop_year + 1) if pop_year is not None else -1)
+        out.loc[hide, col] = np.nan
+    value_cols = [c for c in out.columns if table_of(c) is not None]
+    return out.dropna(how="all", subset=value_cols)

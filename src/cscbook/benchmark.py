@@ -1,0 +1,145 @@
+"""Benchmarking a council against its statistical neighbours, region and England.
+
+For each indicator and year: the council's value, the neighbours' median and range, region and England,
+the council's rank and quartile among all councils with a value, a polarity-aware RAG rating and the
+direction of travel since the previous year.
+
+Quartile bands are national (all councils with a value that year), as in DfE's LAIT. For indicators where
+high is bad (``polarity`` -1), the lowest quarter is green, the middle half amber and the highest quarter
+red; reversed where high is good. Context indicators (``polarity`` 0), such as demand rates, are not rated:
+a high referral rate is not in itself good or bad.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .indicators import BY_NAME, INDICATORS, comparator_panel, la_panel
+from .register import resolve
+
+STABLE_PCT = 2.0  # changes smaller than this share of last year's value count as stable
+
+
+def quartile_band(values: pd.Series, value: float) -> int | None:
+    """1 (lowest quarter) to 4 (highest quarter) of ``value`` among ``values``."""
+    v = values.dropna()
+    if pd.isna(value) or v.empty:
+        return None
+    q1, q2, q3 = np.quantile(v, [0.25, 0.5, 0.75])
+    return 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+
+
+def rank_of(values: pd.Series, value: float) -> tuple[int | None, int]:
+    """Rank (1 = highest value) and number of councils with a value."""
+    v = values.dropna()
+    if pd.isna(value):
+        return None, len(v)
+    return int((v > value).sum()) + 1, len(v)
+
+
+def rag(band: int | None, polarity: int) -> str:
+    if band is None:
+        return "no data"
+    if polarity == 0:
+        return "not rated"
+    good = 1 if polarity < 0 else 4
+    bad = 4 if polarity < 0 else 1
+    return "green" if band == good else "red" if band == bad else "amber"
+
+
+def direction(prev: float, now: float, polarity: int) -> tuple[str, str]:
+    """Arrow and words for the change since last year."""
+    if pd.isna(prev) or pd.isna(now):
+        return "", "no comparison"
+    if prev == 0 or abs(now - prev) / abs(prev) * 100 < STABLE_PCT:
+        return "→", "stable"
+    up = now > prev
+    arrow = "↑" if up else "↓"
+    if polarity == 0:
+        return arrow, "up" if up else "down"
+    better = up if polarity > 0 else not up
+    return arrow, "improving" if better else "worsening"
+
+
+def benchmark(la: str, year: int, indicators: list[str] | None = None) -> pd.DataFrame:
+    """One row per indicator for ``year`` (the latest year with a value, at most ``year``, per indicator)."""
+    c = resolve(la)
+    panel = la_panel()
+    region = comparator_panel("Regional")
+    england = comparator_panel("National")
+    rows = []
+    for name in indicators or [i.name for i in INDICATORS]:
+        ind = BY_NAME[name]
+        if c.code not in panel.index.get_level_values(0):
+            continue
+        own = panel.xs(c.code, level="old_la_code")[name]
+        own = own[own.index <= year].dropna()
+        if own.empty:
+            continue
+        y = int(own.index.max())
+        value = own[y]
+        everyone = panel.xs(y, level="year")[name]
+        sn = everyone.reindex(list(c.neighbours)).dropna()
+        band = quartile_band(everyone, value)
+        rank, n = rank_of(everyone, value)
+        prev = own.get(y - 1, np.nan)
+        arrow, words = direction(prev, value, ind.polarity)
+        reg_value = region[name].get((c.region, y), np.nan) if c.region in region.index.get_level_values(0) else np.nan
+        rows.append(dict(
+            indicator=name, label=ind.label, unit=ind.unit, year=y, value=value, previous=prev,
+            change=value - prev if pd.notna(prev) else np.nan,
+            sn_median=sn.median() if len(sn) >= 3 else np.nan, sn_min=sn.min() if len(sn) else np.nan,
+            sn_max=sn.max() if len(sn) else np.nan, sn_count=len(sn), region=reg_value,
+            england=england[name].get(y, np.nan), rank=rank, councils=n, quartile=band,
+            rag=rag(band, ind.polarity), arrow=arrow, direction=words, polarity=ind.polarity,
+        ))
+    return pd.DataFrame(rows)
+
+
+FLOW = [
+    ("assessments_per_referral", "Assessments per referral", "assessments", "Episodes_with_assessment_factor",
+     "referrals", "referral_count"),
+    ("s47_per_referral", "Section 47 enquiries per referral", "s47", "Section47", "referrals", "referral_count"),
+    ("icpc_per_s47", "Initial conferences per section 47 enquiry", "s47", "ICPC", "s47", "Section47"),
+    ("cpp_per_icpc", "Plans started per initial conference", "cpp_starts", "CPP_start", "s47", "ICPC"),
+    ("care_starts_per_referral", "Children starting care per referral", "cla", "cla_started", "referrals",
+     "referral_count"),
+]
+
+
+def flow(la: str) -> pd.DataFrame:
+    """Conversion through the front door per year: the council, its neighbours' median and England.
+
+    Assessments are counted by DfE's 'episodes with assessment factors' (table C3, from 2018), the closest
+    published proxy for completed assessments.
+    """
+    from .data import load_table
+
+    c = resolve(la)
+    cache: dict[tuple[str, str], pd.DataFrame] = {}
+
+    def series(table, measure):
+        key = (table, measure)
+        if key not in cache:
+            t = load_table(table)
+            cache[key] = t[t["measure"] == measure]
+        return cache[key]
+
+    rows = []
+    for name, label, nt, nm, dt, dm in FLOW:
+        num, den = series(nt, nm), series(dt, dm)
+        la_num = num[num["level"] == "Local authority"].drop_duplicates(["old_la_code", "year"]).set_index(["old_la_code", "year"])["value"]
+        la_den = den[den["level"] == "Local authority"].drop_duplicates(["old_la_code", "year"]).set_index(["old_la_code", "year"])["value"]
+        ratio = (la_num / la_den).dropna()
+        eng_num = num[num["level"] == "National"].drop_duplicates("year").set_index("year")["value"]
+        eng_den = den[den["level"] == "National"].drop_duplicates("year").set_index("year")["value"]
+        if ratio.empty:
+            continue
+        for year in sorted(set(ratio.index.get_level_values("year"))):
+            own = ratio.get((c.code, year), np.nan)
+            peers = pd.Series([ratio.get((s, year), np.nan) for s in c.neighbours]).dropna()
+            rows.append(dict(step=name, label=label, year=year, value=own,
+                             sn_median=peers.median() if len(peers) >= 3 else np.nan,
+                             england=eng_num.get(year, np.nan) / eng_den.get(year, np.nan)))
+    return pd.DataFrame(rows)

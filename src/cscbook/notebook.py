@@ -1,0 +1,110 @@
+"""Helpers for the chapter notebooks: parameter checks, figures with alt text, safe tables, plain prose."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import types
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from .disclosure import suppress  # noqa: E402
+from .edition import Edition, make_edition  # noqa: E402
+from .errors import CSCBookError  # noqa: E402
+
+PARAMETERS = {"la": str, "quarter": str, "monthly": str}
+_IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
+
+#: Okabe-Ito colour-blind-safe palette
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+GRADE_COLOURS = {"Outstanding": "#0072B2", "Good": "#009E73", "Adequate": "#56B4E9",
+                 "Requires improvement": "#E69F00", "Inadequate": "#D55E00"}
+GRADE_MARKERS = {"Outstanding": "*", "Good": "o", "Adequate": "s", "Requires improvement": "D", "Inadequate": "X"}
+ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: monthly figures modelled from published annual totals, not real monthly data"
+
+
+def setup(namespace: dict) -> Edition:
+    """Check the injected parameters (papermill ignores unknown names) and return the edition."""
+    names = {k for k, v in namespace.items() if not k.startswith("_") and k not in _IPYTHON
+             and not isinstance(v, types.ModuleType) and not callable(v)}
+    unknown = sorted(names - set(PARAMETERS))
+    if unknown:
+        raise CSCBookError(f"unknown parameter {unknown[0]!r}: chapters take {', '.join(PARAMETERS)}")
+    for name, kind in PARAMETERS.items():
+        if not isinstance(namespace.get(name), kind):
+            raise CSCBookError(f"parameter {name!r} must be text, got {type(namespace.get(name)).__name__}")
+    style()
+    return make_edition(namespace["la"], namespace["quarter"] or None, namespace["monthly"] or None)
+
+
+def style() -> None:
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
+    plt.rcParams.update({"figure.figsize": (8.5, 4.2), "figure.dpi": 96, "savefig.dpi": 96,
+                         "axes.titleweight": "bold", "axes.titlesize": 12})
+
+
+def show(fig, alt: str, caption: str | None = None) -> None:
+    """Display a figure as an image with alt text (and an optional caption), then close it."""
+    from IPython.display import HTML, display
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    display(HTML(f'<figure class="cscbook-figure"><img src="data:image/png;base64,{data}" '
+                 f'alt="{html.escape(alt, quote=True)}" style="max-width:100%">{cap}</figure>'))
+
+
+def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
+          caption: str | None = None, places: dict | None = None, note: str | None = None) -> None:
+    """Display a table with disclosure control applied, text escaped, headers marked up."""
+    from IPython.display import HTML, display
+
+    safe = suppress(frame, counts or [], derived)
+    places = places or {}
+
+    def fmt(col, v):
+        if v is None or (isinstance(v, float) and pd.isna(v)):
+            return ""
+        if isinstance(v, float):
+            p = places.get(col, 1)
+            return f"{v:,.{p}f}"
+        if isinstance(v, int):
+            return f"{v:,}"
+        return str(v)
+
+    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in safe.columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(fmt(c, v))}</td>" for c, v in zip(safe.columns, row)) + "</tr>"
+                   for row in safe.itertuples(index=False, name=None))
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
+    display(HTML(f'<div class="cscbook-table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
+                 f"</table>{foot}</div>"))
+
+
+def prose(text: str) -> None:
+    """Display generated prose (HTML-escaped; **bold** kept)."""
+    from IPython.display import HTML, display
+
+    escaped = html.escape(text)
+    parts = escaped.split("**")
+    out = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+    display(HTML(f"<p>{out}</p>"))
+
+
+def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 0.98) -> None:
+    """Vertical lines at Ofsted publication dates, coloured and marked by grade, labelled."""
+    for _, j in judgements.iterrows():
+        x = to_x(j["date"])
+        colour = GRADE_COLOURS.get(j["grade"], "#000000")
+        ax.axvline(x, color=colour, linestyle="--", linewidth=1.2, alpha=0.9)
+        ax.text(x, label_y, f" {j['grade']}\n {j['framework'].replace('ILACS Standard Inspection', 'ILACS')}",
+                transform=ax.get_xaxis_transform(), fontsize=7.5, va="top", ha="left", color=colour)
