@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Runs the whole test suite inside the project's virtual environment (created by `make test`).
+# Runs the whole test suite inside the project's virtual environment (created by `make test`):
+# unit tests, nbval over the committed chapter notebooks, and the browser test of a built site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-exec python -m pytest -q "$@"
+exec python -m pytest -q -p no:cacheprovider tests notebooks/*.ipynb \
+    --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 "$@"

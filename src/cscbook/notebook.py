@@ -108,3 +108,16 @@ def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y:
         ax.axvline(x, color=colour, linestyle="--", linewidth=1.2, alpha=0.9)
         ax.text(x, label_y, f" {j['grade']}\n {j['framework'].replace('ILACS Standard Inspection', 'ILACS')}",
                 transform=ax.get_xaxis_transform(), fontsize=7.5, va="top", ha="left", color=colour)
+
+
+def links(items: list[tuple[str, str]]) -> None:
+    """A bulleted list of generated sentences, each linking to its chapter page."""
+    from IPython.display import HTML, display
+
+    lis = []
+    for text, chapter in items:
+        escaped = html.escape(text)
+        parts = escaped.split("**")
+        body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+        lis.append(f'<li>{body} <a href="{html.escape(chapter)}.html">See the {html.escape(chapter)} chapter.</a></li>')
+    display(HTML("<ul class=\"cscbook-headlines\">" + "".join(lis) + "</ul>"))

@@ -1,0 +1,224 @@
+"""The book's charts: titled, labelled with units, colour-blind-safe (Okabe-Ito) with distinct line styles
+and markers so they read in greyscale, Ofsted judgements annotated, alt text generated from the data."""
+
+from __future__ import annotations
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .indicators import BY_NAME
+from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
+from .ofsted import judgements
+from .sources import as_date
+
+
+def _fy_end(year: int) -> pd.Timestamp:
+    return pd.Timestamp(year=int(year), month=3, day=31)
+
+
+def _judgements_until(ed) -> pd.DataFrame:
+    j = judgements(ed.council.code)
+    return j[j["date"].map(as_date) <= ed.quarter.end]
+
+
+def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
+    ind = BY_NAME[name]
+    d = data.dropna(subset=[name])
+    if d.empty:
+        return
+    x = d["year"].map(_fy_end)
+    fig, ax = plt.subplots()
+    series = [(name, ed.council.name, PALETTE[0], "-", "o", 2.4),
+              (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
+              (f"{name}_region", f"{ed.council.region}", PALETTE[2], "-.", "^", 1.4),
+              (f"{name}_england", "England", "#000000", ":", "D", 1.4)]
+    for col, label, colour, style, marker, width in series:
+        if col in d.columns and d[col].notna().any():
+            ax.plot(x, d[col], label=label, color=colour, linestyle=style, marker=marker, linewidth=width, markersize=4)
+    j = _judgements_until(ed)
+    j = j[(j["date"].map(pd.Timestamp) >= x.min() - pd.Timedelta(days=365)) & (j["date"].map(pd.Timestamp) <= x.max() + pd.Timedelta(days=365))]
+    annotate_judgements(ax, j, to_x=pd.Timestamp)
+    if name.startswith("referrals"):
+        from .breaks import detect_for
+
+        flags = detect_for(ed.council.code)
+        for year in flags[flags["flagged"]].index:
+            if year in set(d["year"]):
+                ax.axvspan(_fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180),
+                           color="#999999", alpha=0.25, hatch="//", label=None)
+                ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
+                        fontsize=7)
+    ax.set_title(f"{ind.label}: {ed.council.name} against neighbours, region and England")
+    ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
+    ax.set_ylabel(f"{ind.label} ({ind.unit})")
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    last = d.iloc[-1]
+    alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
+           f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
+           f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
+           f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+    show(fig, alt)
+
+
+def timeline_chart(events: pd.DataFrame, ed) -> None:
+    if events.empty:
+        return
+    from .timeline import KINDS
+
+    kinds = [k for k in KINDS if k in set(events["kind"])]
+    fig, ax = plt.subplots(figsize=(9, 0.45 * len(kinds) + 1.6))
+    for i, kind in enumerate(kinds):
+        sub = events[events["kind"] == kind]
+        dates = sub["sort_date"].map(pd.Timestamp)
+        if kind == "judgement":
+            for grade, g in sub.groupby(sub["grade"].fillna("not graded")):
+                ax.scatter(g["sort_date"].map(pd.Timestamp), [i] * len(g), color=GRADE_COLOURS.get(grade, "#777777"),
+                           marker=GRADE_MARKERS.get(grade, "o"), s=60, label=grade, zorder=3, edgecolor="black",
+                           linewidth=0.4)
+        else:
+            ax.scatter(dates, [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+    ax.set_yticks(range(len(kinds)), [k.capitalize() for k in kinds])
+    ax.set_xlabel("Date")
+    ax.set_ylabel("Kind of event")
+    ax.set_title(f"Improvement timeline: {ed.council.name}, events known by the end of {ed.quarter}")
+    if (events["kind"] == "judgement").any():
+        ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    counts = events["kind"].value_counts()
+    grades = events.loc[events["kind"] == "judgement", "grade"].dropna()
+    alt = (f"Timeline chart with one lane per kind of event for {ed.council.name} from "
+           f"{events['sort_date'].min():%B %Y} to {events['sort_date'].max():%B %Y}: "
+           + ", ".join(f"{n} {k}" for k, n in counts.items())
+           + (f". Judgements: {', '.join(f'{g} ({n})' for g, n in grades.value_counts().items())}." if len(grades) else "."))
+    show(fig, alt)
+
+
+def flow_chart(flows: pd.DataFrame, ed) -> None:
+    if flows.empty:
+        return
+    steps = list(dict.fromkeys(flows["label"]))
+    fig, axes = plt.subplots(1, len(steps), figsize=(12, 3.2), sharex=False)
+    for ax, step in zip(np.atleast_1d(axes), steps):
+        d = flows[flows["label"] == step]
+        ax.plot(d["year"], d["value"], color=PALETTE[0], marker="o", label=ed.council.name)
+        ax.plot(d["year"], d["sn_median"], color=PALETTE[1], linestyle="--", marker="s", label="Neighbours (median)")
+        ax.plot(d["year"], d["england"], color="#000000", linestyle=":", marker="D", label="England")
+        ax.set_title(step, fontsize=9)
+        ax.set_xlabel("Year ending 31 March", fontsize=8)
+        ax.set_ylabel("Ratio (per one)", fontsize=8)
+        ax.tick_params(labelsize=7)
+    np.atleast_1d(axes)[0].legend(fontsize=7)
+    fig.suptitle(f"Conversion through the front door: {ed.council.name}", fontweight="bold")
+    fig.tight_layout()
+    latest = flows[flows["year"] == flows["year"].max()]
+    alt = (f"Small multiple line charts of conversion rates through the front door for {ed.council.name}: "
+           + "; ".join(f"{r['label']} {r['value']:.2f} against England {r['england']:.2f}" for _, r in latest.iterrows()
+                       if pd.notna(r["value"]))
+           + f" in {int(flows['year'].max())}.")
+    show(fig, alt)
+
+
+def event_study_chart(results: dict) -> None:
+    from .eventstudy import OUTCOMES
+
+    fig, axes = plt.subplots(1, len(results), figsize=(12, 3.4))
+    for ax, (outcome, res), colour in zip(np.atleast_1d(axes), results.items(), PALETTE):
+        ax.errorbar(res["relative_year"], res["estimate"], yerr=[res["estimate"] - res["ci_low"],
+                                                                 res["ci_high"] - res["estimate"]],
+                    fmt="o-", color=colour, capsize=3)
+        ax.axhline(0, color="#000000", linewidth=0.8)
+        ax.axvline(-0.5, color="#D55E00", linestyle="--", linewidth=1)
+        ax.set_title(OUTCOMES[outcome], fontsize=9)
+        ax.set_xlabel("Years from publication of the inadequate judgement", fontsize=8)
+        ax.set_ylabel("Difference from year -1", fontsize=8)
+    fig.suptitle("What typically follows an inadequate judgement (95% confidence intervals)", fontweight="bold")
+    fig.tight_layout()
+    alt = "Three event-study charts of estimates with 95% confidence intervals by year relative to an inadequate judgement: " + \
+        "; ".join(f"{OUTCOMES[o]}: year 0 {r.set_index('relative_year').at[0, 'estimate']:+.1f} "
+                  f"(interval {r.set_index('relative_year').at[0, 'ci_low']:+.1f} to {r.set_index('relative_year').at[0, 'ci_high']:+.1f})"
+                  for o, r in results.items())
+    show(fig, alt)
+
+
+def backtest_chart(errors: pd.DataFrame, series) -> None:
+    e = errors.assign(scaled=(errors["forecast"] - errors["actual"]).abs() / errors["scale"])
+    by_h = e.groupby(["model", "horizon"])["scaled"].mean().unstack("model")
+    fig, ax = plt.subplots()
+    styles = ["-", "--", "-.", ":", (0, (3, 1, 1, 1))]
+    markers = ["o", "s", "^", "D", "v"]
+    for (model, col), colour, ls, mk in zip(by_h.items(), PALETTE, styles, markers):
+        ax.plot(by_h.index, col, label=model, color=colour, linestyle=ls, marker=mk)
+    ax.axhline(1.0, color="#000000", linewidth=0.8)
+    ax.set_xlabel("Forecast horizon (months ahead)")
+    ax.set_ylabel("Mean absolute scaled error (MASE)")
+    title = "Backtest: forecast error by horizon"
+    if series.illustrative:
+        title += " (ILLUSTRATIVE data)"
+    ax.set_title(title)
+    ax.legend(fontsize=8)
+    best = by_h.mean().idxmin()
+    alt = (f"Line chart of mean absolute scaled error by forecast horizon 1 to 12 months for {by_h.shape[1]} models; "
+           f"lowest on average: {best} ({by_h[best].mean():.2f}).")
+    if series.illustrative:
+        alt += " " + ILLUSTRATIVE_NOTE + "."
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+    show(fig, alt)
+
+
+def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
+    hist = series.referrals.iloc[-48:]
+    fig, ax = plt.subplots()
+    hx = hist.index.to_timestamp()
+    fx = fc.index.to_timestamp()
+    ax.plot(hx, hist.values, color=PALETTE[0], marker="o", markersize=3, label="Referrals (monthly)")
+    ax.fill_between(fx, fc["lower_95"], fc["upper_95"], color=PALETTE[5], alpha=0.25, label="95% interval")
+    ax.fill_between(fx, fc["lower_80"], fc["upper_80"], color=PALETTE[5], alpha=0.45, label="80% interval")
+    ax.plot(fx, fc["mean"], color=PALETTE[3], linestyle="--", marker="s", markersize=3, label=f"Forecast ({model})")
+    ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1)
+    ax.text(pd.Timestamp(ed.quarter.end), 0.98, f" end of {ed.quarter}", transform=ax.get_xaxis_transform(),
+            fontsize=7.5, va="top")
+    j = _judgements_until(ed)
+    j = j[j["date"].map(pd.Timestamp) >= hx.min()]
+    annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
+    title = f"Referrals and forecast: {ed.council.name}"
+    if series.illustrative:
+        title += " (ILLUSTRATIVE)"
+    ax.set_title(title)
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Referrals per month")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
+           f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
+           f"to {fc['mean'].max():,.0f} referrals a month.")
+    if series.illustrative:
+        alt += " " + ILLUSTRATIVE_NOTE + "."
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+    show(fig, alt)
+
+
+def capacity_chart(plan: pd.DataFrame, ed, series) -> None:
+    if plan.empty:
+        return
+    fig, ax = plt.subplots()
+    x = plan.index.to_timestamp()
+    ax.plot(x, plan["fte_needed"], color=PALETTE[0], marker="o", label="FTE needed (forecast mean)")
+    ax.plot(x, plan["fte_needed_upper_80"], color=PALETTE[3], linestyle="--", marker="^", label="FTE needed (upper 80%)")
+    ax.axhline(plan["current_fte"].iloc[0], color="#000000", linestyle=":", label="Current capacity")
+    for month in plan.index[plan["flag"]]:
+        ax.axvspan(month.start_time, month.end_time, color="#D55E00", alpha=0.15)
+    title = f"Social worker capacity against forecast demand: {ed.council.name}"
+    if series.illustrative:
+        title += " (ILLUSTRATIVE)"
+    ax.set_title(title)
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Case-holding social workers (FTE)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    alt = (f"Line chart of case-holding social worker FTE needed per month against current capacity of "
+           f"{plan['current_fte'].iloc[0]:.1f} FTE; the upper forecast exceeds capacity in {int(plan['flag'].sum())} of "
+           f"{len(plan)} months.")
+    if series.illustrative:
+        alt += " " + ILLUSTRATIVE_NOTE + "."
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+    show(fig, alt)
