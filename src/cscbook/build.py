@@ -7,9 +7,11 @@ index of every edition built and a copy of each edition's pages.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -38,20 +40,102 @@ def chapters() -> list[dict]:
     return entries
 
 
+#: Where editions and the site are written; `cscbook build --output DIR` changes it.
+OUTPUT_ROOT: Path | None = None
+
+
+def output_root() -> Path:
+    return OUTPUT_ROOT or paths.repo_root()
+
+
 def editions_dir() -> Path:
-    return paths.repo_root() / "editions"
+    return output_root() / "editions"
 
 
 def site_dir() -> Path:
-    return paths.repo_root() / "_build" / "html"
+    return output_root() / "_build" / "html"
 
 
-def _run_chapter(entry: dict, edition: Edition, stage: Path, failed_dir: Path) -> tuple[str, float]:
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def data_hash() -> str:
+    """Hash of every file under data/ (the data version shown in the colophon)."""
+    files = sorted(p for p in paths.data_dir().rglob("*") if p.is_file())
+    return _digest(*[str(f.relative_to(paths.data_dir())).encode() + f.read_bytes() for f in files])
+
+
+def code_hash() -> str:
+    """Hash of the package source and version: a change to the code invalidates cached chapters."""
+    pkg = Path(__file__).resolve().parent
+    files = sorted(pkg.rglob("*.py"))
+    return _digest(__version__.encode(), *[f.read_bytes() for f in files])
+
+
+def chapter_key(entry: dict, edition: Edition, data_version: str, code_version: str) -> str:
+    src = paths.repo_root() / entry["notebook"]
+    monthly = edition.monthly.read_bytes() if edition.monthly else b""
+    return _digest(src.read_bytes(), json.dumps(edition.parameters(), sort_keys=True).encode(), monthly,
+                   data_version.encode(), code_version.encode())
+
+
+def cache_dir() -> Path:
+    return editions_dir() / ".cache"
+
+
+def outputs_hash(notebook_paths: list[Path]) -> str:
+    """Content hash of what an edition shows: every cell output of every executed chapter (tables, text and
+    figure data), ignoring execution counts and timings."""
+    import nbformat
+
+    parts = []
+    for path in notebook_paths:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type != "code" or "injected-parameters" in cell.metadata.get("tags", []):
+                continue
+            for out in cell.get("outputs", []):
+                parts.append(json.dumps({k: out.get(k) for k in ("output_type", "text", "data", "name")},
+                                        sort_keys=True).encode())
+    return _digest(*parts)
+
+
+def _staged(stage: Path, entry: dict) -> Path:
+    """Where a chapter's executed notebook goes in the staging folder (always stage/notebooks/<name>)."""
+    return stage / "notebooks" / Path(entry["notebook"]).name
+
+
+def _tidy_executed(path: Path) -> None:
+    """Hide papermill's injected-parameters cell from readers; drop volatile execution metadata."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            cell.metadata["tags"] = [*tags, "remove-cell"]
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        if cell.cell_type == "code":
+            cell.execution_count = None
+    nb.metadata.pop("papermill", None)
+    nbformat.write(nb, path)
+
+
+def _run_chapter(entry: dict, edition: Edition, stage: Path, failed_dir: Path, key: str) -> tuple[str, float, bool]:
     import papermill
 
     src = paths.repo_root() / entry["notebook"]
-    dest = stage / entry["notebook"]
+    dest = _staged(stage, entry)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    cached = cache_dir() / f"{key}.ipynb"
+    if cached.exists():
+        shutil.copy2(cached, dest)
+        return entry["notebook"], 0.0, True
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
@@ -69,45 +153,91 @@ def _run_chapter(entry: dict, edition: Edition, stage: Path, failed_dir: Path) -
             shutil.copy2(dest, keep)
         reason = getattr(exc, "evalue", None) or str(exc).strip().splitlines()[-1]
         raise CSCBookError(f"chapter {entry['notebook']} failed ({reason}); the failed notebook is at {keep}") from None
-    return entry["notebook"], time.perf_counter() - start
+    _tidy_executed(dest)
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    tmp = cache_dir() / f".{key}.{uuid.uuid4().hex[:6]}.tmp"
+    shutil.copy2(dest, tmp)
+    os.replace(tmp, cached)
+    return entry["notebook"], time.perf_counter() - start, False
+
+
+def _write_colophon(stage: Path, meta: dict) -> None:
+    text = f"""# Colophon
+
+| | |
+|---|---|
+| Council | {meta['council']} ({meta['la']}) |
+| Edition | calendar quarter {meta['quarter']} (financial year {meta['financial_quarter']}) |
+| Monthly data | {meta['monthly'] or 'illustrative example (data/examples)'} |
+| Package | cscbook {meta['package_version']} (code {meta['code_version']}) |
+| Data version | {meta['data_version']} |
+| Content hash | `{meta['content_hash']}` |
+
+The content hash is computed from every table, text and figure the chapters produced. Building the same
+edition from the same data and code gives the same hash.
+"""
+    (stage / "book" / "colophon.md").write_text(text)
 
 
 def _write_toc(stage: Path, entries: list[dict]) -> None:
     toc = yaml.safe_load((paths.repo_root() / "_toc.yml").read_text())
     parts = toc.setdefault("parts", [])
-    chapter_files = [{"file": e["notebook"].removesuffix(".ipynb")} for e in entries]
+    chapter_files = [{"file": f"notebooks/{Path(e['notebook']).stem}"} for e in entries]
     if chapter_files:
         parts.insert(0, {"caption": "Chapters", "chapters": chapter_files})
+    parts[-1].setdefault("chapters", []).append({"file": "book/colophon"})
     (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
 
-def build(edition: Edition, jobs: int | None = None, log=print) -> Path:
-    """Build one edition; return its folder. Raises CSCBookError on any failure, leaving old editions."""
+def build(edition: Edition, jobs: int | None = None, log=print, force: bool = False) -> Path:
+    """Build one edition; return its folder. Raises CSCBookError on any failure, leaving old editions.
+
+    An edition whose chapters, parameters, data and code are unchanged since its last build is not rebuilt;
+    a chapter whose inputs are unchanged is taken from the cache of executed chapters.
+    """
     root = paths.repo_root()
     out = editions_dir()
     out.mkdir(exist_ok=True)
+    data_version, code_version = data_hash(), code_hash()
+    book_files = sorted([root / "_config.yml", root / "_toc.yml", *(p for p in (root / "book").rglob("*") if p.is_file())])
+    entries_now = chapters()
+    keys = {e["notebook"]: chapter_key(e, edition, data_version, code_version) for e in entries_now}
+    input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in book_files])
+    dest = out / edition.slug
+    meta_file = dest / "edition.json"
+    if not force and meta_file.exists() and json.loads(meta_file.read_text()).get("input_hash") == input_hash \
+            and (dest / "_build" / "html" / "index.html").exists():
+        meta = json.loads(meta_file.read_text())
+        log(f"  unchanged since the last build (content hash {meta['content_hash'][:16]}): nothing to do")
+        publish_site()
+        return dest
     stage = out / f".staging-{edition.slug}-{uuid.uuid4().hex[:8]}"
     failed_dir = out / ".failed" / edition.slug
-    entries = chapters()
+    entries = entries_now
     t0 = time.perf_counter()
     try:
         stage.mkdir()
         shutil.copy2(root / "_config.yml", stage / "_config.yml")
         shutil.copytree(root / "book", stage / "book")
         _write_toc(stage, entries)
-        (stage / "edition.json").write_text(
-            json.dumps({**edition.parameters(), "slug": edition.slug, "council": edition.council.name,
-                        "package_version": __version__}, indent=1)
-        )
         jobs = jobs or max(1, min(len(entries), os.cpu_count() or 1))
         timings = {}
         if entries:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
-                futures = [pool.submit(_run_chapter, e, edition, stage, failed_dir) for e in entries]
+                futures = [pool.submit(_run_chapter, e, edition, stage, failed_dir, keys[e["notebook"]])
+                           for e in entries]
                 for f in futures:
-                    name, seconds = f.result()
+                    name, seconds, cached = f.result()
                     timings[name] = seconds
-                    log(f"  ran {name} in {seconds:.1f}s")
+                    log(f"  {name}: " + ("unchanged, from cache" if cached else f"ran in {seconds:.1f}s"))
+        content_hash = outputs_hash([_staged(stage, e) for e in entries])
+        meta = {**edition.parameters(), "monthly": edition.monthly.name if edition.monthly else "",
+                "slug": edition.slug, "council": edition.council.name,
+                "financial_quarter": edition.quarter.financial_quarter, "package_version": __version__,
+                "data_version": data_version[:16], "code_version": code_version[:16],
+                "content_hash": content_hash, "input_hash": input_hash}
+        _write_colophon(stage, meta)
+        (stage / "edition.json").write_text(json.dumps(meta, indent=1))
         log(f"  compiling the book for {edition.council.name} {edition.quarter}")
         proc = subprocess.run(
             [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going", "--quiet"],
@@ -121,9 +251,9 @@ def build(edition: Edition, jobs: int | None = None, log=print) -> Path:
             lines = (proc.stderr + "\n" + proc.stdout).splitlines()
             first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
             raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
+        postprocess_site(stage / "_build" / "html")
         (stage / "timings.json").write_text(json.dumps({"chapters": timings,
                                                         "total": time.perf_counter() - t0}, indent=1))
-        dest = out / edition.slug
         if dest.exists():
             backup = out / ".previous" / edition.slug
             if backup.exists():
@@ -137,6 +267,20 @@ def build(edition: Edition, jobs: int | None = None, log=print) -> Path:
             shutil.rmtree(stage, ignore_errors=True)
     publish_site()
     return dest
+
+
+_THEBE = re.compile(r'\s*<script>const THEBE_JS_URL[^<]*</script>|\s*<script[^>]*sphinx-thebe\.js[^>]*></script>'
+                    r'|\s*<link[^>]*sphinx-thebe\.css[^>]*/>')
+
+
+def postprocess_site(html_dir: Path) -> None:
+    """Remove the live-code (thebe) scripts Jupyter Book 1 always injects: the book has no live code, and they
+    point at an external CDN and declare THEBE_JS_URL twice (a console error)."""
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        cleaned = _THEBE.sub("", text)
+        if cleaned != text:
+            page.write_text(cleaned, encoding="utf-8")
 
 
 def built_editions() -> list[dict]:

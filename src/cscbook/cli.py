@@ -7,8 +7,11 @@ status 2; no traceback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
+from . import paths
 from .errors import CSCBookError
 from .output import FORMATS, render
 
@@ -40,11 +43,20 @@ def _cmd_build(args) -> str:
     from .build import build
     from .edition import make_edition
 
+    from . import build as build_module
+
+    if args.output:
+        out = Path(args.output).resolve()
+        if out.exists() and not out.is_dir():
+            raise CSCBookError(f"--output {args.output}: exists and is not a folder")
+        build_module.OUTPUT_ROOT = out
     edition = make_edition(args.la, args.quarter, args.monthly)
     print(f"building {edition.council.name} ({edition.council.code}) {edition.quarter} "
           f"[{edition.quarter.financial_quarter}]", file=sys.stderr)
-    dest = build(edition, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr))
-    return f"edition written to {dest}\nsite index at {dest.parents[1] / '_build' / 'html' / 'index.html'}"
+    dest = build(edition, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr), force=args.force)
+    meta = json.loads((dest / "edition.json").read_text())
+    return (f"edition written to {dest}\ncontent hash {meta['content_hash']}\n"
+            f"site index at {build_module.site_dir() / 'index.html'}")
 
 
 def _cmd_forecast(args) -> str:
@@ -119,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
     p.add_argument("--jobs", type=int, help="chapters run in parallel (default: one per core)")
+    p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.set_defaults(func=_cmd_build)
     return parser
 

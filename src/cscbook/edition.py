@@ -80,4 +80,7 @@ def make_edition(la: str | None, quarter: str | None, monthly: str | None = None
                 fh.read(1)
         except OSError as exc:
             raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
+        from .monthly import read_extract
+
+        read_extract(path)  # every problem in the file stops here, before any chapter runs
     return Edition(council, q, path)

@@ -74,6 +74,10 @@ def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | 
     def fmt(col, v):
         if v is None or (isinstance(v, float) and pd.isna(v)):
             return ""
+        if hasattr(v, "item"):
+            v = v.item()
+        if str(col).endswith("year") and isinstance(v, (int, float)):
+            return str(int(v))
         if isinstance(v, float):
             p = places.get(col, 1)
             return f"{v:,.{p}f}"

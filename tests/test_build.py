@@ -1,0 +1,97 @@
+"""Editions: every bad parameter fails fast with one line and leaves earlier editions intact."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cscbook import build as build_module
+from cscbook.edition import first_quarter, latest_quarter, make_edition
+from cscbook.errors import CSCBookError
+from cscbook.quarters import Quarter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args, cwd=ROOT):
+    return subprocess.run([sys.executable, "-m", "cscbook", *args], capture_output=True, text=True, cwd=cwd)
+
+
+@pytest.fixture
+def out_with_edition(tmp_path):
+    """An output folder holding a previous edition, to prove failures leave it untouched."""
+    previous = tmp_path / "editions" / "825-buckinghamshire-2019Q1"
+    (previous / "_build" / "html").mkdir(parents=True)
+    (previous / "_build" / "html" / "index.html").write_text("previous edition")
+    (previous / "edition.json").write_text(json.dumps({"la": "825", "quarter": "2019Q1", "council": "Buckinghamshire"}))
+    return tmp_path
+
+
+BAD = [
+    (["--la", "Bukinghamshire"], "did you mean 'Buckinghamshire'"),
+    (["--la", "825", "--quarter", "2019-Q2"], "is not a calendar quarter"),
+    (["--la", "825", "--quarter", "2019Q5"], "is not a calendar quarter"),
+    (["--la", "825", "--quarter", "2010Q1"], "no data had been published by then"),
+    (["--la", "825", "--quarter", "2031Q1"], "is after the latest data"),
+    (["--la", "825", "--monthly", "no/such/file.csv"], "file not found"),
+    (["--la", "825", "--colour", "red"], "unrecognized arguments"),
+]
+
+
+@pytest.mark.parametrize("args, expected", BAD, ids=[b[1][:25] for b in BAD])
+def test_bad_parameters_fail_fast_and_keep_editions(out_with_edition, args, expected):
+    proc = run_cli("build", *args, "--output", str(out_with_edition))
+    assert proc.returncode == 2
+    assert expected in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "Traceback" not in proc.stderr
+    html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
+    assert html.read_text() == "previous edition"
+    assert sorted(p.name for p in (out_with_edition / "editions").iterdir()) == ["825-buckinghamshire-2019Q1"]
+
+
+def test_bad_monthly_file_fails_before_any_chapter_runs(out_with_edition, tmp_path):
+    bad = tmp_path / "extract.csv"
+    bad.write_text("month,referrals\n2019-04,-3\n")
+    proc = run_cli("build", "--la", "825", "--monthly", str(bad), "--output", str(out_with_edition))
+    assert proc.returncode == 2
+    assert "extract.csv: line 2, column 'referrals': -3 is negative" in proc.stderr
+    assert not (out_with_edition / "editions" / ".cache").exists()
+
+
+def test_quarter_semantics():
+    q = Quarter.parse("2019Q2")
+    assert q.financial_quarter == "2019-20 Q1"
+    assert str(q.end) == "2019-06-30"
+    assert Quarter.parse("2020Q1").financial_quarter == "2019-20 Q4"
+    assert first_quarter() == Quarter(2013, 4)
+    assert latest_quarter() == Quarter(2026, 1)
+    ed = make_edition("West Sussex", "2019Q2")
+    assert ed.slug == "938-west-sussex-2019Q2"
+    assert ed.data_year("referrals") == 2018 and ed.data_year("workforce") == 2018
+    assert make_edition("825", "2014Q2").data_year("referrals") == 2013
+
+
+def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path, monkeypatch):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('la = "825"\nquarter = ""\nmonthly = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("raise ValueError('broken chapter')")]
+    broken = tmp_path / "broken.ipynb"
+    nbformat.write(nb, broken)
+    monkeypatch.setattr(build_module, "OUTPUT_ROOT", out_with_edition)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(broken)}])
+    edition = make_edition("825", "2019Q1")
+    with pytest.raises(CSCBookError) as err:
+        build_module.build(edition, log=lambda m: None)
+    msg = str(err.value)
+    assert "broken chapter" in msg and "the failed notebook is at" in msg
+    failed = Path(msg.rsplit(" at ", 1)[1])
+    assert failed.exists()
+    html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
+    assert html.read_text() == "previous edition"
+    assert not list((out_with_edition / "editions").glob(".staging-*"))
