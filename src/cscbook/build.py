@@ -197,7 +197,7 @@ def build(edition: Edition, jobs: int | None = None, log=print, force: bool = Fa
     """
     root = paths.repo_root()
     out = editions_dir()
-    out.mkdir(exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     data_version, code_version = data_hash(), code_hash()
     book_files = sorted([root / "_config.yml", root / "_toc.yml", *(p for p in (root / "book").rglob("*") if p.is_file())])
     entries_now = chapters()

@@ -98,6 +98,10 @@ def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame
     records = []
     seen: dict[str, int] = {}
     for lineno, row in enumerate(rows[1:], start=2):
+        formula = next((c for c in row if c.strip()[:1] in ("=", "@") or c.strip()[:2] in ("+=", "-=")), None)
+        if formula is not None:
+            raise MonthlyDataError(f"{name}: line {lineno}: {formula.strip()[:40]!r} is a formula, not a value; "
+                                   "paste values only")
         if len(row) != len(header):
             raise MonthlyDataError(f"{name}: line {lineno} has {len(row)} fields, the header has {len(header)}")
         rec = dict(zip(header, (c.strip() for c in row)))

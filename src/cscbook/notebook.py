@@ -79,7 +79,7 @@ def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | 
         if str(col).endswith("year") and isinstance(v, (int, float)):
             return str(int(v))
         if isinstance(v, float):
-            p = places.get(col, 1)
+            p = places.get(col, 0 if col in (counts or []) else 1)
             return f"{v:,.{p}f}"
         if isinstance(v, int):
             return f"{v:,}"

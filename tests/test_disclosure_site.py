@@ -1,0 +1,87 @@
+"""An edition built from an extract with small counts publishes none of them (and the scan can fail)."""
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from cscbook import build as build_module
+from cscbook.edition import make_edition
+
+
+class Tables(HTMLParser):
+    """Collects (header, cell text) pairs from every table."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells, self.headers, self.col, self.in_cell, self.text, self.in_head = [], [], 0, False, "", False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.headers = []
+        elif tag == "tr":
+            self.col = 0
+        elif tag in ("td", "th"):
+            self.in_cell, self.text, self.in_head = True, "", tag == "th"
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.in_cell:
+            if self.in_head:
+                self.headers.append(self.text.strip())
+            elif self.col < len(self.headers):
+                self.cells.append((self.headers[self.col], self.text.strip()))
+            self.col += 1
+            self.in_cell = False
+
+    def handle_data(self, data):
+        if self.in_cell:
+            self.text += data
+
+
+def small_counts_in(site: Path) -> list:
+    found = []
+    for page in site.rglob("*.html"):
+        parser = Tables()
+        parser.feed(page.read_text(encoding="utf-8"))
+        for header, text in parser.cells:
+            if header in ("referrals", "contacts", "assessments", "open_cases") and re.fullmatch(r"[1-5]", text):
+                found.append((page.name, header, text))
+    return found
+
+
+def small_extract(path: Path) -> Path:
+    values = [3, 7, 12, 9, 4, 15, 11, 2, 8, 10, 14, 6] * 4
+    months = [f"{2021 + (3 + i) // 12}-{(3 + i) % 12 + 1:02d}" for i in range(len(values))]
+    path.write_text("month,referrals,social_workers_fte\n" +
+                    "\n".join(f"{m},{v},4.5" for m, v in zip(months, values)) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("policy", ["on", "off"])
+def test_small_counts_are_suppressed_in_the_html(policy, tmp_path, monkeypatch):
+    extract = small_extract(tmp_path / "small.csv")
+    monkeypatch.setenv("CSCBOOK_DISCLOSURE", policy)
+    monkeypatch.setattr(build_module, "OUTPUT_ROOT", tmp_path / "out")
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/forecast.ipynb"}])
+    dest = build_module.build(make_edition("825", "2026Q1", str(extract)), log=lambda m: None)
+    found = small_counts_in(dest / "_build" / "html")
+    if policy == "on":
+        assert found == []
+    else:
+        assert found, "with the policy off the scan must find the small counts"
+
+
+def test_same_edition_twice_gives_the_same_content_hash(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/forecast.ipynb"},
+                                                           {"notebook": "notebooks/scorecard.ipynb"}])
+    hashes = []
+    for run in ("first", "second"):  # separate output folders: no shared cache
+        monkeypatch.setattr(build_module, "OUTPUT_ROOT", tmp_path / run)
+        dest = build_module.build(make_edition("West Sussex", "2019Q2"), log=lambda m: None)
+        hashes.append(json.loads((dest / "edition.json").read_text())["content_hash"])
+        colophon = (dest / "_build" / "html" / "book" / "colophon.html").read_text()
+        assert hashes[-1] in colophon
+    assert hashes[0] == hashes[1]
