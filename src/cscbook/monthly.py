@@ -79,7 +79,11 @@ def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame
                 shown = {"\t": "tab"}.get(delim, repr(delim))
                 raise MonthlyDataError(f"{name}: line 1 is separated by {shown}, not commas; save it as CSV "
                                        "(comma-separated)")
-    rows = list(csv.reader(io.StringIO(text)))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        raise MonthlyDataError(f"{name}: line {reader.line_num} is not valid CSV ({exc}); re-save the file as CSV UTF-8") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
         raise MonthlyDataError(f"{name}: the file has no rows; export the header row and one row per month")
