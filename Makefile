@@ -14,12 +14,18 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
 	touch $(STAMP)
 
+AXE := node_modules/axe-core/axe.min.js
+
+# axe-core for the accessibility check in the browser test (from the npm registry; skipped without npm)
+$(AXE):
+	if command -v npm >/dev/null 2>&1; then npm install --silent --no-save --no-package-lock --no-audit --no-fund axe-core@4.14.1; fi
+
 setup: $(STAMP)
 
 book: $(STAMP)
 	$(BIN)/cscbook build
 
-test: $(STAMP)
+test: $(STAMP) $(AXE)
 	bash scripts/test.sh
 
 clean:

@@ -110,3 +110,32 @@ def test_key_numbers_and_navigation(site, browser):
     page, _, _ = visit(browser, f"{base}/index.html")
     assert slug in page.content()
     page.close()
+
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
+
+
+def test_accessibility_axe_core(site, browser):
+    """axe-core (WCAG 2.1 A and AA rules) finds no serious or critical violation on any content page."""
+    if not AXE.exists():
+        if REQUIRE:
+            pytest.fail("axe-core is not installed: run make test (it installs it with npm)")
+        pytest.skip("axe-core is not installed (npm not available)")
+    root, base, slug = site
+    pages = sorted(p.relative_to(root).as_posix() for p in (root / "editions" / slug).rglob("*.html")
+                   if "/_static/" not in p.as_posix() and "/_sources/" not in p.as_posix()
+                   and p.name not in ("index.html", "search.html", "genindex.html"))
+    assert len(pages) >= 10
+    problems = {}
+    for rel in pages:
+        page, _, _ = visit(browser, f"{base}/{rel}")
+        page.add_script_tag(path=str(AXE))
+        found = page.evaluate(
+            "async () => (await axe.run(document, {runOnly: {type: 'tag', values: " + WCAG + "}})).violations"
+            ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
+        if found:
+            problems[rel] = found
+        page.close()
+    assert problems == {}

@@ -273,12 +273,26 @@ _THEBE = re.compile(r'\s*<script>const THEBE_JS_URL[^<]*</script>|\s*<script[^>]
                     r'|\s*<link[^>]*sphinx-thebe\.css[^>]*/>')
 
 
+# Accessible names that differ from the visible text (WCAG 2.5.3, label in name): let the text name them.
+_LABELS = [
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    ('class="btn search-button-field search-button__button pst-js-only" title="Search" aria-label="Search"',
+     'class="btn search-button-field search-button__button pst-js-only" title="Search"'),
+]
+
+
+_THEME_ICON = re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+")\s+title="[^"]*"')
+
+
 def postprocess_site(html_dir: Path) -> None:
-    """Remove the live-code (thebe) scripts Jupyter Book 1 always injects: the book has no live code, and they
-    point at an external CDN and declare THEBE_JS_URL twice (a console error)."""
+    """Remove the live-code (thebe) scripts Jupyter Book 1 always injects (the book has no live code; they point
+    at an external CDN and declare THEBE_JS_URL twice, a console error), and fix the theme's accessible names."""
     for page in html_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         cleaned = _THEBE.sub("", text)
+        for old, new in _LABELS:
+            cleaned = cleaned.replace(old, new)
+        cleaned = _THEME_ICON.sub(r'\1 aria-hidden="true"', cleaned)
         if cleaned != text:
             page.write_text(cleaned, encoding="utf-8")
 
