@@ -23,6 +23,19 @@ def _judgements_until(ed) -> pd.DataFrame:
     return j[j["date"].map(as_date) <= ed.quarter.end]
 
 
+def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
+    """Title, axis labels and legend; where the data are illustrative, say so in the title, on the figure and
+    in the alt text; then show the figure."""
+    ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    if illustrative:
+        alt += " " + ILLUSTRATIVE_NOTE + "."
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+    show(fig, alt)
+
+
 def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
     ind = BY_NAME[name]
     d = data.dropna(subset=[name])
@@ -151,20 +164,11 @@ def backtest_chart(errors: pd.DataFrame, series) -> None:
     for (model, col), colour, ls, mk in zip(by_h.items(), PALETTE, styles, markers):
         ax.plot(by_h.index, col, label=model, color=colour, linestyle=ls, marker=mk)
     ax.axhline(1.0, color="#000000", linewidth=0.8)
-    ax.set_xlabel("Forecast horizon (months ahead)")
-    ax.set_ylabel("Mean absolute scaled error (MASE)")
-    title = "Backtest: forecast error by horizon"
-    if series.illustrative:
-        title += " (ILLUSTRATIVE data)"
-    ax.set_title(title)
-    ax.legend(fontsize=8)
     best = by_h.mean().idxmin()
     alt = (f"Line chart of mean absolute scaled error by forecast horizon 1 to 12 months for {by_h.shape[1]} models; "
            f"lowest on average: {best} ({by_h[best].mean():.2f}).")
-    if series.illustrative:
-        alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
-    show(fig, alt)
+    _label_and_show(fig, ax, "Backtest: forecast error by horizon", "Forecast horizon (months ahead)",
+                    "Mean absolute scaled error (MASE)", alt, series.illustrative)
 
 
 def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
@@ -182,20 +186,11 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
     j = _judgements_until(ed)
     j = j[j["date"].map(pd.Timestamp) >= hx.min()]
     annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
-    title = f"Referrals and forecast: {ed.council.name}"
-    if series.illustrative:
-        title += " (ILLUSTRATIVE)"
-    ax.set_title(title)
-    ax.set_xlabel("Month")
-    ax.set_ylabel("Referrals per month")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
            f"to {fc['mean'].max():,.0f} referrals a month.")
-    if series.illustrative:
-        alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
-    show(fig, alt)
+    _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
+                    series.illustrative)
 
 
 def capacity_chart(plan: pd.DataFrame, ed, series) -> None:
@@ -208,17 +203,8 @@ def capacity_chart(plan: pd.DataFrame, ed, series) -> None:
     ax.axhline(plan["current_fte"].iloc[0], color="#000000", linestyle=":", label="Current capacity")
     for month in plan.index[plan["flag"]]:
         ax.axvspan(month.start_time, month.end_time, color="#D55E00", alpha=0.15)
-    title = f"Social worker capacity against forecast demand: {ed.council.name}"
-    if series.illustrative:
-        title += " (ILLUSTRATIVE)"
-    ax.set_title(title)
-    ax.set_xlabel("Month")
-    ax.set_ylabel("Case-holding social workers (FTE)")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     alt = (f"Line chart of case-holding social worker FTE needed per month against current capacity of "
            f"{plan['current_fte'].iloc[0]:.1f} FTE; the upper forecast exceeds capacity in {int(plan['flag'].sum())} of "
            f"{len(plan)} months.")
-    if series.illustrative:
-        alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
-    show(fig, alt)
+    _label_and_show(fig, ax, f"Social worker capacity against forecast demand: {ed.council.name}", "Month",
+                    "Case-holding social workers (FTE)", alt, series.illustrative)

@@ -242,6 +242,8 @@ def capacity_plan(fc: pd.DataFrame, fte_per_monthly_referral: float, current_fte
     out["current_fte"] = current_fte
     out["shortfall_upper_80"] = (out["fte_needed_upper_80"] - current_fte).clip(lower=0)
     out["flag"] = out["fte_needed_upper_80"] > current_fte
+    if "lower_80" in fc.columns:
+        out["probability_over_capacity"] = exceedance_probability(fc, current_fte / fte_per_monthly_referral)
     starts = [m.start_time.date() for m in fc.index]
     out["recruit_by"] = [
         (pd.Timestamp(s) - pd.Timedelta(days=lead_time_days)).date().isoformat() if f else ""
