@@ -317,7 +317,9 @@ def publish_site() -> Path:
         shutil.copytree(src, tmp / "editions" / meta["folder"])
         items.append(
             f'<li><a href="editions/{html.escape(meta["folder"])}/index.html">'
-            f'{html.escape(meta["council"])} ({html.escape(meta["la"])}), {html.escape(meta["quarter"])}</a></li>'
+            f'{html.escape(meta["council"])} ({html.escape(meta["la"])}), {html.escape(meta["quarter"])}'
+            f'{" (financial year " + html.escape(meta["financial_quarter"]) + ")" if meta.get("financial_quarter") else ""}'
+            "</a></li>"
         )
     (tmp / "index.html").write_text(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Editions: children's social care "
