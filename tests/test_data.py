@@ -108,3 +108,11 @@ def test_conflicting_repeats_become_ambiguous_not_guessed():
     assert started.loc[("921", 2010), "status"] == "ambiguous in source"
     stock = data.la_values("cla", "cla_at_31_march")
     assert stock.loc[("921", 2010), "value"] == 179  # the repeats agree on the stock
+
+
+def test_unknown_cla_population_type_is_named(fake_root):
+    _damage(fake_root, "dfe_cla_number_rate_2019_2025.csv", "Children ceasing to be looked after each year",
+            "Children leaving")
+    with pytest.raises(DataSchemaError, match=r"dfe_cla_number_rate_2019_2025.csv: column 'population_type' line 2: "
+                                              r"'Children leaving' is not one of"):
+        data.load_table("cla")

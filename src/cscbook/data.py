@@ -157,31 +157,24 @@ def _line(index_label: int) -> int:
     return int(index_label) + 2
 
 
-def _check_geography(frame: pd.DataFrame, file: str) -> None:
-    years = pd.to_numeric(frame["time_period"], errors="coerce")
-    bad = years.isna() | (years < 1990) | (years > 2100)
+def _fail_first(bad: pd.Series, frame: pd.DataFrame, file: str, column: str, problem: str) -> None:
+    """Raise for the first row where ``bad`` holds, naming file, column, line and value."""
     if bad.any():
         i = bad[bad].index[0]
-        raise DataSchemaError(
-            f"{file}: column 'time_period' line {_line(i)}: {frame.at[i, 'time_period']!r} is not a year (YYYY)"
-        )
-    levels = ~frame["geographic_level"].isin(LEVELS)
-    if levels.any():
-        i = levels[levels].index[0]
-        raise DataSchemaError(
-            f"{file}: column 'geographic_level' line {_line(i)}: {frame.at[i, 'geographic_level']!r} "
-            f"is not one of {sorted(LEVELS)}"
-        )
+        raise DataSchemaError(f"{file}: column {column!r} line {_line(i)}: {frame.at[i, column]!r} {problem}")
+
+
+def _check_geography(frame: pd.DataFrame, file: str) -> None:
+    years = pd.to_numeric(frame["time_period"], errors="coerce")
+    _fail_first(years.isna() | (years < 1990) | (years > 2100), frame, file, "time_period", "is not a year (YYYY)")
+    _fail_first(~frame["geographic_level"].isin(LEVELS), frame, file, "geographic_level",
+                f"is not one of {sorted(LEVELS)}")
     la = frame["geographic_level"] == "Local authority"
     code = frame["old_la_code"].str.strip()
     bad_code = la & ~code.str.fullmatch(r"\d{3}")
     # The workforce census reports North and West Northamptonshire jointly as "940 / 941".
     bad_code &= ~code.str.fullmatch(r"\d{3} / \d{3}")
-    if bad_code.any():
-        i = bad_code[bad_code].index[0]
-        raise DataSchemaError(
-            f"{file}: column 'old_la_code' line {_line(i)}: {frame.at[i, 'old_la_code']!r} is not a three-digit LA code"
-        )
+    _fail_first(bad_code, frame, file, "old_la_code", "is not a three-digit LA code")
 
 
 def tidy(frame: pd.DataFrame, measures: tuple[str, ...], file: str, table: str) -> pd.DataFrame:
@@ -239,13 +232,8 @@ def load_table(name: str) -> pd.DataFrame:
 def _load_cla(root: Path) -> pd.DataFrame:
     """Children looked after 2010-2025: legacy SFR tables (local authorities) joined to the EES file."""
     new = read_csv_checked(root / CLA_FILE, [*GEO_COLUMNS, "population_type", "children_count"])
-    unknown = ~new["population_type"].isin(CLA_TYPES)
-    if unknown.any():
-        i = unknown[unknown].index[0]
-        raise DataSchemaError(
-            f"{CLA_FILE}: column 'population_type' line {_line(i)}: {new.at[i, 'population_type']!r} is not one of "
-            f"{sorted(CLA_TYPES)}"
-        )
+    _fail_first(~new["population_type"].isin(CLA_TYPES), new, CLA_FILE, "population_type",
+                f"is not one of {sorted(CLA_TYPES)}")
     parts = []
     for label, measure in CLA_TYPES.items():
         sub = new[new["population_type"] == label]
