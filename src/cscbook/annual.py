@@ -111,18 +111,11 @@ def backtest(la: str | None = None, start: int = BACKTEST_FROM) -> tuple[pd.Data
                 & fc["scale"].gt(0) & fc["lower_80"].notna()]
     if la is not None:
         detail = detail[detail["old_la_code"] == la]
-    rows = []
-    for method in METHODS:
-        d = detail[detail["method"] == method]
-        if d.empty:
-            continue
-        err = d["forecast"] - d["actual"]
-        rows.append(dict(
-            model=method,
-            mase=float((err.abs() / d["scale"]).mean()),
-            bias=float(err.mean()),
-            coverage_80=float(((d["actual"] >= d["lower_80"]) & (d["actual"] <= d["upper_80"])).mean()),
-            coverage_95=float(((d["actual"] >= d["lower_95"]) & (d["actual"] <= d["upper_95"])).mean()),
-            n=int(len(d)),
-        ))
-    return pd.DataFrame(rows), detail
+    from .forecast import summarise
+
+    if detail.empty:
+        return pd.DataFrame(columns=["model", "mase", "bias", "coverage_80", "coverage_95", "n"]), detail
+    summary = summarise(detail.rename(columns={"method": "model"}))
+    order = {m: i for i, m in enumerate(METHODS)}
+    summary = summary.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
+    return summary, detail

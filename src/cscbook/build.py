@@ -200,20 +200,19 @@ def build(edition: Edition, jobs: int | None = None, log=print, force: bool = Fa
     out.mkdir(parents=True, exist_ok=True)
     data_version, code_version = data_hash(), code_hash()
     book_files = sorted([root / "_config.yml", root / "_toc.yml", *(p for p in (root / "book").rglob("*") if p.is_file())])
-    entries_now = chapters()
-    keys = {e["notebook"]: chapter_key(e, edition, data_version, code_version) for e in entries_now}
+    entries = chapters()
+    keys = {e["notebook"]: chapter_key(e, edition, data_version, code_version) for e in entries}
     input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in book_files])
     dest = out / edition.slug
     meta_file = dest / "edition.json"
-    if not force and meta_file.exists() and json.loads(meta_file.read_text()).get("input_hash") == input_hash \
-            and (dest / "_build" / "html" / "index.html").exists():
-        meta = json.loads(meta_file.read_text())
+    previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    if not force and previous.get("input_hash") == input_hash and (dest / "_build" / "html" / "index.html").exists():
+        meta = previous
         log(f"  unchanged since the last build (content hash {meta['content_hash'][:16]}): nothing to do")
         publish_site()
         return dest
     stage = out / f".staging-{edition.slug}-{uuid.uuid4().hex[:8]}"
     failed_dir = out / ".failed" / edition.slug
-    entries = entries_now
     t0 = time.perf_counter()
     try:
         stage.mkdir()

@@ -16,9 +16,10 @@ def capacity_for(ed, series, fc: pd.DataFrame, lead_time_days: int = LEAD_TIME_D
     recent = series.referrals.iloc[-12:]
     monthly_mean = float(recent.mean())
     frame = series.frame
-    if "social_workers_fte" in frame.columns and frame["social_workers_fte"].notna().any():
-        current = float(frame["social_workers_fte"].dropna().iloc[-1])
-        basis = (f"Capacity from the extract: {current:.1f} social worker FTE in {frame['social_workers_fte'].dropna().index[-1]}, "
+    staffed = frame["social_workers_fte"].dropna() if "social_workers_fte" in frame.columns else pd.Series(dtype=float)
+    if len(staffed):
+        current = float(staffed.iloc[-1])
+        basis = (f"Capacity from the extract: {current:.1f} social worker FTE in {staffed.index[-1]}, "
                  f"against {monthly_mean:,.0f} referrals a month over the last twelve months.")
     else:
         year = latest_year_published("workforce", ed.quarter)

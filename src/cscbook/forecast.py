@@ -94,8 +94,9 @@ def fit_forecast(y: pd.Series, model: str, horizon: int = 12) -> pd.DataFrame:
             x = _exog(y.index)
             res = SARIMAX(y, exog=x, order=(1, 0, 0), seasonal_order=(0, 1, 1, 12)).fit(disp=False, maxiter=200)
             fc = res.get_forecast(horizon, exog=_exog(future))
-            return _frame(future, fc.predicted_mean, lower={lv: fc.conf_int(alpha=1 - lv / 100).iloc[:, 0] for lv in LEVELS},
-                          upper={lv: fc.conf_int(alpha=1 - lv / 100).iloc[:, 1] for lv in LEVELS})
+            bands = {lv: fc.conf_int(alpha=1 - lv / 100) for lv in LEVELS}
+            return _frame(future, fc.predicted_mean, lower={lv: b.iloc[:, 0] for lv, b in bands.items()},
+                          upper={lv: b.iloc[:, 1] for lv, b in bands.items()})
         if model == "stl":
             res = STLForecast(y, ARIMA, model_kwargs={"order": (1, 1, 0), "trend": "t"}, period=12,
                               robust=True).fit()

@@ -76,10 +76,11 @@ def ofsted_headline(ed: Edition) -> list[Headline]:
 def forecast_headlines(ed: Edition) -> list[Headline]:
     from . import forecast
     from .demand import horizon_for, monthly_series, next_year
+    from .errors import CSCBookError
 
     try:
         series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None)
-    except Exception as exc:  # too little history for this quarter: say so
+    except CSCBookError as exc:  # too little history for this quarter: say so
         return [Headline(f"No monthly forecast for this quarter: {exc}", "forecast")]
     summary = forecast.summarise(forecast.backtest_errors(series.referrals))
     best = forecast.best_model(summary)

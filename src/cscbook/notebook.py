@@ -94,14 +94,17 @@ def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | 
                  f"</table>{foot}</div>"))
 
 
+def _marked_up(text: str) -> str:
+    """HTML-escape generated text, keeping **bold**."""
+    parts = html.escape(text).split("**")
+    return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+
+
 def prose(text: str) -> None:
     """Display generated prose (HTML-escaped; **bold** kept)."""
     from IPython.display import HTML, display
 
-    escaped = html.escape(text)
-    parts = escaped.split("**")
-    out = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-    display(HTML(f"<p>{out}</p>"))
+    display(HTML(f"<p>{_marked_up(text)}</p>"))
 
 
 def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 0.98) -> None:
@@ -120,8 +123,5 @@ def links(items: list[tuple[str, str]]) -> None:
 
     lis = []
     for text, chapter in items:
-        escaped = html.escape(text)
-        parts = escaped.split("**")
-        body = "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
-        lis.append(f'<li>{body} <a href="{html.escape(chapter)}.html">See the {html.escape(chapter)} chapter.</a></li>')
+        lis.append(f'<li>{_marked_up(text)} <a href="{html.escape(chapter)}.html">See the {html.escape(chapter)} chapter.</a></li>')
     display(HTML("<ul class=\"cscbook-headlines\">" + "".join(lis) + "</ul>"))
