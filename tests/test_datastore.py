@@ -215,6 +215,14 @@ def _html(root):
     return path
 
 
+def _ragged(root):
+    path = rf.make_synthetic_release(root, revise=False)
+    lines = path.read_text().splitlines()
+    lines[5] += ",extra,cells"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
 def _marker(frame):
     i = frame.index[(frame["time_period"] == "2026") & (frame["old_la_code"] == "938")][0]
     frame.loc[i, "referral_count"] = "n/a"
@@ -242,6 +250,8 @@ BAD = {
     "unparseable marker": (lambda r: _variant(r, "c1_marker_2013_to_2026.csv", _marker), "referrals", None,
                            r"c1_marker_2013_to_2026.csv: column 'referral_count' line \d+: unrecognised value 'n/a'; expected a number "
                            r"or a publisher marker"),
+    "ragged rows": (_ragged, "referrals", None, r"synthetic_c1_referrals_2013_to_2026.csv: cannot be read as UTF-8 CSV "
+                                               r"\(Error tokenizing data. C error: Expected 21 fields in line 6, saw 23\)"),
     "HTML error page": (_html, "referrals", None, r"c1_referrals_2013_to_2026.csv: this is a web page \(HTML\)"),
     "the installed release again": (
         lambda r: shutil.copy(r / "data/official/dfe_cin_c1_referrals_rereferrals_2013_2025.csv", r / "same.csv"),

@@ -110,7 +110,8 @@ def read_csv_checked(path: Path, required: tuple[str, ...] | list[str]) -> pd.Da
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataSchemaError(f"{path}: cannot be read as UTF-8 CSV ({exc}); re-export it as CSV (UTF-8)") from None
+        reason = " ".join(str(exc).split())
+        raise DataSchemaError(f"{path}: cannot be read as UTF-8 CSV ({reason}); re-export it as CSV (UTF-8)") from None
     frame.columns = [c.strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
