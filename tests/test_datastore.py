@@ -293,3 +293,100 @@ def test_exit_status_2_through_the_command_line(fake_root, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert status == 2
     assert err.count("\n") == 1 and "web page (HTML)" in err
+
+
+# ------------------------------------------------------------------------------------------ Ofsted
+
+
+def test_adding_ofsteds_spreadsheet_installs_the_extract_and_keeps_the_spreadsheet(fake_root):
+    path = rf.make_synthetic_ofsted(fake_root, as_ods=True)
+    expected = rf.synthetic_ilacs_history(fake_root)
+    report = datastore.add_release(path, "ofsted_ilacs_history", rf.OFSTED_PUBLISHED, fake_root, today=rf.ADDED)
+    assert report.new_records == 1 and report.new_years == [2026] and report.revised_cells == 0
+    assert report.file == "ofsted_ilacs_inspection_history_2018_2026.csv"
+    assert report.also_installed == "ofsted_SYNTHETIC_LA_Inspection_Outcomes_as_at_31_March_2026.ods"
+    official = fake_root / "data" / "official"
+    installed = pd.read_csv(official / report.file, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(installed, expected)
+    tables = manifest.read(official)
+    assert [r.file for r in tables["ofsted_ilacs_history"].releases] == [
+        "ofsted_ilacs_inspection_history_2018_2025.csv", report.file]
+    assert tables["ofsted_outcomes"].newest.file == report.also_installed
+    assert tables["ofsted_outcomes"].newest.sha256 == manifest.sha256_of(path)
+    assert tables["ofsted_ilacs_history"].newest.note.startswith("extracted from SYNTHETIC_LA_Inspection")
+    prov = (official / "PROVENANCE.md").read_text()
+    assert f"## {report.file}" in prov and f"## {report.also_installed}" in prov
+
+
+def test_the_shipped_spreadsheet_extracts_to_the_shipped_csv(fake_root):
+    with pytest.raises(CSCBookError, match="same years and figures as the installed ofsted_ilacs_history release"):
+        datastore.add_release(fake_root / "data/official/ofsted_la_inspection_outcomes_as_at_31_March_2025.ods",
+                              "ofsted_ilacs_history", date(2026, 9, 24), fake_root, today=rf.ADDED)
+
+
+def test_adding_the_ofsted_csv_reports_a_revised_judgement(fake_root):
+    frame = rf.synthetic_ilacs_history(fake_root)
+    i = frame.index[(frame["Local authority area code"] == "E10000032") & (frame["Inspection date"] == "2023-03-13")][0]
+    before = frame.at[i, "Overall effectiveness"]
+    frame.at[i, "Overall effectiveness"] = "Good"
+    (fake_root / "downloads").mkdir()
+    path = rf.write_csv(frame, fake_root / "downloads" / "synthetic_ilacs_2018_2026.csv")
+    report = datastore.add_release(path, "ofsted_ilacs_history", rf.OFSTED_PUBLISHED, fake_root, today=rf.ADDED)
+    assert report.revised_cells == 1 and report.new_records == 1 and not report.also_installed
+    top = report.largest.iloc[0]
+    assert (top["measure"], top["old"], top["new"]) == ("Overall effectiveness", before, "Good")
+    assert "E10000032 West Sussex inspected 2023-03-13: Overall effectiveness 'Requires improvement to be good'" \
+           " -> 'Good'" in report.text()
+    assert manifest.sha256_of(fake_root / "data/official" / report.file) == manifest.sha256_of(path)
+
+
+def _ofsted_variant(root, change, as_ods=False):
+    frame = change(rf.synthetic_ilacs_history(root))
+    folder = root / "downloads"
+    folder.mkdir(exist_ok=True)
+    if as_ods:
+        return rf.write_ods(frame, folder / "synthetic_outcomes.ods")
+    return rf.write_csv(frame, folder / "synthetic_ilacs.csv")
+
+
+def _regrade(frame):
+    frame.loc[frame.index[-1], "Overall effectiveness"] = "Goood"
+    return frame
+
+
+def _no_sheet(root):
+    folder = root / "downloads"
+    folder.mkdir(exist_ok=True)
+    path = folder / "synthetic_other.ods"
+    with pd.ExcelWriter(path, engine="odf") as book:
+        pd.DataFrame([["SYNTHETIC"]]).to_excel(book, sheet_name="Cover", header=False, index=False)
+    return path
+
+
+OFSTED_BAD = {
+    "missing councils": (lambda r: _ofsted_variant(r, lambda f: f[f["Local authority area code"] != "E09000002"]),
+                         r"synthetic_ilacs.csv: councils missing: E09000002 Barking and Dagenham"),
+    "shorter history": (lambda r: _ofsted_variant(r, lambda f: f.drop(index=1)),
+                        r"a shorter history than the installed release .*: the inspection of E09000002 "
+                        r"Barking and Dagenham on 2023-07-10 is missing"),
+    "unknown judgement (spreadsheet)": (lambda r: _ofsted_variant(r, _regrade, as_ods=True),
+                                        r"synthetic_outcomes.ods: column 'Overall effectiveness' sheet "
+                                        r"ILACS_inspection_history row 275: 'Goood' is not an Ofsted judgement"),
+    "bad date": (lambda r: _ofsted_variant(r, lambda f: f.replace({"2026-04-20": "20/04/2026"})),
+                 r"column 'Publication date' line 273: '20/04/2026' is not a date"),
+    "spreadsheet without the sheet": (_no_sheet, r"synthetic_other.ods: has no sheet 'ILACS_inspection_history'"),
+    "a DfE table": (lambda r: rf.make_synthetic_release(r), r"this file holds table 'referrals', not "
+                                                            r"'ofsted_ilacs_history'"),
+    "HTML error page": (_html, r"this is a web page \(HTML\)"),
+}
+
+
+@pytest.mark.parametrize("case", list(OFSTED_BAD))
+def test_bad_ofsted_input_fails_with_one_line_and_installs_nothing(fake_root, case):
+    make, pattern = OFSTED_BAD[case]
+    path = Path(make(fake_root))
+    before = _snapshot(fake_root)
+    with pytest.raises(CSCBookError, match=pattern) as err:
+        datastore.add_release(path, "ofsted_ilacs_history", rf.OFSTED_PUBLISHED, fake_root, today=rf.ADDED)
+    assert "\n" not in str(err.value)
+    assert _snapshot(fake_root) == before

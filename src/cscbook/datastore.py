@@ -11,16 +11,21 @@ a temporary file first and moved into place at the end, the manifest last.
 be built for, and releases that are probably due but not yet added (from ``data/curated/releases.csv``).
 
 Tables that ``data add`` can take: the DfE children in need tables, children looked after (the EES file
-from 2019), the workforce census and the population estimates (:data:`cscbook.data.TABLES`).
+from 2019), the workforce census and the population estimates (:data:`cscbook.data.TABLES`), and Ofsted's
+ILACS inspection history (``ofsted_ilacs_history``), as the CSV extract or as Ofsted's "Local authority
+inspection outcomes" spreadsheet (ODS), whose sheet ``ILACS_inspection_history`` is extracted and which is
+kept beside it. ``latest_quarter(root)`` is the newest quarter an edition can be built for.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import io
 import os
 import re
-import shutil
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,6 +38,14 @@ from .data import TABLES, read_csv_checked, read_release
 from .errors import CSCBookError
 from .quarters import Quarter, latest_quarter, releases
 
+#: Ofsted's ILACS inspection history: a CSV extract, or the publisher's spreadsheet it is extracted from.
+OFSTED_HISTORY = "ofsted_ilacs_history"
+OFSTED_ORIGINAL = "ofsted_outcomes"
+OFSTED_SHEET = "ILACS_inspection_history"
+OFSTED_KEY = ["Local authority area code", "Inspection date"]
+OFSTED_DATES = ["Inspection date", "Publication date"]
+OFSTED_REQUIRED = ["Local authority area code", "Local authority name", "Inspection date", "Publication date",
+                   "Inspection type", "Overall effectiveness"]
 #: Columns whose values name the table a file holds (EES ``category``, ONS ``age_group``).
 IDENTITY_COLUMNS = ("category", "age_group")
 #: Largest revisions listed in a report.
@@ -57,6 +70,10 @@ class AddReport:
     revised_by_year: dict[int, int] = field(default_factory=dict)
     #: the largest revisions: year, geography, measure, old, new, change
     largest: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: rows added that the previous release did not have (Ofsted: inspections)
+    new_records: int = 0
+    #: the publisher's spreadsheet, kept beside the extract
+    also_installed: str = ""
 
     def text(self) -> str:
         lines = [
@@ -64,6 +81,10 @@ class AddReport:
             f"{self.published.isoformat()}, years {self.years[0]}-{self.years[1]}, sha256 {self.sha256[:12]}...)",
             f"new years: {', '.join(map(str, self.new_years)) or 'none'}",
         ]
+        if self.new_records:
+            lines.append(f"new inspections: {self.new_records}")
+        if self.also_installed:
+            lines.append(f"the spreadsheet it was extracted from is kept as data/official/{self.also_installed}")
         if self.revised_cells:
             by_year = ", ".join(f"{y}: {n}" for y, n in sorted(self.revised_by_year.items()))
             cells = "cell" if self.revised_cells == 1 else "cells"
@@ -78,9 +99,11 @@ class AddReport:
         return "\n".join(lines)
 
 
-def _fmt(v: float) -> str:
-    if v is None or (isinstance(v, float) and np.isnan(v)):
+def _fmt(v) -> str:
+    if v is None or (isinstance(v, float) and np.isnan(v)) or v == "":
         return "(not published)"
+    if isinstance(v, str):
+        return repr(v)
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}"
 
 
@@ -92,9 +115,9 @@ def _official(root: Path) -> Path:
 
 
 def _check_table(table: str, tables: dict[str, manifest.TableEntry]) -> None:
-    if table in TABLES and table in tables:
+    addable = sorted(t for t in [*TABLES, OFSTED_HISTORY] if t in tables)
+    if table in addable:
         return
-    addable = sorted(t for t in TABLES if t in tables)
     if table in tables:
         raise CSCBookError(f"--table {table}: this file is kept as published and cannot be added with "
                            f"'cscbook data add'; tables it can add: {', '.join(addable)}")
@@ -238,6 +261,142 @@ def _revisions(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     return out.sort_values(["change", "year"], ascending=[False, True], na_position="last").reset_index(drop=True)
 
 
+# ----------------------------------------------------------------------------------------- Ofsted
+
+
+def _read_ofsted(file: Path) -> tuple[pd.DataFrame, int, Path | None]:
+    """The ILACS history as text cells, the line (or sheet row) of its first data row, and the spreadsheet."""
+    name = file.name
+    if not file.read_bytes()[:4].startswith(b"PK\x03\x04"):
+        _sniff(file)
+        return read_csv_checked(file, []), 2, None
+    try:
+        book = pd.ExcelFile(file)
+        sheets = book.sheet_names
+        grid = pd.read_excel(book, OFSTED_SHEET, header=None, dtype=str) if OFSTED_SHEET in sheets else None
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
+        raise CSCBookError(f"{name}: cannot be read as a spreadsheet ({' '.join(str(exc).split())}); "
+                           "download it again") from None
+    if grid is None:
+        raise CSCBookError(f"{name}: has no sheet {OFSTED_SHEET!r} (it has {', '.join(sheets)}); give Ofsted's "
+                           "'Local authority inspection outcomes' spreadsheet or the CSV of that sheet")
+    header_rows = [i for i in range(min(len(grid), 20)) if "Local authority area code" in set(grid.iloc[i].astype(str))]
+    if not header_rows:
+        raise CSCBookError(f"{name}: sheet {OFSTED_SHEET} has no header row with 'Local authority area code' in its "
+                           "first 20 rows; the publisher may have changed its layout")
+    r = header_rows[0]
+    body = grid.iloc[r + 1:].copy()
+    body.columns = [str(h).strip() if isinstance(h, str) else "" for h in grid.iloc[r]]
+    body = body.loc[:, [c for c in body.columns if c and c != "Web link"]].fillna("")
+    body = body.apply(lambda col: col.astype(str).str.strip())
+    for col in OFSTED_DATES:
+        if col in body.columns:
+            body[col] = body[col].str.replace(r"^(\d{4}-\d{2}-\d{2})[ T]00:00:00$", r"\1", regex=True)
+    body = body[(body != "").any(axis=1)]
+    body.index = range(len(body))
+    return body, r + 2, file
+
+
+def _check_ofsted(file: Path, installed: Path) -> _Checked:
+    """Checks for a release of Ofsted's ILACS inspection history (CSV extract or the publisher's ODS)."""
+    from .ofsted import GRADES, ILACS_SUBS
+
+    name = file.name
+    frame, first, original = _read_ofsted(file)
+    where = (lambda i: f"sheet {OFSTED_SHEET} row {first + i}") if original else (lambda i: f"line {first + i}")
+    old = read_csv_checked(installed, OFSTED_REQUIRED)
+    missing = [c for c in old.columns if c not in frame.columns]
+    if missing:
+        other = _which_table(list(frame.columns))
+        if other:
+            raise CSCBookError(f"{name}: this file holds table {other!r}, not {OFSTED_HISTORY!r}; run "
+                               f"'cscbook data add {name} --table {other}'")
+        raise CSCBookError(f"{name}: column {missing[0]!r} is missing, so this is not Ofsted's ILACS inspection "
+                           "history; download the 'Local authority inspection outcomes' spreadsheet again")
+    frame = frame[list(old.columns)]
+    if frame.empty:
+        raise CSCBookError(f"{name}: has a header but no inspections; download the release again")
+
+    def fail(bad: pd.Series, column: str, problem: str) -> None:
+        if bad.any():
+            i = int(bad[bad].index[0])
+            raise CSCBookError(f"{name}: column {column!r} {where(i)}: {frame.at[i, column]!r} {problem}")
+
+    fail(~frame["Local authority area code"].str.fullmatch(r"E\d{8}"), "Local authority area code",
+         "is not a GSS council code (E and eight digits)")
+    for col in OFSTED_DATES:
+        parsed = pd.to_datetime(frame[col], format="%Y-%m-%d", errors="coerce")
+        fail(parsed.isna(), col, "is not a date (YYYY-MM-DD)")
+    judgements = [c for c in ("Overall effectiveness", *ILACS_SUBS) if c in frame.columns]
+    for col in judgements:
+        fail((frame[col] != "") & ~frame[col].str.lower().isin(GRADES), col,
+             "is not an Ofsted judgement (Outstanding, Good, Requires improvement to be good, Inadequate or blank)")
+    fail(frame.duplicated(OFSTED_KEY), "Inspection date", "is listed twice for the same council")
+    new_keys = set(map(tuple, frame[OFSTED_KEY].values))
+    old_keys = set(map(tuple, old[OFSTED_KEY].values))
+    names = dict(zip(old["Local authority area code"], old["Local authority name"]))
+    gone_councils = sorted(set(names) - set(frame["Local authority area code"]))
+    if gone_councils:
+        listed = ", ".join(f"{c} {names[c]}" for c in gone_councils[:3])
+        more = f" and {len(gone_councils) - 3} more" if len(gone_councils) > 3 else ""
+        raise CSCBookError(f"{name}: councils missing: {listed}{more} (the installed release {installed.name} has "
+                           "their inspections); download the full inspection history")
+    gone = sorted(old_keys - new_keys)
+    if gone:
+        more = f" and {len(gone) - 1} more" if len(gone) > 1 else ""
+        raise CSCBookError(f"{name}: a shorter history than the installed release {installed.name}: the inspection of "
+                           f"{gone[0][0]} {names.get(gone[0][0], '')} on {gone[0][1]}{more} is missing; "
+                           "download the full inspection history")
+    merged = old.merge(frame, on=OFSTED_KEY, suffixes=("_old", "_new"))
+    revised = []
+    for col in [c for c in old.columns if c not in OFSTED_KEY]:
+        diff = merged[merged[f"{col}_old"].str.strip() != merged[f"{col}_new"].str.strip()]
+        for code, when, before, after in zip(diff[OFSTED_KEY[0]], diff[OFSTED_KEY[1]], diff[f"{col}_old"],
+                                             diff[f"{col}_new"]):
+            revised.append({"year": int(when[:4]), "level": "Local authority", "key": code,
+                            "geography": f"{code} {names.get(code, '')} inspected {when}", "measure": col,
+                            "old": before, "new": after})
+    revisions = pd.DataFrame(revised, columns=["year", "level", "key", "geography", "measure", "old", "new"])
+    revisions["change"] = np.nan
+    pub_years = pd.to_datetime(frame["Publication date"]).dt.year
+    old_years = set(pd.to_datetime(old["Publication date"]).dt.year)
+    if original is None:
+        content = file.read_bytes()
+    else:
+        buf = io.StringIO()
+        frame.to_csv(buf, index=False, lineterminator="\n")
+        content = buf.getvalue().encode("utf-8")
+    return _Checked(content, int(len(frame)), (int(pub_years.min()), int(pub_years.max())),
+                    sorted(set(int(y) for y in pub_years) - old_years), revisions,
+                    new_records=len(new_keys - old_keys), original=original, sheet=OFSTED_SHEET if original else "")
+
+
+def _original_name(original: Path, official: Path) -> str:
+    stem = re.sub(r"[^A-Za-z0-9_]+", "_", original.stem).strip("_")
+    name = (stem if stem.lower().startswith("ofsted") else f"ofsted_{stem}") + original.suffix.lower()
+    if (official / name).exists():
+        raise CSCBookError(f"data/official/{name} already exists; this spreadsheet seems to be installed already")
+    return name
+
+
+def _original_entry(rel: manifest.Release, extract: str) -> str:
+    return "\n".join([
+        f"## {rel.file}",
+        "",
+        f"- **Table:** `{rel.table}` (the publisher's spreadsheet)",
+        f"- **Publisher:** {rel.publisher}",
+        f"- **Title:** {rel.title}",
+        *([f"- **Source:** {rel.url}"] if rel.url else []),
+        f"- **Published:** {rel.published.isoformat()}",
+        f"- **Date added:** {rel.added.isoformat()} with `cscbook data add`",
+        f"- **SHA-256:** `{rel.sha256}`",
+        f"- **Notes / processing:** Original spreadsheet, unmodified. `{extract}` is extracted from its sheet "
+        f"{OFSTED_SHEET} (header row found by its 'Local authority area code' cell; 'Web link' column dropped; "
+        "dates as YYYY-MM-DD).",
+        "",
+    ])
+
+
 # ----------------------------------------------------------------------------------------- install
 
 
@@ -297,6 +456,39 @@ def _write_temp(folder: Path, data: bytes) -> Path:
     return Path(tmp)
 
 
+@dataclass
+class _Checked:
+    """A checked release, ready to install."""
+
+    content: bytes
+    rows: int
+    years: tuple[int, int]
+    new_years: list[int]
+    revisions: pd.DataFrame
+    new_records: int = 0
+    #: the publisher's spreadsheet the table was extracted from (kept beside it as a release of ``ofsted_outcomes``)
+    original: Path | None = None
+    sheet: str = ""
+
+
+def _check_ees(file: Path, table: str, official: Path, prev: manifest.Release, curated: Path) -> _Checked:
+    """Checks for a DfE / ONS time-series CSV (Explore Education Statistics layout)."""
+    name = file.name
+    _sniff(file)
+    raw = read_csv_checked(file, [])
+    _check_columns(raw, table, name)
+    old_raw = read_csv_checked(official / prev.file, [])
+    _check_identity(raw, old_raw, table, name, prev.file)
+    new = read_release(table, file)
+    if new.empty:
+        raise CSCBookError(f"{name}: has a header but no rows; download the release again")
+    _check_unique(new, table, name)
+    old = read_release(table, official / prev.file)
+    new_years = _check_series(new, old, table, name, prev.file, curated)
+    years = (int(new["year"].min()), int(new["year"].max()))
+    return _Checked(file.read_bytes(), int(len(raw)), years, new_years, _revisions(new, old))
+
+
 def add_release(file: Path, table: str, published: date | None, root: Path, *, title: str | None = None,
                 publisher: str | None = None, url: str | None = None, today: date | None = None) -> AddReport:
     """Check a downloaded release of ``table`` and install it in ``root``/data/official.
@@ -310,22 +502,17 @@ def add_release(file: Path, table: str, published: date | None, root: Path, *, t
     official, curated = _official(root), Path(root) / "data" / "curated"
     tables = manifest.read(official)
     _check_table(table, tables)
-    _sniff(file)
+    if not file.is_file():
+        raise CSCBookError(f"{file}: file not found or not a file; give the path of the downloaded file")
     entry = tables[table]
     prev = entry.newest
     name = file.name
-    raw = read_csv_checked(file, [])
-    _check_columns(raw, table, name)
-    old_raw = read_csv_checked(official / prev.file, [])
-    _check_identity(raw, old_raw, table, name, prev.file)
-    new = read_release(table, file)
-    if new.empty:
-        raise CSCBookError(f"{name}: has a header but no rows; download the release again")
-    _check_unique(new, table, name)
-    old = read_release(table, official / prev.file)
-    new_years = _check_series(new, old, table, name, prev.file, curated)
-    revisions = _revisions(new, old)
-    if not new_years and revisions.empty:
+    if table == OFSTED_HISTORY:
+        checked = _check_ofsted(file, official / prev.file)
+    else:
+        checked = _check_ees(file, table, official, prev, curated)
+    revisions = checked.revisions
+    if not checked.new_years and not checked.new_records and revisions.empty:
         raise CSCBookError(f"{name}: same years and figures as the installed {table} release ({prev.file}); "
                            "nothing to add")
     published = published or today
@@ -335,57 +522,77 @@ def add_release(file: Path, table: str, published: date | None, root: Path, *, t
     if prev.published is not None and published <= prev.published:
         raise CSCBookError(f"--published {published.isoformat()}: the installed {table} release ({prev.file}) was "
                            f"published on {prev.published.isoformat()}; a newer release must be published later")
-    sha = manifest.sha256_of(file)
+    sha = hashlib.sha256(checked.content).hexdigest()
     same = [r.file for r in entry.releases if r.sha256 == sha]
     if same:
         raise CSCBookError(f"{name}: already installed as data/official/{same[0]}")
-    years = (int(new["year"].min()), int(new["year"].max()))
+    years = checked.years
     target = _target_name(prev.file, years, published, official)
     rel = manifest.Release(
         table=table, file=target, publisher=publisher or prev.publisher,
         title=title or f"{entry.title}, {years[0]} to {years[1]} (downloaded as {name})",
         published=published, years=years, sha256=sha, added=today, url=url if url is not None else prev.url,
+        note=f"extracted from {checked.original.name}, sheet {checked.sheet}" if checked.original else "",
     )
     by_year = revisions.groupby("year").size()
     report = AddReport(
-        table=table, source=name, file=target, published=published, years=years, new_years=new_years, sha256=sha,
-        previous=prev.file, revised_cells=len(revisions), revised_by_year={int(y): int(n) for y, n in by_year.items()},
-        largest=revisions.head(TOP_REVISIONS),
+        table=table, source=name, file=target, published=published, years=years, new_years=checked.new_years,
+        sha256=sha, previous=prev.file, revised_cells=len(revisions),
+        revised_by_year={int(y): int(n) for y, n in by_year.items()}, largest=revisions.head(TOP_REVISIONS),
+        new_records=checked.new_records,
     )
-    # Everything is prepared as temporary files first; the manifest is replaced last, so an interruption
-    # leaves at most an unlisted file that no edition reads.
     tables = dict(tables)
     tables[table] = manifest.TableEntry(entry.name, entry.title, entry.collection, (*entry.releases, rel))
-    rows = int(len(raw))
+    installs = [(rel, checked.content, prev.file)]
+    sections = [_provenance_entry(rel, name, checked.rows, report, entry.title)]
+    if checked.original is not None:
+        orig_entry = tables[OFSTED_ORIGINAL]
+        original = manifest.Release(
+            table=OFSTED_ORIGINAL, file=_original_name(checked.original, official), publisher=rel.publisher,
+            title=title or f"{orig_entry.title} (downloaded as {checked.original.name})", published=published,
+            years=None, sha256=manifest.sha256_of(checked.original), added=today, url=rel.url,
+            note=f"{target} is extracted from its sheet {checked.sheet}",
+        )
+        tables[OFSTED_ORIGINAL] = manifest.TableEntry(orig_entry.name, orig_entry.title, orig_entry.collection,
+                                                      (*orig_entry.releases, original))
+        installs.append((original, checked.original.read_bytes(), orig_entry.newest.file))
+        sections.append(_original_entry(original, target))
+        report.also_installed = original.file
+    _install(root, tables, installs, sections, entry.title, today)
+    return report
+
+
+def _install(root: Path, tables: dict[str, manifest.TableEntry],
+             installs: list[tuple[manifest.Release, bytes, str]], sections: list[str], table_title: str,
+             today: date) -> None:
+    """Write the files, provenance, data sources row and manifest: temporary files first, then moved into
+    place with the manifest last, so an interruption leaves at most an unlisted file that no edition reads."""
+    official = _official(root)
     writes: list[tuple[Path, Path]] = []
     try:
-        fd, tmp_data = tempfile.mkstemp(dir=official, prefix=".adding-", suffix=".tmp")
-        os.close(fd)
-        shutil.copyfile(file, tmp_data)
-        writes.append((Path(tmp_data), official / target))
+        for rel, content, _ in installs:
+            writes.append((_write_temp(official, content), official / rel.file))
         prov_path = official / "PROVENANCE.md"
         prov = prov_path.read_text(encoding="utf-8") if prov_path.exists() else "# Official data — provenance\n"
-        prov = _insert_provenance(prov, _provenance_entry(rel, name, rows, report, entry.title))
+        for section in sections:
+            prov = _insert_provenance(prov, section)
         writes.append((_write_temp(official, prov.encode("utf-8")), prov_path))
         sources = root / "book" / "data_sources.md"
         if sources.exists():
-            row = (f"| `{target}` | {rel.publisher}, added {today.isoformat()} | {entry.title} "
-                   f"(release published {published.isoformat()}) | {years[0]}–{years[1]} |")
-            text = _insert_source_row(sources.read_text(encoding="utf-8"), prev.file, row)
-            fd, tmp = tempfile.mkstemp(dir=sources.parent, prefix=".adding-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(text.encode("utf-8"))
-            writes.append((Path(tmp), sources))
+            text = sources.read_text(encoding="utf-8")
+            for rel, _, previous in installs:
+                years = f"{rel.years[0]}–{rel.years[1]}" if rel.years else ""
+                row = (f"| `{rel.file}` | {rel.publisher}, added {today.isoformat()} | "
+                       f"{tables[rel.table].title} (release published {rel.published.isoformat()}) | {years} |")
+                text = _insert_source_row(text, previous, row)
+            writes.append((_write_temp(sources.parent, text.encode("utf-8")), sources))
         writes.append((_write_temp(official, manifest.dump(tables).encode("utf-8")), official / manifest.MANIFEST))
-        if manifest.sha256_of(writes[0][0]) != sha:
-            raise CSCBookError(f"{name}: changed while it was being installed; run the command again")
     except BaseException:
         for tmp, _ in writes:
             tmp.unlink(missing_ok=True)
         raise
     for tmp, dest in writes:
         os.replace(tmp, dest)
-    return report
 
 
 # ----------------------------------------------------------------------------------------- status

@@ -39,7 +39,7 @@ HEADER = (
     "# Which file in data/official holds which official table, one entry per release, oldest first.\n"
     "# Written by 'cscbook data add'; see data/official/PROVENANCE.md for where each file came from.\n"
     "# published: the publisher's release date (null where the publisher gives no day).\n"
-    "# years: first and last year covered. sha256: checksum of the file as installed.\n"
+    "# years: first and last year covered (Ofsted: years of publication). sha256: checksum of the file as installed.\n"
 )
 
 
