@@ -1,4 +1,5 @@
-"""A SYNTHETIC "2026 release" of the referrals table (children in need table C1), for tests only.
+"""SYNTHETIC new releases for tests only: a "2026 release" of the referrals table (children in need table C1)
+and an Ofsted ILACS inspection history with one more inspection.
 
 Derived in code from the shipped 2013-2025 file: every row of the newest year is repeated as the next year
 with counts multiplied by :data:`FACTOR` (national and regional counts rounded to the nearest 10, as DfE
@@ -93,8 +94,9 @@ def add_synthetic_release(root: Path, revise: bool = True):
 
 #: a SYNTHETIC inspection added to the shipped ILACS history (not a real judgement)
 SYNTHETIC_INSPECTION = {
-    "Local authority area code": "E10000032", "Local authority name": "West Sussex", "Local authority status": "Current",
-    "Ofsted region": "South East", "Inspection date": "2026-03-02", "Publication date": "2026-04-20",
+    "Local authority area code": "E10000032", "Local authority name": "West Sussex",
+    "Local authority status": "Current", "Ofsted region": "South East", "Inspection date": "2026-03-02",
+    "Publication date": "2026-04-20",
     "Inspection type": "ILACS Standard Inspection", "Overall effectiveness": "Good",
 }
 OFSTED_PUBLISHED = date(2026, 9, 24)

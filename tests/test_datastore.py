@@ -248,10 +248,11 @@ BAD = {
         lambda r: _variant(r, "c1_2014_to_2026.csv", lambda f: f[f["time_period"] != "2013"]), "referrals", None,
         r"covers 2014-2026 but the installed referrals release .* covers 2013-2025: years 2013 are missing"),
     "unparseable marker": (lambda r: _variant(r, "c1_marker_2013_to_2026.csv", _marker), "referrals", None,
-                           r"c1_marker_2013_to_2026.csv: column 'referral_count' line \d+: unrecognised value 'n/a'; expected a number "
-                           r"or a publisher marker"),
-    "ragged rows": (_ragged, "referrals", None, r"synthetic_c1_referrals_2013_to_2026.csv: cannot be read as UTF-8 CSV "
-                                               r"\(Error tokenizing data. C error: Expected 21 fields in line 6, saw 23\)"),
+                           r"c1_marker_2013_to_2026.csv: column 'referral_count' line \d+: unrecognised value 'n/a'; "
+                           r"expected a number or a publisher marker"),
+    "ragged rows": (_ragged, "referrals", None,
+                    r"synthetic_c1_referrals_2013_to_2026.csv: cannot be read as UTF-8 CSV "
+                    r"\(Error tokenizing data. C error: Expected 21 fields in line 6, saw 23\)"),
     "HTML error page": (_html, "referrals", None, r"c1_referrals_2013_to_2026.csv: this is a web page \(HTML\)"),
     "the installed release again": (
         lambda r: shutil.copy(r / "data/official/dfe_cin_c1_referrals_rereferrals_2013_2025.csv", r / "same.csv"),

@@ -102,7 +102,8 @@ def _parse(text: str) -> dict[str, TableEntry]:
                               "restore it with git checkout -- data/official/manifest.yml") from None
     tables = raw.get("tables") if isinstance(raw, dict) else None
     if not isinstance(tables, dict):
-        raise DataSchemaError(f"{MANIFEST}: no 'tables' mapping; restore it with git checkout -- data/official/{MANIFEST}")
+        raise DataSchemaError(f"{MANIFEST}: no 'tables' mapping; "
+                              f"restore it with git checkout -- data/official/{MANIFEST}")
     out: dict[str, TableEntry] = {}
     for name, entry in tables.items():
         rels = []
@@ -135,7 +136,8 @@ def read(official: Path) -> dict[str, TableEntry]:
     try:
         st = path.stat()
     except FileNotFoundError:
-        raise DataSchemaError(f"{path}: file not found; restore it with git checkout -- data/official/{MANIFEST}") from None
+        raise DataSchemaError(f"{path}: file not found; "
+                              f"restore it with git checkout -- data/official/{MANIFEST}") from None
     return _read_cached(str(path), st.st_mtime_ns, st.st_size)
 
 

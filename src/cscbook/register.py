@@ -46,7 +46,8 @@ def _normalise(name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _build(names_files: tuple[tuple[str, str], ...], sn: tuple[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+def _build(names_files: tuple[tuple[str, str], ...],
+           sn: tuple[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """The register from the (path, sha256) of the C1 and population files and of the neighbours file."""
     frames = []
     for path, _sha in names_files:
