@@ -116,3 +116,63 @@ def test_unknown_cla_population_type_is_named(fake_root):
     with pytest.raises(DataSchemaError, match=r"dfe_cla_number_rate_2019_2025.csv: column 'population_type' line 2: "
                                               r"'Children leaving' is not one of"):
         data.load_table("cla")
+
+
+# ------------------------------------------------------------------------------ vintages (as of a quarter)
+
+from cscbook.quarters import Quarter, latest_year_published  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "table, quarter, year",
+    [
+        # years before the oldest installed release: the release calendar (data/curated/releases.csv)
+        ("referrals", "2013Q4", 2013), ("referrals", "2014Q2", 2013), ("referrals", "2019Q2", 2018),
+        ("referrals", "2025Q3", 2024), ("cla", "2025Q3", 2024), ("workforce", "2013Q4", 2012),
+        ("workforce", "2025Q4", 2024), ("population", "2014Q2", 2012), ("population", "2025Q2", 2023),
+        # from the publication date of the installed release (data/official/manifest.yml)
+        ("referrals", "2025Q4", 2025), ("cla", "2025Q4", 2025), ("workforce", "2026Q1", 2025),
+        ("population", "2025Q3", 2024),
+        # nothing newer is installed: a later quarter cannot show a year no installed file holds
+        ("referrals", "2026Q4", 2025), ("population", "2026Q4", 2024),
+    ],
+)
+def test_latest_year_published(table, quarter, year):
+    assert latest_year_published(table, Quarter.parse(quarter)) == year
+
+
+def test_load_table_as_of_a_quarter_shows_only_what_was_published_then():
+    q = Quarter(2019, 2)
+    t = data.load_table("referrals", q)
+    assert t["year"].max() == 2018 and t["year"].min() == 2013
+    assert data.la_values("referrals", "referral_count", q).loc[("825", 2014), "value"] == 7317
+    assert ("825", 2019) not in data.la_values("referrals", "referral_count", q).index
+    cla = data.la_values("cla", "cla_at_31_march", Quarter(2014, 2))
+    assert sorted(set(cla.index.get_level_values("year"))) == [2010, 2011, 2012, 2013]
+    # before the first referral figures were published, nothing
+    assert data.load_table("referrals", Quarter(2013, 3)).empty
+    # the whole table when no quarter is given
+    assert data.load_table("referrals")["year"].max() == 2025
+
+
+def test_release_for_names_the_file_from_the_manifest():
+    rel = data.release_for("referrals", Quarter(2026, 1))
+    assert rel.file == "dfe_cin_c1_referrals_rereferrals_2013_2025.csv"
+    assert rel.published.isoformat() == "2025-10-30" and rel.years == (2013, 2025)
+
+
+def test_manifest_names_the_file_the_table_is_read_from(fake_root):
+    official = fake_root / "data" / "official"
+    (official / "dfe_csww_indicators_2017_2025.csv").rename(official / "workforce_renamed.csv")
+    text = (official / "manifest.yml").read_text()
+    (official / "manifest.yml").write_text(text.replace("file: dfe_csww_indicators_2017_2025.csv",
+                                                        "file: workforce_renamed.csv"))
+    v = data.la_values("workforce", "agency_rate_fte").loc[("825", 2023), "value"]
+    assert v == pytest.approx(32.8)
+
+
+def test_broken_manifest_is_one_line(fake_root):
+    (fake_root / "data" / "official" / "manifest.yml").write_text("tables: [unclosed\n")
+    with pytest.raises(DataSchemaError, match=r"manifest.yml: not valid YAML .*restore it") as err:
+        data.load_table("referrals")
+    assert "\n" not in str(err.value)

@@ -13,20 +13,26 @@ Every table comes out *long*: one row per (year, geography, measure) with
 ``status``          ``published`` or the marker's meaning (see :mod:`cscbook.markers`)
 ``table``           short name of the table
 
-Schema problems raise :class:`~cscbook.errors.DataSchemaError` naming the file, column and line.
+Which file holds which table, and when each release was published, is read from
+``data/official/manifest.yml`` (:mod:`cscbook.manifest`). Schema problems raise
+:class:`~cscbook.errors.DataSchemaError` naming the file, column and line.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from . import paths
+from . import manifest, paths
 from .errors import DataSchemaError
 from .markers import parse_series
+
+if TYPE_CHECKING:
+    from .quarters import Quarter
 
 GEO_COLUMNS = ["time_period", "geographic_level", "old_la_code", "la_name", "region_name"]
 LEVELS = {"National", "Regional", "Local authority"}
@@ -34,17 +40,11 @@ LEVELS = {"National", "Regional", "Local authority"}
 
 @dataclass(frozen=True)
 class TableSpec:
-    """How to read one official file."""
+    """What the package needs of one official table (its files are listed in ``data/official/manifest.yml``)."""
 
     name: str
-    file: str
     measures: tuple[str, ...]
-    title: str
-    publisher: str = "Department for Education"
     required: tuple[str, ...] = tuple(GEO_COLUMNS)
-    #: measures kept even if a few cells are unparseable (none: every cell must parse)
-    notes: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 TABLES: dict[str, TableSpec] = {
@@ -52,7 +52,6 @@ TABLES: dict[str, TableSpec] = {
     for spec in [
         TableSpec(
             "referrals",
-            "dfe_cin_c1_referrals_rereferrals_2013_2025.csv",
             (
                 "referral_count",
                 "rereferral_count",
@@ -62,48 +61,16 @@ TABLES: dict[str, TableSpec] = {
                 "not_in_need_count",
                 "not_in_need_percent",
             ),
-            "Children in need: referrals and re-referrals (table C1)",
         ),
-        TableSpec(
-            "cin",
-            "dfe_cin_b1_children_in_need_2013_2025.csv",
-            ("Anypoint_child", "Started_episodes", "Ended_episodes", "At31_episodes", "awaiting_assessment"),
-            "Children in need: episodes and children (table B1)",
-        ),
-        TableSpec(
-            "s47",
-            "dfe_cin_c4_s47_icpc_2013_2025.csv",
-            ("Section47", "Section47_child", "ICPC", "ICPC_child", "Duration_median"),
-            "Section 47 enquiries and initial child protection conferences (table C4)",
-        ),
-        TableSpec(
-            "assessments",
-            "dfe_cin_c3_assessment_factors_2018_2025.csv",
-            ("Episodes_with_assessment_factor",),
-            "Factors identified at the end of assessment (table C3)",
-        ),
-        TableSpec(
-            "cpp_starts",
-            "dfe_cin_d3_cpp_starts_subsequent_2013_2025.csv",
-            ("CPP_start", "CPP_subsequent", "CPP_subsequent_percent"),
-            "Child protection plans starting, second or subsequent (table D3)",
-        ),
-        TableSpec(
-            "cpp_stock",
-            "dfe_cin_d5_cpp_at31march_duration_2013_2025.csv",
-            ("CPP_At31", "2_years_or_more", "2_years_or_more_percent"),
-            "Child protection plans at 31 March by length (table D5)",
-        ),
-        TableSpec(
-            "population",
-            "ons_population_0to17_by_la_2012_2024.csv",
-            ("population_estimate",),
-            "Mid-year population estimates, children aged 0 to 17",
-            publisher="Office for National Statistics (DfE layout)",
-        ),
+        TableSpec("cin",
+                  ("Anypoint_child", "Started_episodes", "Ended_episodes", "At31_episodes", "awaiting_assessment")),
+        TableSpec("s47", ("Section47", "Section47_child", "ICPC", "ICPC_child", "Duration_median")),
+        TableSpec("assessments", ("Episodes_with_assessment_factor",)),
+        TableSpec("cpp_starts", ("CPP_start", "CPP_subsequent", "CPP_subsequent_percent")),
+        TableSpec("cpp_stock", ("CPP_At31", "2_years_or_more", "2_years_or_more_percent")),
+        TableSpec("population", ("population_estimate",)),
         TableSpec(
             "workforce",
-            "dfe_csww_indicators_2017_2025.csv",
             (
                 "inpost_fte",
                 "agency_fte",
@@ -116,13 +83,14 @@ TABLES: dict[str, TableSpec] = {
                 "caseload_fte",
                 "absence_rate_fte",
             ),
-            "Children's social work workforce (30 September snapshot)",
         ),
+        # Children looked after 2019 onwards (EES layout, one row per population type); joined to the
+        # legacy table ``cla_legacy`` for 2010-2018.
+        TableSpec("cla", ("cla_at_31_march", "cla_started", "cla_ceased"),
+                  (*GEO_COLUMNS, "population_type", "children_count")),
     ]
 }
 
-CLA_FILE = "dfe_cla_number_rate_2019_2025.csv"
-CLA_LEGACY_FILE = "dfe_cla_legacy_sfr_by_la_2010_2018.csv"
 CLA_TYPES = {
     "Children looked after on 31 March each year": "cla_at_31_march",
     "Children starting to be looked after each year": "cla_started",
@@ -133,6 +101,7 @@ CLA_LEGACY_MEASURES = {
     "started_during_year": "cla_started",
     "ceased_during_year": "cla_ceased",
 }
+CLA_LEGACY = "cla_legacy"
 
 
 def read_csv_checked(path: Path, required: tuple[str, ...] | list[str]) -> pd.DataFrame:
@@ -142,7 +111,8 @@ def read_csv_checked(path: Path, required: tuple[str, ...] | list[str]) -> pd.Da
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise DataSchemaError(f"{path}: cannot be read as UTF-8 CSV ({exc}); re-export it as CSV (UTF-8)") from None
+        reason = " ".join(str(exc).split())
+        raise DataSchemaError(f"{path}: cannot be read as UTF-8 CSV ({reason}); re-export it as CSV (UTF-8)") from None
     frame.columns = [c.strip() for c in frame.columns]
     missing = [c for c in required if c not in frame.columns]
     if missing:
@@ -212,40 +182,78 @@ def tidy(frame: pd.DataFrame, measures: tuple[str, ...], file: str, table: str) 
     return out
 
 
-@lru_cache(maxsize=None)
-def _load_table_cached(name: str, root: str) -> pd.DataFrame:
-    if name == "cla":
-        return _load_cla(Path(root))
-    spec = TABLES[name]
-    path = Path(root) / spec.file
-    frame = read_csv_checked(path, spec.required)
-    return tidy(frame, spec.measures, spec.file, name)
-
-
-def load_table(name: str) -> pd.DataFrame:
-    """One official table in the long tidy layout (a copy: callers may modify it)."""
-    if name not in TABLES and name != "cla":
-        raise KeyError(f"unknown table {name!r}; known: {', '.join(sorted([*TABLES, 'cla']))}")
-    return _load_table_cached(name, str(paths.official_dir())).copy()
-
-
-def _load_cla(root: Path) -> pd.DataFrame:
-    """Children looked after 2010-2025: legacy SFR tables (local authorities) joined to the EES file."""
-    new = read_csv_checked(root / CLA_FILE, [*GEO_COLUMNS, "population_type", "children_count"])
-    _fail_first(~new["population_type"].isin(CLA_TYPES), new, CLA_FILE, "population_type",
+def tidy_cla(frame: pd.DataFrame, file: str) -> pd.DataFrame:
+    """Tidy an EES children looked after file (one row per population type) into the long layout."""
+    _fail_first(~frame["population_type"].isin(CLA_TYPES), frame, file, "population_type",
                 f"is not one of {sorted(CLA_TYPES)}")
     parts = []
     for label, measure in CLA_TYPES.items():
-        sub = new[new["population_type"] == label]
-        t = tidy(sub.rename(columns={"children_count": measure}), (measure,), CLA_FILE, "cla")
-        parts.append(t)
-    modern = pd.concat(parts, ignore_index=True)
+        sub = frame[frame["population_type"] == label]
+        parts.append(tidy(sub.rename(columns={"children_count": measure}), (measure,), file, "cla"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def read_release(table: str, path: Path) -> pd.DataFrame:
+    """One file of ``table`` in the long tidy layout (for ``cla``: the 2019+ EES file only)."""
+    spec = TABLES[table]
+    frame = read_csv_checked(path, spec.required)
+    if table == "cla":
+        return tidy_cla(frame, path.name)
+    return tidy(frame, spec.measures, path.name, table)
+
+
+@lru_cache(maxsize=None)
+def _load_table_cached(name: str, files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """The tidy table from its files, each given as (path, sha256 recorded in the manifest)."""
+    path = Path(files[0][0])
+    if name == "cla":
+        return _load_cla(path, Path(files[1][0]))
+    return read_release(name, path)
+
+
+def _check_name(name: str) -> None:
+    if name not in TABLES:
+        raise KeyError(f"unknown table {name!r}; known: {', '.join(sorted(TABLES))}")
+
+
+def release_for(name: str, as_of: "Quarter | None" = None) -> manifest.Release:
+    """The release of ``name`` an edition for quarter ``as_of`` reads (the newest if ``as_of`` is None)."""
+    return manifest.release_as_of(paths.official_dir(), name, as_of.end if as_of is not None else None)
+
+
+def load_table(name: str, as_of: "Quarter | None" = None) -> pd.DataFrame:
+    """One official table in the long tidy layout (a copy: callers may modify it).
+
+    Without ``as_of``, the newest release with every year it holds. With ``as_of`` (a
+    :class:`~cscbook.quarters.Quarter`), what was known at the end of that quarter: the newest release
+    published by then, and only the years published by then, so a past edition keeps the figures it showed,
+    even where a later release revised them.
+    """
+    _check_name(name)
+    official = paths.official_dir()
+    rel = release_for(name, as_of)
+    files = [(str(official / rel.file), rel.sha256)]
+    if name == "cla":
+        legacy = manifest.release_as_of(official, CLA_LEGACY)
+        files.append((str(official / legacy.file), legacy.sha256))
+    frame = _load_table_cached(name, tuple(files))
+    if as_of is not None:
+        from .quarters import latest_year_published
+
+        last = latest_year_published(name, as_of)
+        frame = frame[frame["year"] <= (last if last is not None else -1)].reset_index(drop=True)
+    return frame.copy()
+
+
+def _load_cla(modern_path: Path, legacy_path: Path) -> pd.DataFrame:
+    """Children looked after 2010 onwards: legacy SFR tables (local authorities) joined to the EES file."""
+    modern = read_release("cla", modern_path)
     # London appears as Inner and Outer London in this file: keep regions that the CIN tables also use.
-    legacy = read_csv_checked(root / CLA_LEGACY_FILE, ["time_period", "geographic_level", "old_la_code", "la_name"])
+    legacy = read_csv_checked(legacy_path, ["time_period", "geographic_level", "old_la_code", "la_name"])
     legacy = legacy[legacy["geographic_level"] == "Local authority"].copy()
     legacy["region_name"] = ""
     legacy = legacy.rename(columns=CLA_LEGACY_MEASURES)
-    old = tidy(legacy, tuple(CLA_LEGACY_MEASURES.values()), CLA_LEGACY_FILE, "cla")
+    old = tidy(legacy, tuple(CLA_LEGACY_MEASURES.values()), legacy_path.name, "cla")
     old = old[old["year"] < modern["year"].min()]
     old = _resolve_repeats(old)
     return pd.concat([old, modern], ignore_index=True)
@@ -269,22 +277,11 @@ def _resolve_repeats(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop_duplicates(keys, keep="first").reset_index(drop=True)
 
 
-def la_values(table: str, measure: str) -> pd.DataFrame:
-    """Local-authority values of one measure as a frame indexed by (old_la_code, year): value, status."""
-    t = load_table(table)
+def la_values(table: str, measure: str, as_of: "Quarter | None" = None) -> pd.DataFrame:
+    """Local-authority values of one measure as a frame indexed by (old_la_code, year): value, status.
+
+    ``as_of`` as for :func:`load_table`.
+    """
+    t = load_table(table, as_of)
     t = t[(t["level"] == "Local authority") & (t["measure"] == measure)]
     return t.set_index(["old_la_code", "year"])[["value", "status"]].sort_index()
-
-
-def table_catalogue() -> pd.DataFrame:
-    """The official tables the package reads: name, file, title, publisher."""
-    rows = [dict(table=s.name, file=s.file, title=s.title, publisher=s.publisher) for s in TABLES.values()]
-    rows.append(
-        dict(
-            table="cla",
-            file=f"{CLA_LEGACY_FILE}; {CLA_FILE}",
-            title="Children looked after: at 31 March, started and ceased",
-            publisher="Department for Education",
-        )
-    )
-    return pd.DataFrame(rows)

@@ -1,7 +1,9 @@
 """Calendar quarters ``YYYYQn`` and what official data had been published by the end of each.
 
-An edition for quarter ``2014Q2`` shows only releases published by 30 June 2014. Release timing per
-collection comes from ``data/curated/releases.csv``.
+An edition for quarter ``2014Q2`` shows only releases published by 30 June 2014. Two sources say when:
+the publication date of each installed release (``data/official/manifest.yml``) and, for years first
+published before the oldest installed release, the release calendar of each collection
+(``data/curated/releases.csv``).
 """
 
 from __future__ import annotations
@@ -9,10 +11,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import manifest, paths
 from .data import read_csv_checked
 from .errors import CSCBookError
 
@@ -67,12 +70,14 @@ class Quarter:
         return f"{self.financial_year} Q{(self.q - 2) % 4 + 1}"
 
 
-def releases() -> pd.DataFrame:
-    """Release timing per collection: collection, tables, lag_quarters_after_period, basis."""
-    frame = read_csv_checked(
-        paths.curated_dir() / "releases.csv", ["collection", "tables", "period_end_month", "publication_month", "basis"]
+def releases(curated: Path | None = None) -> pd.DataFrame:
+    """Release calendar per collection: collection, tables, period_end_month, publication_year_offset,
+    publication_month, basis (from ``data/curated/releases.csv``, or the one in ``curated``)."""
+    folder = Path(curated) if curated is not None else paths.curated_dir()
+    return read_csv_checked(
+        folder / "releases.csv",
+        ["collection", "tables", "period_end_month", "publication_year_offset", "publication_month", "basis"],
     )
-    return frame
 
 
 def publication_quarter(collection: str, year: int) -> Quarter:
@@ -99,11 +104,42 @@ def table_collection(table: str) -> str:
 
 
 def latest_year_published(table: str, quarter: Quarter) -> int | None:
-    """Latest year of ``table`` published by the end of ``quarter`` (None if none yet)."""
+    """Latest year of ``table`` published by the end of ``quarter`` (None if none yet).
+
+    Once a release is installed with its publication date, that date decides: the newest release published
+    by the end of the quarter gives its last year. For quarters before the oldest installed release, the
+    release calendar says which of its years had been published then.
+    """
     coll = table_collection(table)
+    rel = manifest.release_as_of(paths.official_dir(), table, quarter.end)
+    if rel.published is not None and rel.published <= quarter.end and rel.years is not None:
+        return rel.years[1]
     year = quarter.year + 1
     while year > 1990:
         if publication_quarter(coll, year) <= quarter:
-            return year
+            return min(year, rel.years[1]) if rel.years is not None else year
         year -= 1
     return None
+
+
+def latest_quarter(root: Path | None = None) -> Quarter:
+    """The newest quarter an edition can be built for: the quarter of the newest installed release.
+
+    Only tables with a release calendar (``releases.csv``) count; reference files such as the Ofsted
+    outcomes do not move it. ``root`` is a repository root (default: this repository).
+    """
+    data = Path(root) / "data" if root is not None else paths.data_dir()
+    official = data / "official"
+    tables = manifest.read(official)
+    calendar = calendar_tables(data / "curated")
+    dated = [t.newest.published for name, t in tables.items()
+             if name in calendar and t.newest.published is not None]
+    if not dated:
+        raise CSCBookError(f"{official / manifest.MANIFEST}: no dated release of any table; "
+                           "add one with 'cscbook data add FILE --table NAME --published YYYY-MM-DD'")
+    return Quarter.of(max(dated))
+
+
+def calendar_tables(curated: Path | None = None) -> set[str]:
+    """Tables that have a release calendar, i.e. that editions follow quarter by quarter."""
+    return {t for tables in releases(curated)["tables"] for t in tables.split()}

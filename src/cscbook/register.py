@@ -2,8 +2,9 @@
 
 Keyed by the three-digit DfE ``old_la_code``, the code that stays stable across reorganisations
 (Buckinghamshire keeps 825 after becoming a unitary council in 2020). Built from the official files:
-names, new codes and regions from the children in need table C1 and the population table, statistical
-neighbours from DfE's 2025 model, reorganisations from ``data/curated/la_reorganisations.csv``.
+names, new codes and regions from the newest children in need table C1 (``referrals``) and population table,
+statistical neighbours from DfE's model (``neighbours``), each file named in ``data/official/manifest.yml``;
+reorganisations from ``data/curated/la_reorganisations.csv``.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
-from . import paths
+from . import manifest, paths
 from .data import read_csv_checked
 from .errors import DataSchemaError, UnknownCouncilError
 
-SN_FILE = "dfe_statistical_neighbours_2025_wide.csv"
+#: Official tables the register is built from (names in data/official/manifest.yml).
+NAME_TABLES = ("referrals", "population")
+NEIGHBOURS_TABLE = "neighbours"
 REORG_FILE = "la_reorganisations.csv"
 
 
@@ -33,10 +37,6 @@ class Council:
     last_year: int
     neighbours: tuple[str, ...]
 
-    @property
-    def current(self) -> bool:
-        return self.last_year == latest_year()
-
 
 def _normalise(name: str) -> str:
     text = re.sub(r",\s*(city|county) of\s*$", "", name.lower()).replace("&", " and ")
@@ -46,14 +46,13 @@ def _normalise(name: str) -> str:
 
 
 @lru_cache(maxsize=None)
-def _build(root: str) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
-    from pathlib import Path
-
-    official = Path(root)
+def _build(names_files: tuple[tuple[str, str], ...],
+           sn: tuple[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
+    """The register from the (path, sha256) of the C1 and population files and of the neighbours file."""
     frames = []
-    for file in ("dfe_cin_c1_referrals_rereferrals_2013_2025.csv", "ons_population_0to17_by_la_2012_2024.csv"):
+    for path, _sha in names_files:
         f = read_csv_checked(
-            official / file, ["time_period", "geographic_level", "old_la_code", "new_la_code", "la_name", "region_name"]
+            Path(path), ["time_period", "geographic_level", "old_la_code", "new_la_code", "la_name", "region_name"]
         )
         f = f[f["geographic_level"] == "Local authority"]
         frames.append(f[["time_period", "old_la_code", "new_la_code", "la_name", "region_name"]])
@@ -75,20 +74,27 @@ def _build(root: str) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     c1 = la[la["time_period"] >= 2013]
     reg["last_year"] = c1.groupby("old_la_code")["time_period"].max().reindex(reg.index).fillna(reg["last_year"])
     reg["last_year"] = reg["last_year"].astype(int)
-    sn = read_csv_checked(official / SN_FILE, ["old_la_code", "la_name", *[f"SN_{i}" for i in range(1, 11)]])
+    sn_path = Path(sn[0])
+    sn = read_csv_checked(sn_path, ["old_la_code", "la_name", *[f"SN_{i}" for i in range(1, 11)]])
     neighbours: dict[str, tuple[str, ...]] = {}
     for line, row in sn.iterrows():
         code = row["old_la_code"].strip()
         codes = tuple(str(row[f"SN_{i}"]).strip() for i in range(1, 11) if str(row[f"SN_{i}"]).strip())
         bad = [c for c in (code, *codes) if not re.fullmatch(r"\d{3}", c)]
         if bad:
-            raise DataSchemaError(f"{SN_FILE}: line {int(line) + 2}: {bad[0]!r} is not a three-digit LA code")
+            raise DataSchemaError(f"{sn_path.name}: line {int(line) + 2}: {bad[0]!r} is not a three-digit LA code")
         neighbours[code] = codes
     return reg, neighbours
 
 
 def _tables():
-    return _build(str(paths.official_dir()))
+    official = paths.official_dir()
+
+    def newest(table: str) -> tuple[str, str]:
+        rel = manifest.release_as_of(official, table)
+        return str(official / rel.file), rel.sha256
+
+    return _build(tuple(newest(t) for t in NAME_TABLES), newest(NEIGHBOURS_TABLE))
 
 
 def register() -> pd.DataFrame:
