@@ -15,6 +15,7 @@ holds councils that existed before a reorganisation, matched to their old code).
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
@@ -23,9 +24,10 @@ from .data import read_csv_checked
 from .errors import DataSchemaError
 from .register import _normalise, register
 
-SIF_FILE = "ofsted_la_inspections_2009_2023_SLAC_SIF_ILACS.csv"
-ILACS_FILE = "ofsted_ilacs_inspection_history_2018_2025.csv"
-INYEAR_FILE = "ofsted_ilacs_inyear_inspections_and_visits_2024_25.csv"
+#: tables in data/official/manifest.yml (which file holds each comes from the manifest)
+SIF_TABLE = "ofsted_inspections_2009_2023"
+ILACS_TABLE = "ofsted_ilacs_history"
+INYEAR_TABLE = "ofsted_ilacs_inyear"
 
 GRADES = {
     "outstanding": "Outstanding",
@@ -104,10 +106,13 @@ def _by_name(name: str, predecessor: bool, reg, by_name) -> str | None:
 
 
 @lru_cache(maxsize=None)
-def _events_cached(root: str) -> pd.DataFrame:
+def _events_cached(files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    """Events from the three Ofsted files; ``files`` is ((path, sha256), ...) for SIF, ILACS, in-year."""
+    (sif_path, _), (ilacs_path, _), (inyear_path, _) = files
+    SIF_FILE, ILACS_FILE, INYEAR_FILE = (Path(p).name for p, _ in files)
     reg, by_gss, by_name = _code_maps()
     rows = []
-    sif = read_csv_checked(paths.official_dir() / SIF_FILE, ["Local authority name", "table"])
+    sif = read_csv_checked(Path(sif_path), ["Local authority name", "table"])
     for line, r in sif.iterrows():
         predecessor = str(r["table"]).startswith("Table 11")
         code = _by_name(r["Local authority name"], predecessor, reg, by_name)
@@ -127,7 +132,7 @@ def _events_cached(root: str) -> pd.DataFrame:
                 source=SIF_FILE,
                 quote=f"{date_col}: {when}; {overall_col}: {r.get(overall_col)}" + (f"; {detail}" if detail else ""),
             ))
-    ilacs = read_csv_checked(paths.official_dir() / ILACS_FILE,
+    ilacs = read_csv_checked(Path(ilacs_path),
                              ["Local authority area code", "Inspection date", "Publication date", "Inspection type",
                               "Overall effectiveness"])
     seen = set()
@@ -147,7 +152,7 @@ def _events_cached(root: str) -> pd.DataFrame:
             quote=f"Inspection date: {r['Inspection date']}; Publication date: {r['Publication date']}; "
                   f"Overall effectiveness: {r['Overall effectiveness']}" + (f"; {subs}" if subs else ""),
         ))
-    inyear = read_csv_checked(paths.official_dir() / INYEAR_FILE,
+    inyear = read_csv_checked(Path(inyear_path),
                               ["Local authority area code", "Inspection/Visit date", "Publication date",
                                "Inspection/Visit type"])
     for line, r in inyear.iterrows():
@@ -174,7 +179,14 @@ def _events_cached(root: str) -> pd.DataFrame:
 
 
 def official_events() -> pd.DataFrame:
-    return _events_cached(str(paths.official_dir())).copy()
+    from . import manifest
+
+    official = paths.official_dir()
+    files = []
+    for table in (SIF_TABLE, ILACS_TABLE, INYEAR_TABLE):
+        release = manifest.release_as_of(official, table)
+        files.append((str(official / release.file), release.sha256))
+    return _events_cached(tuple(files)).copy()
 
 
 def judgements(la: str) -> pd.DataFrame:
