@@ -98,9 +98,9 @@ def rate_per_10k(count: pd.Series | float, population: pd.Series | float):
     return count / population * 10_000
 
 
-def _series(table: str, measure: str) -> pd.DataFrame:
+def _series(table: str, measure: str, as_of=None) -> pd.DataFrame:
     """value and status by (level, key, year) for one measure; key = old_la_code, region name or 'England'."""
-    t = load_table(table)
+    t = load_table(table, as_of)
     t = t[t["measure"] == measure].copy()
     t["key"] = np.select(
         [t["level"] == "Local authority", t["level"] == "Regional"],
@@ -111,18 +111,19 @@ def _series(table: str, measure: str) -> pd.DataFrame:
     return t.set_index(["level", "key", "year"])[["value", "status"]]
 
 
-def _population_lagged() -> pd.Series:
-    pop = _series("population", "population_estimate")["value"].reset_index()
+def _population_lagged(as_of=None) -> pd.Series:
+    pop = _series("population", "population_estimate", as_of)["value"].reset_index()
     pop["year"] = pop["year"] + 1  # mid-year of the previous calendar year serves the year to 31 March
     return pop.set_index(["level", "key", "year"])["value"]
 
 
 @lru_cache(maxsize=None)
-def _long_cached(root: str) -> pd.DataFrame:
-    pop = _population_lagged()
+def _long_cached(files: tuple, as_of=None) -> pd.DataFrame:
+    """The panel from the releases ``files`` names (file and checksum per table) as of quarter ``as_of``."""
+    pop = _population_lagged(as_of)
     frames = []
     for ind in INDICATORS:
-        s = _series(ind.table, ind.measure)
+        s = _series(ind.table, ind.measure, as_of)
         if ind.kind == "rate":
             denom = pop.reindex(s.index)
             value = rate_per_10k(s["value"], denom)
@@ -131,7 +132,7 @@ def _long_cached(root: str) -> pd.DataFrame:
         s = s.assign(indicator=ind.name)
         frames.append(s)
     for name, (table, measure) in COUNTS.items():
-        s = _series(table, measure).assign(indicator=name)
+        s = _series(table, measure, as_of).assign(indicator=name)
         if table == "population":
             s = s.reset_index()
             s["year"] += 1
@@ -141,14 +142,21 @@ def _long_cached(root: str) -> pd.DataFrame:
     return out[out["year"] >= FIRST_YEAR]
 
 
-def long_panel() -> pd.DataFrame:
-    """Every indicator for every geography and year: level, key, year, indicator, value, status."""
-    return _long_cached(str(paths.official_dir())).copy()
+def long_panel(as_of=None) -> pd.DataFrame:
+    """Every indicator for every geography and year: level, key, year, indicator, value, status.
+
+    ``as_of`` (a Quarter): what was known at its end, from the releases current then (see data.load_table).
+    """
+    from .data import release_for
+
+    tables = sorted({i.table for i in INDICATORS} | {t for t, _ in COUNTS.values()})
+    files = tuple((t, release_for(t, as_of).sha256) for t in tables)
+    return _long_cached((str(paths.official_dir()), files), as_of).copy()
 
 
-def la_panel(statuses: bool = False) -> pd.DataFrame:
+def la_panel(statuses: bool = False, as_of=None) -> pd.DataFrame:
     """Local-authority indicators, index (old_la_code, year), one column per indicator."""
-    lp = long_panel()
+    lp = long_panel(as_of)
     lp = lp[lp["level"] == "Local authority"]
     col = "status" if statuses else "value"
     wide = lp.pivot_table(index=["key", "year"], columns="indicator", values=col, aggfunc="first")
@@ -157,9 +165,9 @@ def la_panel(statuses: bool = False) -> pd.DataFrame:
     return wide.reindex(columns=order)
 
 
-def comparator_panel(level: str) -> pd.DataFrame:
+def comparator_panel(level: str, as_of=None) -> pd.DataFrame:
     """Regional (index region, year) or national (index year) indicators."""
-    lp = long_panel()
+    lp = long_panel(as_of)
     lp = lp[lp["level"] == level]
     wide = lp.pivot_table(index=["key", "year"], columns="indicator", values="value", aggfunc="first")
     order = [i.name for i in INDICATORS] + list(COUNTS)
@@ -177,11 +185,14 @@ def neighbour_median(panel: pd.DataFrame, neighbours: tuple[str, ...], columns: 
     return med.where(grouped.count() >= SN_MIN)
 
 
-def indicators_for(la: str | int, columns: list[str] | None = None) -> pd.DataFrame:
-    """One row per year for a council with its indicators and their neighbour median, region and England."""
+def indicators_for(la: str | int, columns: list[str] | None = None, as_of=None) -> pd.DataFrame:
+    """One row per year for a council with its indicators and their neighbour median, region and England.
+
+    ``as_of`` (a Quarter): figures as known at its end (the releases current then, years published by then).
+    """
     c = resolve(la)
     columns = columns or CORE_COLUMNS
-    panel = la_panel()
+    panel = la_panel(as_of=as_of)
     years = sorted(set(panel.index.get_level_values("year")))
     own = panel.xs(c.code, level="old_la_code").reindex(years)[columns] if c.code in panel.index.get_level_values(0) \
         else pd.DataFrame(index=years, columns=columns, dtype=float)
@@ -189,10 +200,10 @@ def indicators_for(la: str | int, columns: list[str] | None = None) -> pd.DataFr
     years = list(own.index)
     out = own.copy()
     sn = neighbour_median(panel, c.neighbours, columns).reindex(years)
-    reg = comparator_panel("Regional")
+    reg = comparator_panel("Regional", as_of)
     reg = reg.xs(c.region, level="key").reindex(years)[columns] if c.region in reg.index.get_level_values(0) \
         else pd.DataFrame(index=years, columns=columns, dtype=float)
-    eng = comparator_panel("National").reindex(years)[columns]
+    eng = comparator_panel("National", as_of).reindex(years)[columns]
     for col in columns:
         out[f"{col}_sn_median"] = sn[col]
         out[f"{col}_region"] = reg[col]
