@@ -116,14 +116,15 @@ def _scored(errors, inside=None):
 @pytest.mark.parametrize("errors,word", [
     ([10, 5, -1], "have run high"),
     ([-10, -5, 1], "have run low"),
-    ([1.9, -0.5, 2.0], "close on average"),
+    ([1.9, -0.5, 2.0], "neither high nor low"),
     ([2.0, 2.0, 2.0], "have run high"),   # exactly 2%: no longer "close"
     ([-2.0, -2.0, -2.0], "have run low"),
 ])
 def test_high_or_low_follows_the_sign(errors, word):
     rec = L.summarise(_scored(errors))
     assert word in rec.sentence
-    assert ("high" in rec.sentence) == (np.mean(errors) >= 2) or "close" in rec.sentence
+    assert ("run high" in rec.sentence) == (np.mean(errors) >= 2)
+    assert ("run low" in rec.sentence) == (np.mean(errors) <= -2)
 
 
 def test_hit_rate_of_the_80_intervals():

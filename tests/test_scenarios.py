@@ -54,7 +54,8 @@ def test_a_scenario_with_no_changes_reproduces_the_base_case_exactly(tmp_path, t
 
 def test_percentage_change_scales_the_mean_and_every_bound_from_its_month(tmp_path):
     fc = synthetic_fc()
-    (sc,) = S.load_scenarios(write(tmp_path, "scenarios:\n  - name: Up\n    demand: {change_pct: 10, from: 2026-07}\n"), Q)
+    text = "scenarios:\n  - name: Up\n    demand: {change_pct: 10, from: 2026-07}\n"
+    (sc,) = S.load_scenarios(write(tmp_path, text), Q)
     out = sc.apply(fc)
     before, after = fc.index < pd.Period("2026-07", freq="M"), fc.index >= pd.Period("2026-07", freq="M")
     pd.testing.assert_frame_equal(out[before], fc[before])
@@ -180,5 +181,31 @@ def test_describe_says_what_changes(tmp_path):
     p = write(tmp_path, "scenarios:\n  - name: A\n    demand: {step: 40, from: 2026-07}\n    caseload: 16\n"
                         "    starters: {2026-06: 5}\n")
     (sc,) = S.load_scenarios(p, Q)
-    assert S.describe(sc) == "+40 referrals a month from July 2026; caseload 16 per social worker; starters 5 FTE in Jun 2026"
+    assert S.describe(sc) == ("+40 referrals a month from July 2026; caseload 16 per social worker; "
+                              "starters 5 FTE in Jun 2026")
     assert S.describe(S.Scenario("Nothing")) == "no change from the base case"
+
+
+def test_scenario_chart_titles_labels_and_alt_text(monkeypatch, tmp_path):
+    import cscbook.notebook as nb
+
+    shown = {}
+    monkeypatch.setattr(nb, "show", lambda fig, alt, caption=None: shown.update(fig=fig, alt=alt))
+    series = pd.DataFrame({"referrals": np.full(12, 460.0), "social_workers_fte": np.full(12, 150.4)},
+                          index=pd.period_range("2025-01", periods=12, freq="M"))
+    (sc,) = S.load_scenarios(write(tmp_path, "scenarios:\n  - name: Hires\n    starters: {2026-06: 10}\n"), Q)
+    cmp = S.compare_scenarios(Q, "825", series, synthetic_fc(), [sc])
+    S.scenario_chart(cmp, "Buckinghamshire")
+    ax = shown["fig"].axes[0]
+    assert ax.get_ylabel() == "Case-holding social workers (FTE)" and "Buckinghamshire" in ax.get_title()
+    assert "Hires averages" in shown["alt"] and "Base case averages" in shown["alt"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "Hires: FTE available" in labels and "Base case: FTE available" in labels
+
+
+def test_for_edition_uses_the_file_or_the_default(tmp_path):
+    from types import SimpleNamespace
+
+    p = write(tmp_path, "scenarios:\n  - name: Only this\n    demand: {change_pct: 5}\n")
+    ed = SimpleNamespace(council=SimpleNamespace(code="825"), quarter=Q, scenarios=p)
+    assert [s.name for s in S.for_edition(ed)] == ["Only this"]

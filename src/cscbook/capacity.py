@@ -117,13 +117,14 @@ def capacity_inputs(quarter: Quarter, code: str, series_frame: pd.DataFrame) -> 
     if ("open_cases" in series_frame.columns and staffed is not None and len(staffed)
             and pd.notna(series_frame["open_cases"].iloc[-1]) and staffed.iloc[-1] > 0):
         caseload = float(series_frame["open_cases"].iloc[-1] / staffed.iloc[-1])
-        sources.append(f"{caseload:.1f} open cases per social worker FTE in {staffed.index[-1]} (the council's extract)")
+        sources.append(f"{caseload:.1f} open cases per social worker FTE in {staffed.index[-1]} "
+                       "(the council's extract)")
     else:
         found = _published("workforce", "caseload_fte", code, quarter)
         if found is not None:
             caseload = found[0]
-            sources.append(f"an average caseload of {caseload:.1f} cases per case-holding social worker at 30 September "
-                           f"{found[1]} (DfE workforce census)")
+            sources.append(f"an average caseload of {caseload:.1f} cases per case-holding social worker at "
+                           f"30 September {found[1]} (DfE workforce census)")
     return CapacityInputs(fte, monthly, conversion, caseload, tuple(sources))
 
 

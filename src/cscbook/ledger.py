@@ -56,7 +56,8 @@ def annual_entries(rows: pd.DataFrame, code: str, quarter: Quarter, origin: int,
     rows = rows[rows["forecast"].notna()]
     out = pd.DataFrame({
         "kind": "annual", "council": code, "edition": str(quarter), "made": quarter.end.isoformat(),
-        "model": rows["method"].to_numpy(), "origin": str(origin), "target": rows["year"].astype(int).astype(str).to_numpy(),
+        "model": rows["method"].to_numpy(), "origin": str(origin),
+        "target": rows["year"].astype(int).astype(str).to_numpy(),
         "horizon": (rows["year"].astype(int) - origin).to_numpy(), "basis": basis,
         "mean": rows["forecast"].to_numpy(dtype=float),
     })
@@ -246,15 +247,14 @@ def summarise(scored: pd.DataFrame, what: str = "referral forecasts") -> TrackRe
     high = int((scored["error"] > 0).sum())
     typical = float((scored["error"].abs() / scored["actual"].where(scored["actual"] != 0)).mean() * 100)
     if abs(pct) < CLOSE_PCT:
-        lean = (f"have been close on average (within {CLOSE_PCT:g}% of what happened: {pct:+.1f}%, "
-                f"{high} of {n} above)")
+        lean = f"have run neither high nor low on average (mean error {pct:+.1f}%, {high} of {n} above what happened)"
     elif pct > 0:
-        lean = f"have run high: on average {pct:.1f}% ({err:,.0f}) above what happened, {high} of {n} above"
+        lean = f"have run high: on average {pct:.1f}% above what happened, {high} of {n} above"
     else:
-        lean = f"have run low: on average {-pct:.1f}% ({-err:,.0f}) below what happened, {n - high} of {n} below"
-    sentence = (f"Across {n} earlier {what} checked against what was later observed, the forecasts {lean}; "
-                f"a typical forecast missed by {typical:.0f}% either way; {hits80} of {n} outcomes ({hits80 / n:.0%}) fell inside the 80% intervals, which should hold "
-                "about 80% of them.")
+        lean = f"have run low: on average {-pct:.1f}% below what happened, {n - high} of {n} below"
+    sentence = (f"Across {n} earlier {what} checked against what was later observed, the forecasts {lean}, and a "
+                f"typical forecast missed by {typical:.0f}% either way; {hits80} of {n} outcomes ({hits80 / n:.0%}) "
+                "fell inside the 80% intervals, which should hold about 80% of them.")
     return TrackRecord(n, hits80, hits80 / n, hits95, err, pct, high, sentence)
 
 

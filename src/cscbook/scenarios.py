@@ -414,7 +414,8 @@ def compare_scenarios(quarter: Quarter, code: str, series_frame: pd.DataFrame, f
             months_at_risk=int(r.plan["at_risk"].sum()),
             highest_probability=float(r.plan["probability_over_capacity"].max()),
             first_month_at_risk="" if r.first_at_risk is None else str(r.first_at_risk),
-            recruit_by=("" if r.first_at_risk is None else ("now" if r.recruit_by is None else r.recruit_by.isoformat())),
+            recruit_by=("" if r.first_at_risk is None
+                        else "now" if r.recruit_by is None else r.recruit_by.isoformat()),
             lead_time_days=r.lead_time_days,
         ))
     sentences = [r.recruitment for r in results]
@@ -442,5 +443,68 @@ def describe(scenario: Scenario) -> str:
         parts.append(f"recruitment lead time {scenario.lead_time_days} days")
     for label, changes in (("starters", scenario.starters), ("leavers", scenario.leavers)):
         if changes:
-            parts.append(f"{label} " + ", ".join(f"{v:g} FTE in {m.strftime('%b %Y')}" for m, v in sorted(changes.items())))
+            parts.append(f"{label} " + ", ".join(f"{v:g} FTE in {m.strftime('%b %Y')}"
+                                                 for m, v in sorted(changes.items())))
     return "; ".join(parts) if parts else "no change from the base case"
+
+
+def for_edition(ed) -> list[Scenario]:
+    """The edition's scenarios: its ``--scenarios`` file (``ed.scenarios``) if given, else the default set."""
+    path = getattr(ed, "scenarios", None)
+    if path:
+        return load_scenarios(path, ed.quarter, ed.council.code)
+    return default_scenarios(ed.council.code, ed.quarter)
+
+
+def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: list[Scenario],
+                   model: str | None = None) -> Comparison:
+    """The whole chain for the command line: the edition's monthly series, the forecast by ``model`` (default:
+    the best by the rolling-origin backtest, as in the forecast chapter), the twelve months after the quarter,
+    and the comparison of the base case with each scenario."""
+    from . import forecast
+    from .demand import horizon_for, monthly_series, next_year
+
+    series = monthly_series(code, quarter, monthly)
+    if model is None:
+        model = forecast.best_model(forecast.summarise(forecast.backtest_errors(series.referrals)))
+    fc = next_year(forecast.fit_forecast(series.referrals, model, horizon_for(series, quarter)), quarter)
+    return compare_scenarios(quarter, code, series.frame, fc, scenarios)
+
+
+def scenario_chart(comparison: Comparison, council: str, illustrative: bool = False) -> None:
+    """FTE needed month by month under each scenario (mean, with the base case's 80% band) against capacity."""
+    import matplotlib.pyplot as plt
+
+    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show
+
+    if comparison.plans.empty:
+        return
+    fig, ax = plt.subplots()
+    styles = ["-", "--", "-.", ":", (0, (3, 1, 1, 1)), (0, (5, 2))]
+    markers = ["o", "s", "^", "D", "v", "P"]
+    for i, (name, p) in enumerate(comparison.plans.groupby("scenario", sort=False)):
+        x = p["month"].map(lambda m: m.to_timestamp())
+        colour = PALETTE[i % (len(PALETTE) - 1)]
+        if i == 0:
+            ax.fill_between(x, p["fte_needed_lower_80"], p["fte_needed_upper_80"], color=colour, alpha=0.15,
+                            label=f"{name}: 80% interval")
+        ax.plot(x, p["fte_needed"], color=colour, linestyle=styles[i % len(styles)], marker=markers[i % len(markers)],
+                markersize=4, label=f"{name}: FTE needed")
+        if i == 0:
+            base_capacity = p["capacity_fte"].to_numpy()
+        if i == 0 or not (p["capacity_fte"].to_numpy() == base_capacity).all():
+            ax.step(x, p["capacity_fte"], where="mid", color="#000000" if i == 0 else colour, linewidth=1.2,
+                    linestyle=":", label=f"{name}: FTE available")
+    title = f"Social workers needed under each scenario: {council}" + (" (ILLUSTRATIVE)" if illustrative else "")
+    ax.set_title(title)
+    ax.set_xlabel("Month")
+    ax.set_ylabel("Case-holding social workers (FTE)")
+    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1))
+    s = comparison.summary
+    alt = (f"Line chart of case-holding social worker FTE needed per month under {len(s)} scenarios against the FTE "
+           "available: " + "; ".join(f"{r.scenario} averages {r.fte_needed_mean:.1f} FTE with {r.months_at_risk} of "
+                                     f"12 months more likely than not over capacity" for r in s.itertuples()) + ".")
+    if illustrative:
+        alt += " " + ILLUSTRATIVE_NOTE + "."
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+    show(fig, alt)
