@@ -142,3 +142,14 @@ def test_inputs_from_the_extract_when_it_has_them():
     inp = C.capacity_inputs(Q, "825", series)
     assert (inp.current_fte, inp.conversion, inp.caseload) == (80.0, 0.75, 15.0)
     assert all("extract" in s for s in inp.sources[1:])
+
+
+def test_no_staffing_figure_means_no_plan_and_says_so():
+    from cscbook.scenarios import compare_scenarios
+
+    series = pd.DataFrame({"referrals": np.full(12, 100.0)}, index=pd.period_range("2016-01", periods=12, freq="M"))
+    fc = flat_fc([100] * 12, start="2017-01")
+    res = C.capacity_for(Quarter(2016, 4), "825", series, fc)  # the first workforce census was published in 2018
+    assert res.plan.empty and res.sentences[0].startswith("No published case-holding social worker figure")
+    cmp = compare_scenarios(Quarter(2016, 4), "825", series, fc, [Scenario("Up")])
+    assert cmp.plans.empty and cmp.sentences == res.sentences[:1]
