@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cscbook import build as build_module
+from cscbook.context import BuildContext
 from cscbook.edition import first_quarter, latest_quarter, make_edition
 from cscbook.errors import CSCBookError
 from cscbook.quarters import Quarter
@@ -59,6 +60,7 @@ def test_bad_monthly_file_fails_before_any_chapter_runs(out_with_edition, tmp_pa
     assert proc.returncode == 2
     assert "extract.csv: line 2, column 'referrals': -3 is negative" in proc.stderr
     assert not (out_with_edition / "editions" / ".cache").exists()
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_quarter_semantics():
@@ -83,11 +85,12 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
                 nbformat.v4.new_code_cell("raise ValueError('broken chapter')")]
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
-    monkeypatch.setattr(build_module, "OUTPUT_ROOT", out_with_edition)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(broken)}])
-    edition = make_edition("825", "2019Q1")
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    ctx = BuildContext.create(out_with_edition)
+    edition = ctx.edition("825", "2019Q1")
     with pytest.raises(CSCBookError) as err:
-        build_module.build(edition, log=lambda m: None)
+        build_module.build(ctx, edition, log=lambda m: None)
     msg = str(err.value)
     assert "broken chapter" in msg and "the failed notebook is at" in msg
     failed = Path(msg.rsplit(" at ", 1)[1])
