@@ -35,9 +35,9 @@ from .edition import Edition
 from .errors import CSCBookError
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
-#: The kernel's own log at ERROR only: ipykernel 7 warns on every start that its local TCP transport is
+#: The kernel's own log at CRITICAL only: ipykernel 7 warns on every start that its local TCP transport is
 #: unencrypted (the kernel only listens on 127.0.0.1 for the notebook runner of this build).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=ERROR"]
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 def chapters() -> list[dict]:
