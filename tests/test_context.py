@@ -170,3 +170,33 @@ def test_one_failed_edition_does_not_stop_the_others(tmp_path, monkeypatch):
     assert "825-buckinghamshire-2019Q2" in index and "938-west-sussex" not in index
     assert "<h2 id=\"region-south-east\">South East</h2>" in index and 'type="search"' in index
     assert not list(ctx.editions_dir.glob(".staging-*"))
+
+
+def fake_edition(out: Path, slug: str, la: str, council: str, region: str | None, page: str) -> None:
+    folder = out / "editions" / slug
+    (folder / "_build" / "html").mkdir(parents=True)
+    (folder / "_build" / "html" / "index.html").write_text(page)
+    meta = {"la": la, "quarter": slug.rsplit("-", 1)[1], "council": council, "financial_quarter": "2025-26 Q4"}
+    if region:
+        meta["region"] = region
+    (folder / "edition.json").write_text(__import__("json").dumps(meta))
+
+
+def test_site_merges_shards_grouped_by_region_and_searchable(tmp_path, capsys):
+    from cscbook.cli import main
+
+    fake_edition(tmp_path / "1", "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "old 825")
+    fake_edition(tmp_path / "2", "301-barking-and-dagenham-2026Q1", "301", "Barking and Dagenham", None, "301")
+    time.sleep(0.02)
+    fake_edition(tmp_path / "2", "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "new 825")
+    (tmp_path / "1" / "editions" / ".staging-938-west-sussex-2026Q1-00000000").mkdir()  # unfinished: not listed
+    assert main(["site", "--from", str(tmp_path / "1"), str(tmp_path / "2"), "--output", str(tmp_path / "site")]) == 0
+    assert "site with 2 editions" in capsys.readouterr().out
+    html = tmp_path / "site" / "_build" / "html"
+    index = (html / "index.html").read_text()
+    # region from the register where an older edition.json lacks it; regions in alphabetical order
+    assert index.index(">Outer London</h2>") < index.index(">South East</h2>")
+    assert index.count("<li>") == 2 and "938" not in index
+    assert '<input type="search" id="edition-filter"' in index and "http" not in index.split("<body>")[1]
+    assert (html / "editions" / "825-buckinghamshire-2026Q1" / "index.html").read_text() == "new 825"
+    assert main(["site", "--from", str(tmp_path / "nowhere")]) == 2
