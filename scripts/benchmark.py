@@ -31,14 +31,16 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
-def cscbook(*args) -> float:
+def cscbook(*args, allow_failures: bool = False) -> float:
     """Wall clock of one ``cscbook`` command (a fresh process, as a user runs it)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "cscbook", *args, "--quiet"], capture_output=True, text=True,
                           env=env, cwd=ROOT)
     seconds = time.perf_counter() - start
-    if proc.returncode != 0:
+    if proc.returncode != 0 and allow_failures:
+        print(f"(some editions failed, timed all the same: {proc.stderr.strip().splitlines()[-1][:300]})")
+    elif proc.returncode != 0:
         raise SystemExit(f"cscbook {' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
     return seconds
 
@@ -84,8 +86,9 @@ def main() -> int:
             t_forced = cscbook("build", "--output", out, "--force")
             rows.append(("default edition, forced (chapters from cache, book compiled)", t_forced, None))
             every = _batch_councils(build_parser().parse_args(["build", "--all"]))
-            batch = [c for c in every if c != "825"][: args.councils]
-            t_batch = cscbook("build", "--la", *batch, "--output", out) if batch else 0.0
+            others = [c for c in every if c != "825"]
+            batch = others[:: max(1, len(others) // max(args.councils, 1))][: args.councils]  # spread over the list
+            t_batch = cscbook("build", "--la", *batch, "--output", out, allow_failures=True) if batch else 0.0
             rows.append((f"batch of {len(batch)} councils with --la (shared all-council results cached)", t_batch, None))
             per = t_batch / max(len(batch), 1)
             t_all = per * len(every)

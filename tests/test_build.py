@@ -98,3 +98,33 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
     assert html.read_text() == "previous edition"
     assert not list((out_with_edition / "editions").glob(".staging-*"))
+
+
+def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
+    """A result computed once into the shared cache (here in another process, as the build's pool does) is
+    found there by the same call: same key, and no model is fitted again."""
+    import os
+
+    from cscbook import forecast
+    from cscbook.demand import monthly_series
+
+    ctx = BuildContext.create(tmp_path / "out", jobs=1)
+    ed = ctx.edition("938", "2019Q2")
+    models = ("naive", "seasonal_naive")
+    code = ("from cscbook.context import BuildContext\nfrom cscbook.demand import monthly_series\n"
+            f"ctx = BuildContext.create({str(tmp_path / 'out')!r})\ned = ctx.edition('938', '2019Q2')\n"
+            "s = monthly_series(ed.council.code, ed.quarter)\n"
+            f"print(len(ed.cache.monthly_backtest(s.referrals, models={models!r})))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 0, proc.stderr
+    series = monthly_series(ed.council.code, ed.quarter)
+    assert ed.cache.memory.cache(forecast.backtest_errors).check_call_in_cache(series.referrals, models=models)
+    fits = []
+    real_fit = forecast.fit_forecast
+    monkeypatch.setattr(forecast, "fit_forecast", lambda *a, **k: fits.append(a[1]) or real_fit(*a, **k))
+    errors = ed.cache.monthly_backtest(series.referrals, models=models)
+    assert fits == [] and len(errors) == int(proc.stdout)
+    assert set(errors["model"]) == set(models) and errors["origin"].nunique() == 9
+    # another data or code version is another folder: nothing is reused across versions
+    assert ed.cache.folder == ctx.shared_dir and ctx.shared_dir.name.startswith(ctx.data_version[:16])

@@ -231,13 +231,14 @@ def _edition_results(edition: Edition) -> None:
 
 
 def precompute(ctx: BuildContext, editions: list[Edition], log=print) -> list[tuple[Edition, str]]:
-    """Compute the shared results of ``editions`` into the cache: the all-council ones once, then each
-    edition's in a process pool. Returns the editions whose results failed, with the reason."""
+    """Compute the shared results of ``editions`` into the cache, in a process pool of ``ctx.jobs``: the
+    all-council results once and each edition's own, side by side. Returns the editions whose results failed,
+    with the reason (their chapters then say why); the all-council results failing stops the batch."""
     if not editions:
         return []
-    _global_results(str(ctx.shared_dir))
     failed = []
-    if len(editions) == 1 or ctx.jobs == 1:
+    if ctx.jobs == 1:
+        _global_results(str(ctx.shared_dir))
         for ed in editions:
             try:
                 _edition_results(ed)
@@ -246,14 +247,16 @@ def precompute(ctx: BuildContext, editions: list[Edition], log=print) -> list[tu
         return failed
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions)),
+    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) + 1),
                              mp_context=multiprocessing.get_context("fork")) as pool:
+        shared = pool.submit(_global_results, str(ctx.shared_dir))
         futures = {pool.submit(_edition_results, ed): ed for ed in editions}
         for fut, ed in futures.items():
             try:
                 fut.result()
             except Exception as exc:
                 failed.append((ed, f"{type(exc).__name__}: {exc}"))
+        shared.result()
     return failed
 
 
