@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cscbook import build as build_module
@@ -128,3 +129,16 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     assert set(errors["model"]) == set(models) and errors["origin"].nunique() == 9
     # another data or code version is another folder: nothing is reused across versions
     assert ed.cache.folder == ctx.shared_dir and ctx.shared_dir.name.startswith(ctx.data_version[:16])
+
+
+def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):
+    from cscbook import annual
+    from cscbook.cache import SharedCache
+
+    sc = SharedCache(tmp_path / "shared")
+    for la in ("825", "938"):
+        summary, detail = sc.annual_backtest(la)
+        expected_summary, expected_detail = annual.backtest(la)
+        pd.testing.assert_frame_equal(summary, expected_summary)
+        pd.testing.assert_frame_equal(detail, expected_detail)
+        assert len(summary) == len(annual.METHODS) and set(detail["old_la_code"]) == {la}

@@ -66,10 +66,26 @@ class SharedCache:
         return self.call(annual.all_forecasts, last_target)
 
     def annual_backtest(self, la: str | None = None):
-        """:func:`cscbook.annual.backtest`: (summary, detail) for all councils or one council code."""
+        """:func:`cscbook.annual.backtest`: (summary, detail) for all councils or one council code.
+
+        The all-council backtest is computed once; a council's is its rows of that detail, summarised as
+        :func:`cscbook.annual.backtest` summarises them (the same result, without forecasting every council
+        again for each edition).
+        """
         from . import annual
 
-        return self.call(annual.backtest, la)
+        summary, detail = self.call(annual.backtest, None)
+        if la is None:
+            return summary, detail
+        own = detail[detail["old_la_code"] == la]
+        if own.empty:
+            return summary.iloc[:0].copy(), own
+        from .forecast import summarise
+
+        order = {m: i for i, m in enumerate(annual.METHODS)}
+        own_summary = summarise(own.rename(columns={"method": "model"}))
+        own_summary = own_summary.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
+        return own_summary, own
 
     def benchmark(self, la: str, year: int):
         """:func:`cscbook.benchmark.benchmark`: a council's scorecard against every council."""
