@@ -176,7 +176,8 @@ class Kernels:
     namespace (``%reset -f``; its parameters checked by ``nb.setup``, which refuses any leftover name), but
     the libraries stay imported, which saves the kernel start and the imports (about 4 s) per chapter."""
 
-    RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+    RESET = ("%reset -f\nimport matplotlib as _mpl, matplotlib.pyplot as _plt\n_plt.close('all')\n_mpl.rcdefaults()\n"
+             "del _mpl, _plt")
 
     def __init__(self, cwd: Path):
         import threading
