@@ -40,6 +40,12 @@ BAD = [
     (["--la", "825", "--quarter", "2031Q1"], "is after the latest data"),
     (["--la", "825", "--monthly", "no/such/file.csv"], "file not found"),
     (["--la", "825", "--colour", "red"], "unrecognized arguments"),
+    (["--la", "9380"], "unknown council '9380'"),
+    (["--la", "825", "--quarter", "2019"], "is not a calendar quarter"),
+    (["--region", "South Eest"], "unknown region; choose one of"),
+    (["--all", "--shard", "5/4"], "--shard '5/4': write K/N"),
+    (["--all", "--monthly", "x.csv"], "--monthly and --cin-census belong to one council"),
+    (["--la", "825", "--all"], "give one of --la, --all, --region or --editions"),
 ]
 
 
@@ -142,3 +148,36 @@ def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):
         pd.testing.assert_frame_equal(summary, expected_summary)
         pd.testing.assert_frame_equal(detail, expected_detail)
         assert len(summary) == len(annual.METHODS) and set(detail["old_la_code"]) == {la}
+
+
+def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypatch):
+    import threading
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Same"),
+                nbformat.v4.new_code_cell('la = "825"\nquarter = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("from cscbook import notebook as nb\nprint(nb.setup(globals()).slug)")]
+    chapter = tmp_path / "same.ipynb"
+    nbformat.write(nb, chapter)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    results, errors = [], []
+
+    def one():
+        try:
+            ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True)
+            results.append(build_module.build(ctx, ctx.edition("825", "2019Q2"), log=lambda m: None))
+        except Exception as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 2 and results[0] == results[1]
+    assert (results[0] / "_build" / "html" / "index.html").exists()
+    assert not list((tmp_path / "out" / "editions").glob(".staging-*"))

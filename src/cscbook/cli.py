@@ -111,7 +111,10 @@ def _cmd_build(args) -> str:
         raise CSCBookError("\n".join(problems))
     if not editions:
         return "no editions to build in this shard"
-    log = (lambda m: print(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
+    from tqdm import tqdm
+
+    # messages go through tqdm, so that they print above the progress bars on a terminal
+    log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
     for ed in editions[:3]:
         log(f"building {ed.council.name} ({ed.council.code}) {ed.quarter} [{ed.quarter.financial_quarter}]")
     if len(editions) > 3:
