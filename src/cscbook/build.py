@@ -176,6 +176,7 @@ class Kernels:
     namespace (``%reset -f``; its parameters checked by ``nb.setup``, which refuses any leftover name), but
     the libraries stay imported, which saves the kernel start and the imports (about 4 s) per chapter."""
 
+    RECYCLE = 50  # chapters per kernel
     RESET = ("%reset -f\nimport matplotlib as _mpl, matplotlib.pyplot as _plt\n_plt.close('all')\n_mpl.rcdefaults()\n"
              "del _mpl, _plt")
 
@@ -192,7 +193,10 @@ class Kernels:
         from jupyter_core.utils import run_sync
 
         km = getattr(self._local, "km", None)
-        if km is not None and run_sync(km.is_alive)():
+        self._local.runs = getattr(self._local, "runs", 0) + 1
+        if km is not None and self._local.runs % self.RECYCLE == 0:
+            run_sync(km.shutdown_kernel)(now=True)  # a fresh kernel now and then bounds what a long batch holds
+        elif km is not None and run_sync(km.is_alive)():
             return km
         km = AsyncKernelManager(kernel_name="python3")
         run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd), env={**os.environ, **ONE_THREAD})
