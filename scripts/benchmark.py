@@ -1,23 +1,28 @@
-"""Speed report for the cscbook project: prints times and ratios, asserts nothing.
+"""Speed report for the cscbook project: prints times and ratios against the targets, asserts nothing.
 
     .venv/bin/python scripts/benchmark.py [--councils N] [--skip-build]
 
-* forecasting: fit and backtest the annual panel for all councils; fit and backtest the monthly models for
-  one council (the illustrative example);
-* editions: cold build (empty cache), warm rebuild of the unchanged edition, time per chapter, and a batch of
-  N councils for the same quarter (chapters cached per council; the book compiled for each).
-
-Builds go to a temporary output folder, so the repository's editions are not touched.
+* forecasting: the annual panel (all councils), each monthly model's fit, each SARIMAX fit of the monthly
+  backtest (one per origin) and the whole backtest, for the illustrative Buckinghamshire series;
+* editions, through the command line as a user runs it, in a temporary output folder (the repository's
+  editions are not touched): the cold default edition (empty caches), the no-op rebuild of the unchanged
+  edition, a forced rebuild (chapters from the cache, the book compiled again), and a batch of N other
+  councils built with ``--la`` as ``--all`` builds them, extrapolated to every council of the quarter.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {"cold": 20.0, "noop": 1.0, "all": 20 * 60.0, "sarimax": 0.2}
 
 
 def timed(fn, *args, **kwargs):
@@ -26,60 +31,82 @@ def timed(fn, *args, **kwargs):
     return time.perf_counter() - start, result
 
 
+def cscbook(*args, allow_failures: bool = False) -> float:
+    """Wall clock of one ``cscbook`` command (a fresh process, as a user runs it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "cscbook", *args, "--quiet"], capture_output=True, text=True,
+                          env=env, cwd=ROOT)
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0 and allow_failures:
+        print(f"(some editions failed, timed all the same: {proc.stderr.strip().splitlines()[-1][:300]})")
+    elif proc.returncode != 0:
+        raise SystemExit(f"cscbook {' '.join(args)} failed: {proc.stderr.strip()[-500:]}")
+    return seconds
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--councils", type=int, default=3, help="councils in the batch build (default 3)")
+    parser.add_argument("--councils", type=int, default=4, help="councils in the batch build (default 4)")
     parser.add_argument("--skip-build", action="store_true", help="forecasting only")
     args = parser.parse_args()
 
-    from cscbook import annual, build, forecast, monthly
-    from cscbook.edition import make_edition
+    from cscbook import annual, forecast, monthly
 
     rows = []
     t_annual, _ = timed(annual.backtest)
-    rows.append(("annual panel: all forecasts and backtest, all councils", t_annual))
+    rows.append(("annual panel: all forecasts and backtest, all councils", t_annual, None))
     y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
     t_fit = {}
     for model in forecast.MODELS:
         t_fit[model], _ = timed(forecast.fit_forecast, y, model)
-        rows.append((f"monthly fit, {model}", t_fit[model]))
+        rows.append((f"monthly fit, {model} (full series)", t_fit[model], None))
+    sarimax = []
+    for origin in forecast.origins(y.index):
+        t, _ = timed(forecast.fit_forecast, y[:origin], "sarimax", 12)
+        sarimax.append(t)
+    t_sarimax = sum(sarimax) / len(sarimax)
+    rows.append((f"each SARIMAX fit in the backtest (mean of {len(sarimax)}, max {max(sarimax):.2f} s)",
+                 t_sarimax, TARGETS["sarimax"]))
     t_bt, errors = timed(forecast.backtest_errors, y)
-    rows.append((f"monthly backtest, {len(errors['origin'].unique())} origins x {len(forecast.MODELS)} models", t_bt))
+    rows.append((f"monthly backtest, {errors['origin'].nunique()} origins x {len(forecast.MODELS)} models", t_bt, None))
 
     if not args.skip_build:
-        with tempfile.TemporaryDirectory() as tmp:
-            build.OUTPUT_ROOT = Path(tmp)
-            ed = make_edition("825", None)
-            t_cold, dest = timed(build.build, ed, log=lambda m: None)
-            rows.append(("edition build, cold (empty cache)", t_cold))
-            chapters = json.loads((dest / "timings.json").read_text())["chapters"]
-            for name, seconds in chapters.items():
-                rows.append((f"  chapter {name}", seconds))
-            t_warm, _ = timed(build.build, ed, log=lambda m: None)
-            rows.append(("edition rebuild, unchanged (warm)", t_warm))
-            t_forced, _ = timed(build.build, ed, log=lambda m: None, force=True)
-            rows.append(("edition rebuild, forced (chapters from cache, book recompiled)", t_forced))
-            from cscbook.register import register
+        from cscbook.cli import _batch_councils, build_parser
 
-            reg = register()
-            codes = [c for c in reg.index if reg.at[c, "last_year"] == 2025 and c != "825"][: args.councils]
-            t_batch = 0.0
-            for code in codes:
-                t, _ = timed(build.build, make_edition(code, None), log=lambda m: None)
-                t_batch += t
-            rows.append((f"batch of {len(codes)} councils (cold each)", t_batch))
-            build.OUTPUT_ROOT = None
+        with tempfile.TemporaryDirectory(prefix="cscbook-bench-") as tmp:
+            out = str(Path(tmp) / "out")
+            t_cold = cscbook("build", "--output", out)
+            rows.append(("default edition, cold (empty caches), wall clock", t_cold, TARGETS["cold"]))
+            dest = next((Path(out) / "editions").glob("825-*"))
+            for name, seconds in json.loads((dest / "timings.json").read_text())["chapters"].items():
+                rows.append((f"  chapter {name}", seconds, None))
+            t_noop = cscbook("build", "--output", out)
+            rows.append(("default edition again, unchanged (no-op)", t_noop, TARGETS["noop"]))
+            t_forced = cscbook("build", "--output", out, "--force")
+            rows.append(("default edition, forced (chapters from cache, book compiled)", t_forced, None))
+            every = _batch_councils(build_parser().parse_args(["build", "--all"]))
+            others = [c for c in every if c != "825"]
+            batch = others[:: max(1, len(others) // max(args.councils, 1))][: args.councils]  # spread over the list
+            t_batch = cscbook("build", "--la", *batch, "--output", out, allow_failures=True) if batch else 0.0
+            rows.append((f"batch of {len(batch)} councils with --la (shared all-council results cached)", t_batch, None))
+            per = t_batch / max(len(batch), 1)
+            t_all = per * len(every)
+            rows.append((f"all {len(every)} councils with --all, extrapolated ({per:.1f} s per council)", t_all,
+                         TARGETS["all"]))
 
     width = max(len(r[0]) for r in rows)
-    for label, seconds in rows:
-        print(f"{label.ljust(width)}  {seconds:8.2f} s")
+    print(f"{'measure'.ljust(width)}  {'seconds':>9}  {'target':>8}  ratio")
+    for label, seconds, target in rows:
+        tail = f"  {target:8.1f}  {seconds / target:5.2f}" if target else ""
+        print(f"{label.ljust(width)}  {seconds:9.2f}{tail}")
+    print()
     if not args.skip_build:
-        print(f"\nwarm / cold rebuild ratio: {t_warm / t_cold:.3f}")
-        print(f"forced (cached chapters) / cold ratio: {t_forced / t_cold:.3f}")
-        if codes:
-            print(f"batch time per council / cold build: {t_batch / len(codes) / t_cold:.2f}")
+        print(f"no-op / cold: {t_noop / t_cold:.3f}; forced / cold: {t_forced / t_cold:.3f}; "
+              f"per council in a batch / cold: {per / t_cold:.2f}")
     slowest = max(t_fit, key=t_fit.get)
     print(f"slowest monthly model / seasonal naive: {t_fit[slowest] / max(t_fit['seasonal_naive'], 1e-6):.0f}x ({slowest})")
+    print(f"SARIMAX fits / whole monthly backtest: {sum(sarimax) / t_bt:.2f}")
     print(f"monthly backtest / annual panel backtest: {t_bt / t_annual:.2f}")
     return 0
 

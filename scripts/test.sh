@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the whole test suite inside the project's virtual environment (created by `make test`):
-# unit tests, nbval over the committed chapter notebooks, and the browser test of a built site.
+# Runs the whole test suite inside the project's virtual environment (created by `make test`): unit tests,
+# nbval over the committed chapter notebooks (the latest edition, notebooks/*.ipynb) and over one past-quarter
+# edition (tests/past_quarter/*.ipynb, collected with the tests), and the browser test of a built site.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"

@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from cscbook import build as build_module
+from cscbook.context import BuildContext
 from cscbook.edition import first_quarter, latest_quarter, make_edition
 from cscbook.errors import CSCBookError
 from cscbook.quarters import Quarter
@@ -38,6 +40,12 @@ BAD = [
     (["--la", "825", "--quarter", "2031Q1"], "is after the latest data"),
     (["--la", "825", "--monthly", "no/such/file.csv"], "file not found"),
     (["--la", "825", "--colour", "red"], "unrecognized arguments"),
+    (["--la", "9380"], "unknown council '9380'"),
+    (["--la", "825", "--quarter", "2019"], "is not a calendar quarter"),
+    (["--region", "South Eest"], "unknown region; choose one of"),
+    (["--all", "--shard", "5/4"], "--shard '5/4': write K/N"),
+    (["--all", "--monthly", "x.csv"], "--monthly and --cin-census belong to one council"),
+    (["--la", "825", "--all"], "give one of --la, --all, --region or --editions"),
 ]
 
 
@@ -59,6 +67,7 @@ def test_bad_monthly_file_fails_before_any_chapter_runs(out_with_edition, tmp_pa
     assert proc.returncode == 2
     assert "extract.csv: line 2, column 'referrals': -3 is negative" in proc.stderr
     assert not (out_with_edition / "editions" / ".cache").exists()
+    assert len(proc.stderr.strip().splitlines()) == 1
 
 
 def test_quarter_semantics():
@@ -83,11 +92,12 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
                 nbformat.v4.new_code_cell("raise ValueError('broken chapter')")]
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
-    monkeypatch.setattr(build_module, "OUTPUT_ROOT", out_with_edition)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(broken)}])
-    edition = make_edition("825", "2019Q1")
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    ctx = BuildContext.create(out_with_edition)
+    edition = ctx.edition("825", "2019Q1")
     with pytest.raises(CSCBookError) as err:
-        build_module.build(edition, log=lambda m: None)
+        build_module.build(ctx, edition, log=lambda m: None)
     msg = str(err.value)
     assert "broken chapter" in msg and "the failed notebook is at" in msg
     failed = Path(msg.rsplit(" at ", 1)[1])
@@ -95,3 +105,79 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
     assert html.read_text() == "previous edition"
     assert not list((out_with_edition / "editions").glob(".staging-*"))
+
+
+def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
+    """A result computed once into the shared cache (here in another process, as the build's pool does) is
+    found there by the same call: same key, and no model is fitted again."""
+    import os
+
+    from cscbook import forecast
+    from cscbook.demand import monthly_series
+
+    ctx = BuildContext.create(tmp_path / "out", jobs=1)
+    ed = ctx.edition("938", "2019Q2")
+    models = ("naive", "seasonal_naive")
+    code = ("from cscbook.context import BuildContext\nfrom cscbook.demand import monthly_series\n"
+            f"ctx = BuildContext.create({str(tmp_path / 'out')!r})\ned = ctx.edition('938', '2019Q2')\n"
+            "s = monthly_series(ed.council.code, ed.quarter)\n"
+            f"print(len(ed.cache.monthly_backtest(s.referrals, models={models!r})))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 0, proc.stderr
+    series = monthly_series(ed.council.code, ed.quarter)
+    assert ed.cache.memory.cache(forecast.backtest_errors).check_call_in_cache(series.referrals, models=models)
+    fits = []
+    real_fit = forecast.fit_forecast
+    monkeypatch.setattr(forecast, "fit_forecast", lambda *a, **k: fits.append(a[1]) or real_fit(*a, **k))
+    errors = ed.cache.monthly_backtest(series.referrals, models=models)
+    assert fits == [] and len(errors) == int(proc.stdout)
+    assert set(errors["model"]) == set(models) and errors["origin"].nunique() == 9
+    # another data or code version is another folder: nothing is reused across versions
+    assert ed.cache.folder == ctx.shared_dir and ctx.shared_dir.name.startswith(ctx.data_version[:16])
+
+
+def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):
+    from cscbook import annual
+    from cscbook.cache import SharedCache
+
+    sc = SharedCache(tmp_path / "shared")
+    for la in ("825", "938"):
+        summary, detail = sc.annual_backtest(la)
+        expected_summary, expected_detail = annual.backtest(la)
+        pd.testing.assert_frame_equal(summary, expected_summary)
+        pd.testing.assert_frame_equal(detail, expected_detail)
+        assert len(summary) == len(annual.METHODS) and set(detail["old_la_code"]) == {la}
+
+
+def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypatch):
+    import threading
+
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Same"),
+                nbformat.v4.new_code_cell('la = "825"\nquarter = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("from cscbook import notebook as nb\nprint(nb.setup(globals()).slug)")]
+    chapter = tmp_path / "same.ipynb"
+    nbformat.write(nb, chapter)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    results, errors = [], []
+
+    def one():
+        try:
+            ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True)
+            results.append(build_module.build(ctx, ctx.edition("825", "2019Q2"), log=lambda m: None))
+        except Exception as exc:  # collected for the assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=one) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(results) == 2 and results[0] == results[1]
+    assert (results[0] / "_build" / "html" / "index.html").exists()
+    assert not list((tmp_path / "out" / "editions").glob(".staging-*"))

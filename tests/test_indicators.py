@@ -80,3 +80,26 @@ def test_rate_helper():
 def test_missing_population_gives_missing_rate_not_zero():
     df = indicators_for("825").set_index("year")
     assert pd.isna(df.at[2018, "cla_rate_per_10k"])  # the 2018 stock file is missing from the sources
+
+
+def test_mask_unpublished_shows_only_what_was_published_by_the_quarter():
+    """Buckinghamshire as a reader saw it at the end of 2019Q2 (June 2019) and at the end of 2026Q1."""
+    from cscbook.indicators import INDICATORS, mask_unpublished
+    from cscbook.quarters import Quarter
+
+    full = indicators_for("825", [i.name for i in INDICATORS])
+    then = mask_unpublished(full, Quarter(2019, 2)).set_index("year")
+    now = mask_unpublished(full, Quarter(2026, 1)).set_index("year")
+    # children in need for the year to March 2019 came out in autumn 2019: not yet known in June 2019
+    assert then.index.max() == 2018 and now.index.max() == 2025
+    assert 2019 in full["year"].values and full.set_index("year").at[2019, "referrals"] == 7640
+    assert then.at[2018, "referrals"] == 10337 and now.at[2019, "referrals"] == 7640
+    # comparators are masked with the council's own figures
+    assert then.at[2018, "referrals_england"] == full.set_index("year").at[2018, "referrals_england"]
+    assert not any(c.endswith(("_england", "_sn_median", "_region")) and then[c].loc[2019:].notna().any()
+                   for c in then.columns)
+    # rates need the population estimate: mid-2017 was the latest by June 2019, so 2018 rates are shown
+    assert then.at[2018, "referrals_rate_per_10k"] == pytest.approx(now.at[2018, "referrals_rate_per_10k"])
+    # and an earlier quarter shows less: at the end of 2014Q2 only the year to March 2013 was out
+    early = mask_unpublished(full, Quarter(2014, 2)).set_index("year")
+    assert list(early.index) == [2013] and early.at[2013, "referrals"] == 4418

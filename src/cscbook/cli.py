@@ -39,24 +39,111 @@ def _cmd_councils(args) -> str:
     return render(frame, args.format)
 
 
+def _parse_shard(text: str) -> tuple[int, int]:
+    import re
+
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text or "")
+    if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+        raise CSCBookError(f"--shard {text!r}: write K/N with 1 <= K <= N, e.g. --shard 2/4 (the second of four slices)")
+    return int(m.group(1)), int(m.group(2))
+
+
+def shard(items: list, k: int, n: int) -> list:
+    """The K-th of N deterministic slices of ``items`` (every N-th item, starting at the K-th)."""
+    return items[k - 1::n]
+
+
+def _batch_councils(args) -> list[str | None]:
+    """The councils a build names: --la (one or several), --all or --region; default Buckinghamshire."""
+    from .edition import check_span, latest_quarter, parse_quarter
+    from .register import council, register
+
+    if args.all or args.region:
+        q = parse_quarter(args.quarter, "--quarter") or latest_quarter()
+        reg = register()
+        if args.region:
+            regions = sorted(set(reg["region"]))
+            match = [r for r in regions if r.lower() == args.region.strip().lower()]
+            if not match:
+                raise CSCBookError(f"--region {args.region!r}: unknown region; choose one of {', '.join(regions)}")
+            reg = reg[reg["region"] == match[0]]
+        codes = []
+        for code in sorted(reg.index):
+            try:
+                check_span(council(code), q)
+            except CSCBookError:
+                continue  # not a council at that quarter (merged or not yet formed)
+            codes.append(code)
+        return codes
+    return list(args.la) if args.la else [None]
+
+
 def _cmd_build(args) -> str:
-    from .build import build
-    from .edition import make_edition
+    from .build import build_many
+    from .context import BuildContext, policy_from_env
 
-    from . import build as build_module
+    if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
+        raise CSCBookError("give one of --la, --all, --region or --editions")
+    if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
+        raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
+                           "(or give each edition its own in --editions)")
+    ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force)
+    if args.editions:
+        from .editions_file import read_editions
 
-    if args.output:
-        out = Path(args.output).resolve()
-        if out.exists() and not out.is_dir():
-            raise CSCBookError(f"--output {args.output}: exists and is not a folder")
-        build_module.OUTPUT_ROOT = out
-    edition = make_edition(args.la, args.quarter, args.monthly)
-    print(f"building {edition.council.name} ({edition.council.code}) {edition.quarter} "
-          f"[{edition.quarter.financial_quarter}]", file=sys.stderr)
-    dest = build(edition, jobs=args.jobs, log=lambda m: print(m, file=sys.stderr), force=args.force)
-    meta = json.loads((dest / "edition.json").read_text())
-    return (f"edition written to {dest}\ncontent hash {meta['content_hash']}\n"
-            f"site index at {build_module.site_dir() / 'index.html'}")
+        specs = read_editions(args.editions)
+        wanted = [(s.council, s.quarter, s.monthly, list(s.cin_census) or None, s.scenarios) for s in specs]
+    else:
+        wanted = [(la, args.quarter, args.monthly, args.cin_census, None) for la in _batch_councils(args)]
+    if args.shard:
+        k, n = _parse_shard(args.shard)
+        wanted = shard(wanted, k, n)
+    editions, problems = [], []
+    for la, quarter, monthly, cin_census, scenarios in wanted:  # every edition checked before anything runs
+        try:
+            if scenarios:
+                raise CSCBookError(f"scenarios {scenarios.name}: what-if scenarios are not supported by this "
+                                   "version of cscbook build; remove the key")
+            editions.append(ctx.edition(la, quarter, monthly, cin_census))
+        except CSCBookError as exc:
+            problems.append(str(exc) if len(wanted) == 1 else f"{la}: {exc}")
+    if problems:
+        raise CSCBookError("\n".join(problems))
+    if not editions:
+        return "no editions to build in this shard"
+    from tqdm import tqdm
+
+    # messages go through tqdm, so that they print above the progress bars on a terminal
+    log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
+    for ed in editions[:3]:
+        log(f"building {ed.council.name} ({ed.council.code}) {ed.quarter} [{ed.quarter.financial_quarter}]")
+    if len(editions) > 3:
+        log(f"... and {len(editions) - 3} more editions")
+    result = build_many(ctx, editions, log)
+    lines = []
+    for dest in result.folders:
+        meta = json.loads((dest / "edition.json").read_text())
+        lines.append(f"edition written to {dest}\ncontent hash {meta['content_hash']}")
+    lines.append(f"site index at {ctx.site_dir / 'index.html'}")
+    if result.failed:
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        failed = "; ".join(f"{ed.slug} ({reason})" for ed, reason in result.failed)
+        raise CSCBookError(f"{len(result.failed)} of {len(editions)} editions failed: {failed}")
+    return "\n".join(lines)
+
+
+def _cmd_site(args) -> str:
+    from .site import built_editions, publish_site
+
+    sources = [Path(s).resolve() for s in args.sources]
+    for s in sources:
+        if not (s / "editions").is_dir():
+            raise CSCBookError(f"--from {s}: no editions/ folder there; give the --output folder of a build")
+    out = Path(args.output).resolve() if args.output else paths.repo_root()
+    site = publish_site([s / "editions" for s in sources], out / "_build" / "html")
+    n = len(built_editions([s / "editions" for s in sources]))
+    return f"site with {n} editions at {site / 'index.html'}"
 
 
 def _cmd_forecast(args) -> str:
@@ -126,14 +213,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=_cmd_backtest)
 
-    p = sub.add_parser("build", help="run the chapters and compile the book for one council and quarter")
-    p.add_argument("--la", help="council name or code (default: Buckinghamshire, 825)")
+    p = sub.add_parser("build", help="run the chapters and compile the book for one or many councils")
+    p.add_argument("--la", nargs="+", help="council name(s) or code(s) (default: Buckinghamshire, 825)")
+    p.add_argument("--all", action="store_true", help="every council reporting at the quarter")
+    p.add_argument("--region", help="every council of a region, e.g. 'South East'")
+    p.add_argument("--editions", help="a YAML list of editions (see editions.example.yml)")
+    p.add_argument("--shard", help="K/N: build only the K-th of N deterministic slices (one per CI runner)")
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
-    p.add_argument("--jobs", type=int, help="chapters run in parallel (default: one per core)")
+    p.add_argument("--cin-census", nargs="+", metavar="FILE", help="the council's CIN census returns (XML)")
+    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
+    p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",
+                   help="--output folders of earlier builds (e.g. one per shard)")
+    p.add_argument("--output", help="folder for _build/html (default: the repository)")
+    p.set_defaults(func=_cmd_site)
     return parser
 
 
@@ -141,8 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         text = args.func(args)
-    except CSCBookError as exc:
-        print(f"cscbook: error: {exc}", file=sys.stderr)
+    except CSCBookError as exc:  # one line per problem
+        for line in str(exc).splitlines() or [""]:
+            print(f"cscbook: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("cscbook: interrupted", file=sys.stderr)

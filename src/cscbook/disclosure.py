@@ -10,14 +10,37 @@ Following the DfE convention for children's social care statistics:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 SUPPRESSED = "c"
 LOW, HIGH = 1, 5
-import os
 
-#: Tests switch the policy off (CSCBOOK_DISCLOSURE=off) only to prove that the HTML scan can fail.
-ENABLED = os.environ.get("CSCBOOK_DISCLOSURE", "on") != "off"
+
+@dataclass(frozen=True)
+class DisclosurePolicy:
+    """The disclosure policy of an edition. ``enabled=False`` exists only so that a test can prove the scan
+    of a built site for small counts can fail; every published edition is built with the default."""
+
+    enabled: bool = True
+
+    @property
+    def key(self) -> str:
+        """The policy as text: part of each chapter's cache key and the notebooks' ``disclosure`` parameter."""
+        return "on" if self.enabled else "off"
+
+    @classmethod
+    def parse(cls, text: str, parameter: str = "disclosure") -> "DisclosurePolicy":
+        value = str(text).strip().lower()
+        if value not in ("on", "off", ""):
+            from .errors import CSCBookError
+
+            raise CSCBookError(f"parameter {parameter!r} = {text!r}: give 'on' (the default) or 'off', e.g. {parameter} = \"on\"")
+        return cls(enabled=value != "off")
+
+
+DEFAULT_POLICY = DisclosurePolicy()
 
 
 def is_small(value) -> bool:
@@ -29,14 +52,16 @@ def is_small(value) -> bool:
 
 
 def suppress(frame: pd.DataFrame, counts: list[str], derived: dict[str, str] | None = None,
-             parts: list[str] | None = None, total: str | None = None) -> pd.DataFrame:
+             parts: list[str] | None = None, total: str | None = None,
+             policy: DisclosurePolicy | None = None) -> pd.DataFrame:
     """Return a copy safe to publish.
 
     ``counts``: count columns to check; ``derived``: {rate column: count column it was computed from};
-    ``parts`` and ``total``: columns that add up to ``total`` along a row (for secondary suppression).
+    ``parts`` and ``total``: columns that add up to ``total`` along a row (for secondary suppression);
+    ``policy``: the edition's policy (None: the default, suppression on).
     """
     out = frame.copy().astype(object)
-    if not ENABLED:
+    if not (policy or DEFAULT_POLICY).enabled:
         return out
     mask = pd.DataFrame(False, index=frame.index, columns=frame.columns)
     for col in counts:
@@ -57,8 +82,8 @@ def suppress(frame: pd.DataFrame, counts: list[str], derived: dict[str, str] | N
     return out
 
 
-def suppress_series(values: pd.Series) -> pd.Series:
+def suppress_series(values: pd.Series, policy: DisclosurePolicy | None = None) -> pd.Series:
     """Primary suppression of a series of counts (e.g. chart labels)."""
-    if not ENABLED:
+    if not (policy or DEFAULT_POLICY).enabled:
         return values.astype(object)
     return values.astype(object).where(~values.map(is_small), SUPPRESSED)

@@ -1,15 +1,25 @@
-"""Edition parameters: which council and quarter a book is built for, validated before anything runs."""
+"""Edition parameters: which council and quarter a book is built for, validated before anything runs.
+
+An :class:`Edition` is immutable and resolved once: the council from its name or code, the quarter, the
+monthly input (the content-keyed aggregate CSV in the cache, never the user's own file), the disclosure
+policy and the folder of shared cached results. Chapters, headlines and the build receive it and never
+resolve a council again.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CSCBookError
+from .disclosure import DEFAULT_POLICY, DisclosurePolicy
+from .errors import CSCBookError, UnknownCouncilError
 from .quarters import Quarter, latest_year_published, publication_quarter, table_collection
 from .register import Council, resolve
 
 DEFAULT_LA = "825"
+LA_EXAMPLE = '{p} 938 or {p} "West Sussex"'
+QUARTER_EXAMPLE = '{p} "2019Q2"'
 
 
 def first_quarter() -> Quarter:
@@ -30,9 +40,29 @@ def latest_quarter() -> Quarter:
 
 @dataclass(frozen=True)
 class Edition:
+    """One council at one quarter, with the inputs and policy that decide what its pages show.
+
+    ``monthly`` is the content-keyed aggregate CSV in the cache (its file name is the content key), or None
+    for the illustrative example; ``cache_dir`` is the folder of shared cached results (see
+    :mod:`cscbook.cache`), None for the default.
+    """
+
     council: Council
     quarter: Quarter
     monthly: Path | None = None
+    policy: DisclosurePolicy = DEFAULT_POLICY
+    cache_dir: Path | None = field(default=None, compare=False)
+
+    @property
+    def disclosure(self) -> DisclosurePolicy:
+        return self.policy
+
+    @property
+    def cache(self):
+        """The shared results cache (:class:`cscbook.cache.SharedCache`) of this edition."""
+        from .cache import shared
+
+        return shared(self.cache_dir)
 
     @property
     def slug(self) -> str:
@@ -41,46 +71,112 @@ class Edition:
             name = name.replace("--", "-")
         return f"{self.council.code}-{name}-{self.quarter}"
 
+    @property
+    def monthly_key(self) -> str:
+        """The content key of the monthly input ('' for the illustrative example)."""
+        return self.monthly.stem if self.monthly else ""
+
     def data_year(self, table: str) -> int | None:
         return latest_year_published(table, self.quarter)
 
     def parameters(self) -> dict:
+        """The notebook parameters of this edition (what papermill injects)."""
         return {
             "la": self.council.code,
             "quarter": str(self.quarter),
             "monthly": str(self.monthly) if self.monthly else "",
+            "disclosure": self.policy.key,
+            "cache": str(self.cache_dir) if self.cache_dir else "",
         }
 
+    def key(self) -> dict:
+        """Everything about the edition that changes its pages (the cache folder does not)."""
+        return {"la": self.council.code, "quarter": str(self.quarter), "monthly": self.monthly_key,
+                "disclosure": self.policy.key}
 
-def make_edition(la: str | None, quarter: str | None, monthly: str | None = None) -> Edition:
-    """Validate parameters (council, quarter range, monthly file) and return the edition."""
-    council = resolve(la if la is not None else DEFAULT_LA)
+
+def _label(parameter: str) -> str:
+    """How a message names a parameter: ``--la`` on the command line, ``parameter 'la' =`` in a notebook."""
+    return parameter if parameter.startswith("--") else f"parameter {parameter!r} ="
+
+
+def _example(parameter: str, template: str) -> str:
+    """An example value as the user would write it: ``--la 938`` on the command line, ``la = 938`` in a notebook."""
+    return template.format(p=parameter if parameter.startswith("--") else f"{parameter} =")
+
+
+def parse_council(value, parameter: str = "la") -> Council:
+    """A council from a name, a code as text or a code as an integer (papermill's ``-p la 938``)."""
+    example = _example(parameter, LA_EXAMPLE)
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise CSCBookError(f"{_label(parameter)} {value!r}: give a council name or three-digit DfE code, "
+                           f"e.g. {example}")
+    if isinstance(value, int):
+        if not 0 < value < 1000:
+            raise CSCBookError(f"{_label(parameter)} {value!r}: a DfE council code has three digits, "
+                               f"e.g. {example}")
+        value = f"{value:03d}"
+    if not value.strip():
+        raise CSCBookError(f"{_label(parameter)} '' is empty: give a council name or three-digit DfE code, "
+                           f"e.g. {example}")
+    try:
+        return resolve(value)
+    except UnknownCouncilError as exc:
+        name = parameter if parameter.startswith("--") else f"parameter {parameter!r}"
+        raise UnknownCouncilError(f"{name}: {exc} (e.g. {example})") from None
+
+
+def parse_quarter(value, parameter: str = "quarter") -> Quarter | None:
+    """A quarter from ``2019Q2`` or ``2019q2``; None for an empty value (the latest quarter)."""
+    example = _example(parameter, QUARTER_EXAMPLE)
+    if isinstance(value, bool) or not isinstance(value, (str, Quarter)) and value is not None:
+        raise CSCBookError(f"{_label(parameter)} {value!r}: give a calendar quarter as text YYYYQn, "
+                           f"e.g. {example}")
+    if isinstance(value, Quarter):
+        return value
+    if value is None or not value.strip():
+        return None
+    if not re.fullmatch(r"\s*\d{4}[Qq][1-4]\s*", value):
+        raise CSCBookError(f"{_label(parameter)} {value!r} is not a calendar quarter: write YYYYQn with n "
+                           f"from 1 to 4, e.g. {example}")
+    return Quarter.parse(value, parameter)
+
+
+def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name: str = "--quarter") -> Quarter:
     last = latest_quarter()
-    q = Quarter.parse(quarter) if quarter else last
     first = first_quarter()
     if q < first:
         raise CSCBookError(
-            f"--quarter {q}: no data had been published by then; the first edition is {first} "
+            f"{quarter_name} {q}: no data had been published by then; the first edition is {first} "
             f"(children in need figures for the year to March 2013)"
         )
     if q > last:
-        raise CSCBookError(f"--quarter {q} is after the latest data in data/official (latest edition {last})")
+        raise CSCBookError(f"{quarter_name} {q} is after the latest data in data/official (latest edition {last})")
     if q.year < council.first_year or (council.last_year < q.year - 1):
         raise CSCBookError(
-            f"--la {council.name} ({council.code}) reported {council.first_year}-{council.last_year} only; "
+            f"{la_name} {council.name} ({council.code}) reported {council.first_year}-{council.last_year} only; "
             f"choose its successor council or an earlier quarter"
         )
-    path = None
-    if monthly:
-        path = Path(monthly).resolve()
-        if not path.is_file():
-            raise CSCBookError(f"--monthly {monthly}: file not found or not a file; give the path of a CSV extract")
-        try:
-            with open(path, "rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
-        from .monthly import read_extract
+    return q
 
-        read_extract(path)  # every problem in the file stops here, before any chapter runs
-    return Edition(council, q, path)
+
+def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path | None = None, *,
+                 policy: DisclosurePolicy | None = None, cache_dir: Path | None = None,
+                 cin_census: list[str] | None = None, cache_root: Path | None = None) -> Edition:
+    """Validate parameters (council, quarter range, monthly input) and return the edition.
+
+    A monthly extract (``monthly``) or CIN census returns (``cin_census``) are read and checked here,
+    before any chapter runs. With ``cache_root`` the monthly input is materialised as a content-keyed
+    aggregate CSV under it and the edition refers to that copy only; without it, the checked file itself.
+    """
+    council = parse_council(la if la is not None else DEFAULT_LA, "--la")
+    q = parse_quarter(quarter, "--quarter") or latest_quarter()
+    check_span(council, q)
+    path = None
+    if monthly and cin_census:
+        raise CSCBookError("--monthly and --cin-census both given: give one monthly input")
+    if monthly or cin_census:
+        from .context import materialise_monthly
+
+        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
+    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir)

@@ -17,7 +17,11 @@ from .disclosure import suppress  # noqa: E402
 from .edition import Edition, make_edition  # noqa: E402
 from .errors import CSCBookError  # noqa: E402
 
-PARAMETERS = {"la": str, "quarter": str, "monthly": str}
+#: The chapters' parameters and their defaults. ``la``: council name or three-digit DfE code (text or integer);
+#: ``quarter``: calendar quarter YYYYQn ('' = the latest); ``monthly``: a monthly extract CSV ('' = the
+#: illustrative example); ``disclosure``: 'on' ('off' only in the test proving the HTML scan can fail);
+#: ``cache``: the shared results folder ('' = the repository's default).
+PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": ""}
 _IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 #: Okabe-Ito colour-blind-safe palette
@@ -29,17 +33,35 @@ ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: monthly figures modelled from published annua
 
 
 def setup(namespace: dict) -> Edition:
-    """Check the injected parameters (papermill ignores unknown names) and return the edition."""
+    """Check the parameters (papermill only warns about unknown names) and return the edition.
+
+    Each bad value stops the chapter with one line naming the parameter, the value and an example,
+    before the chapter shows anything.
+    """
+    from pathlib import Path
+
+    from .context import materialise_monthly
+    from .disclosure import DisclosurePolicy
+    from .edition import check_span, latest_quarter, parse_council, parse_quarter
+
     names = {k for k, v in namespace.items() if not k.startswith("_") and k not in _IPYTHON
              and not isinstance(v, types.ModuleType) and not callable(v)}
     unknown = sorted(names - set(PARAMETERS))
     if unknown:
-        raise CSCBookError(f"unknown parameter {unknown[0]!r}: chapters take {', '.join(PARAMETERS)}")
-    for name, kind in PARAMETERS.items():
-        if not isinstance(namespace.get(name), kind):
-            raise CSCBookError(f"parameter {name!r} must be text, got {type(namespace.get(name)).__name__}")
+        raise CSCBookError(f"unknown parameter {unknown[0]!r} = {namespace[unknown[0]]!r}: chapters take "
+                           f"{', '.join(PARAMETERS)}, e.g. papermill -p la 938 -p quarter 2019Q2")
+    values = {name: namespace.get(name, default) for name, default in PARAMETERS.items()}
+    council = parse_council(values["la"], "la")
+    quarter = parse_quarter(values["quarter"], "quarter") or latest_quarter()
+    check_span(council, quarter, "parameter 'la'", "parameter 'quarter'")
+    for name in ("monthly", "disclosure", "cache"):
+        if not isinstance(values[name], str):
+            raise CSCBookError(f"parameter {name!r} = {values[name]!r} must be text, e.g. {name} = "
+                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': ''}[name]!r}")
+    policy = DisclosurePolicy.parse(values["disclosure"], "disclosure")
+    monthly = materialise_monthly(council.code, monthly=values["monthly"]) if values["monthly"] else None
     style()
-    return make_edition(namespace["la"], namespace["quarter"] or None, namespace["monthly"] or None)
+    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None)
 
 
 def style() -> None:

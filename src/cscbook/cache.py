@@ -1,0 +1,126 @@
+"""Each expensive result computed once: a content-keyed disk cache shared by chapters, headlines and councils.
+
+Results are kept with :class:`joblib.Memory` in a folder named by the data version and the code version
+(:func:`cscbook.context.shared_dir`), so a change to any data file or any module starts afresh; joblib keys
+each result by the function and the hash of its arguments (the series itself, a council code, a year).
+
+    shared = ed.cache                              # the edition's SharedCache
+    errors = shared.monthly_backtest(series.referrals)
+    summary, detail = shared.annual_backtest(ed.council.code)
+
+A chapter and the headlines that make the same call get the same result, computed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from . import __version__, paths
+
+
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def data_hash() -> str:
+    """Hash of every file under data/ (the data version shown in the colophon)."""
+    files = sorted(p for p in paths.data_dir().rglob("*") if p.is_file())
+    return _digest(*[str(f.relative_to(paths.data_dir())).encode() + f.read_bytes() for f in files])
+
+
+def code_hash() -> str:
+    """Hash of the package source and version: a change to the code invalidates cached results."""
+    pkg = Path(__file__).resolve().parent
+    files = sorted(pkg.rglob("*.py"))
+    return _digest(__version__.encode(), *[str(f.relative_to(pkg)).encode() + f.read_bytes() for f in files])
+
+
+class SharedCache:
+    """Cached accessors for the results several chapters or councils share."""
+
+    def __init__(self, folder: Path):
+        import joblib
+
+        self.folder = Path(folder)
+        self.memory = joblib.Memory(str(self.folder), verbose=0)
+
+    def call(self, func, *args, **kwargs):
+        """``func(*args, **kwargs)``, computed once for this data and code version and these arguments."""
+        return self.memory.cache(func)(*args, **kwargs)
+
+    def monthly_backtest(self, y, **kwargs):
+        """:func:`cscbook.forecast.backtest_errors` of a monthly series."""
+        from . import forecast
+
+        return self.call(forecast.backtest_errors, y, **kwargs)
+
+    def annual_forecasts(self, last_target: int | None = None):
+        """:func:`cscbook.annual.all_forecasts`: the annual panel's point forecasts for every council."""
+        from . import annual
+
+        return self.call(annual.all_forecasts, last_target)
+
+    def annual_backtest(self, la: str | None = None):
+        """:func:`cscbook.annual.backtest`: (summary, detail) for all councils or one council code.
+
+        The all-council backtest is computed once; a council's is its rows of that detail, summarised as
+        :func:`cscbook.annual.backtest` summarises them (the same result, without forecasting every council
+        again for each edition).
+        """
+        from . import annual
+
+        summary, detail = self.call(annual.backtest, None)
+        if la is None:
+            return summary, detail
+        own = detail[detail["old_la_code"] == la]
+        if own.empty:
+            return summary.iloc[:0].copy(), own
+        from .forecast import summarise
+
+        order = {m: i for i, m in enumerate(annual.METHODS)}
+        own_summary = summarise(own.rename(columns={"method": "model"}))
+        own_summary = own_summary.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
+        return own_summary, own
+
+    def benchmark(self, la: str, year: int):
+        """:func:`cscbook.benchmark.benchmark`: a council's scorecard against every council."""
+        from . import benchmark
+
+        return self.call(benchmark.benchmark, la, year)
+
+    def flow(self, la: str):
+        """:func:`cscbook.benchmark.flow`: a council's front-door conversion rates."""
+        from . import benchmark
+
+        return self.call(benchmark.flow, la)
+
+    def event_study(self, outcome: str):
+        """:func:`cscbook.eventstudy.estimate` for one outcome."""
+        from . import eventstudy
+
+        return self.call(eventstudy.estimate, outcome)
+
+    def event_studies(self) -> dict:
+        """Every outcome of the event study, as the demand chapter shows them."""
+        from . import eventstudy
+
+        return {o: self.event_study(o) for o in eventstudy.OUTCOMES}
+
+
+@lru_cache(maxsize=4)
+def _default_folder(root: str) -> str:
+    """The default shared folder of a repository root (hashing the data once per process)."""
+    from .context import default_cache_root, shared_dir
+
+    return str(shared_dir(default_cache_root(), data_hash(), code_hash()))
+
+
+def shared(folder: Path | str | None = None) -> SharedCache:
+    """The shared cache in ``folder`` (an edition's ``cache_dir``); None: the default one of this repository,
+    keyed by the current data and code versions."""
+    return SharedCache(Path(folder) if folder else Path(_default_folder(str(paths.repo_root()))))

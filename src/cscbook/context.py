@@ -1,0 +1,147 @@
+"""The build context: what one run of the book needs, decided once from the parameters.
+
+A :class:`BuildContext` holds the output folder, the cache folders, the disclosure policy, the data and code
+versions (hashed once) and the number of parallel jobs. It makes the :class:`~cscbook.edition.Edition` of
+each council, with its monthly input materialised once as a content-keyed aggregate CSV in the cache: the
+chapters and the site see that aggregate (named by its content hash), never the user's own file or path.
+Nothing here is mutable or global; the build, the site and the chapters receive what they need.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import paths
+from .disclosure import DEFAULT_POLICY, DisclosurePolicy
+from .edition import Edition, make_edition
+from .errors import CSCBookError
+
+#: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
+DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
+
+
+def policy_from_env(environ=None) -> DisclosurePolicy:
+    """The disclosure policy named by ``CSCBOOK_DISCLOSURE`` (on unless it says off)."""
+    value = (environ if environ is not None else os.environ).get(DISCLOSURE_ENV, "on")
+    return DisclosurePolicy.parse(value, DISCLOSURE_ENV)
+
+
+def default_cache_root() -> Path:
+    """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter."""
+    return paths.repo_root() / "editions" / ".cache"
+
+
+def shared_dir(cache_root: Path, data_version: str, code_version: str) -> Path:
+    """The shared results folder for one data and code version: a change to either starts a new one."""
+    return cache_root / "shared" / f"{data_version[:16]}-{code_version[:16]}"
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    output: Path
+    policy: DisclosurePolicy
+    data_version: str
+    code_version: str
+    jobs: int
+    force: bool = False
+
+    @classmethod
+    def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
+               jobs: int | None = None, force: bool = False) -> "BuildContext":
+        from .cache import code_hash, data_hash
+
+        if output is not None:
+            out = Path(output).resolve()
+            if out.exists() and not out.is_dir():
+                raise CSCBookError(f"--output {output}: exists and is not a folder")
+        else:
+            out = paths.repo_root()
+        if jobs is not None and jobs < 1:
+            raise CSCBookError(f"--jobs {jobs}: give 1 or more")
+        return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force)
+
+    @property
+    def editions_dir(self) -> Path:
+        return self.output / "editions"
+
+    @property
+    def site_dir(self) -> Path:
+        return self.output / "_build" / "html"
+
+    @property
+    def cache_root(self) -> Path:
+        return self.editions_dir / ".cache"
+
+    @property
+    def chapters_cache(self) -> Path:
+        """Executed chapter notebooks, one file per chapter key."""
+        return self.cache_root / "chapters"
+
+    @property
+    def shared_dir(self) -> Path:
+        return shared_dir(self.cache_root, self.data_version, self.code_version)
+
+    def edition(self, la: str | int | None, quarter: str | None = None, monthly: str | Path | None = None,
+                cin_census: list[str] | None = None) -> Edition:
+        """The validated edition of a council and quarter in this context (monthly input materialised)."""
+        return make_edition(la, quarter, monthly, policy=self.policy, cache_dir=self.shared_dir,
+                            cin_census=cin_census, cache_root=self.cache_root)
+
+
+def aggregate_csv(frame) -> str:
+    """Monthly aggregates as the extract contract's CSV: month YYYY-MM, whole counts without decimals."""
+    import pandas as pd
+
+    out = pd.DataFrame(index=[str(m) for m in frame.index])
+    out.index.name = "month"
+    for col in frame.columns:
+        values = frame[col]
+        if values.dropna().map(lambda v: float(v).is_integer()).all():
+            out[col] = values.astype("Int64")
+        else:
+            out[col] = values
+    return out.to_csv(lineterminator="\n")
+
+
+def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: list[str] | None = None,
+                        cache_root: Path | None = None) -> Path:
+    """Check the monthly input and return the content-keyed aggregate CSV that stands for it.
+
+    ``monthly``: a CSV extract; ``cin_census``: a council's CIN census return files (read by
+    :func:`cscbook.cincensus.read_returns`, which keeps child-level data inside the reader). The aggregate
+    lives in ``<cache_root>/monthly/<content key>.csv``; only its content decides its name.
+    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand).
+    """
+    from .monthly import read_extract
+
+    if monthly:
+        path = Path(monthly)
+        if not path.is_file():
+            raise CSCBookError(f"--monthly {monthly}: file not found or not a file; give the path of a CSV extract")
+        try:
+            with open(path, "rb") as fh:
+                fh.read(1)
+        except OSError as exc:
+            raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
+        frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
+        if cache_root is None:
+            return path.resolve()
+    else:
+        from .cincensus import read_returns  # the CIN census reader
+
+        frame = read_returns([str(f) for f in cin_census], la).monthly
+        cache_root = cache_root or default_cache_root()
+    text = aggregate_csv(frame)
+    key = hashlib.sha256(text.encode()).hexdigest()[:24]
+    dest = cache_root / "monthly" / f"{key}.csv"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_text(text)
+        os.replace(tmp, dest)
+    read_extract(dest)  # the aggregate itself meets the extract contract
+    return dest

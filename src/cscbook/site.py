@@ -1,0 +1,160 @@
+"""Publishing: the site ``_build/html`` with an index of editions (grouped by region, searchable) and a copy of
+each edition's pages. Editions built in several output folders (one per CI runner) merge into one site.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import html
+import json
+import os
+import re
+import shutil
+import uuid
+from pathlib import Path
+
+_THEBE = re.compile(r'\s*<script>const THEBE_JS_URL[^<]*</script>|\s*<script[^>]*sphinx-thebe\.js[^>]*></script>'
+                    r'|\s*<link[^>]*sphinx-thebe\.css[^>]*/>')
+
+# Accessible names that differ from the visible text (WCAG 2.5.3, label in name): let the text name them.
+_LABELS = [
+    ('<summary aria-label="Toggle hidden content">', "<summary>"),
+    ('class="btn search-button-field search-button__button pst-js-only" title="Search" aria-label="Search"',
+     'class="btn search-button-field search-button__button pst-js-only" title="Search"'),
+]
+
+_THEME_ICON = re.compile(r'(<i class="theme-switch [^"]*" data-mode="[a-z]+")\s+title="[^"]*"')
+
+
+def postprocess_site(html_dir: Path) -> None:
+    """Remove the live-code (thebe) scripts Jupyter Book 1 always injects (the book has no live code; they point
+    at an external CDN and declare THEBE_JS_URL twice, a console error), and fix the theme's accessible names."""
+    for page in html_dir.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        cleaned = _THEBE.sub("", text)
+        for old, new in _LABELS:
+            cleaned = cleaned.replace(old, new)
+        cleaned = _THEME_ICON.sub(r'\1 aria-hidden="true"', cleaned)
+        if cleaned != text:
+            page.write_text(cleaned, encoding="utf-8")
+
+
+def built_editions(editions_dirs: Path | list[Path]) -> list[dict]:
+    """Every complete edition in the given ``editions/`` folders: its edition.json plus ``folder`` (the slug)
+    and ``path``. Where the same edition was built in several folders, the one built last wins."""
+    found: dict[str, dict] = {}
+    for editions in ([editions_dirs] if isinstance(editions_dirs, Path) else editions_dirs):
+        for meta_file in sorted(Path(editions).glob("*/edition.json")):
+            if not (meta_file.parent / "_build" / "html" / "index.html").exists():
+                continue
+            meta = json.loads(meta_file.read_text())
+            meta["folder"] = meta_file.parent.name
+            meta["path"] = str(meta_file.parent)
+            meta["mtime"] = meta_file.stat().st_mtime
+            if meta["folder"] not in found or meta["mtime"] >= found[meta["folder"]]["mtime"]:
+                found[meta["folder"]] = meta
+    return [found[k] for k in sorted(found)]
+
+
+def _region(meta: dict) -> str:
+    if meta.get("region"):
+        return meta["region"]
+    from .register import register
+
+    reg = register()
+    return str(reg.at[meta["la"], "region"]) if meta.get("la") in reg.index else "Other"
+
+
+_SEARCH = """<script>
+(function () {
+  var box = document.getElementById("edition-filter");
+  var count = document.getElementById("edition-count");
+  function apply() {
+    var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    var shown = 0;
+    document.querySelectorAll("section.region").forEach(function (section) {
+      var visible = 0;
+      section.querySelectorAll("li").forEach(function (li) {
+        var text = li.textContent.toLowerCase();
+        var match = words.every(function (w) { return text.indexOf(w) >= 0; });
+        li.hidden = !match;
+        if (match) { visible += 1; }
+      });
+      section.hidden = visible === 0;
+      shown += visible;
+    });
+    count.textContent = shown + (shown === 1 ? " edition" : " editions") + " shown";
+  }
+  box.addEventListener("input", apply);
+  apply();
+})();
+</script>"""
+
+
+def index_html(rows: list[dict]) -> str:
+    """The editions index: one section per region (alphabetical), a search box filtering the list in the page."""
+    by_region: dict[str, list[dict]] = {}
+    for meta in rows:
+        by_region.setdefault(_region(meta), []).append(meta)
+    sections = []
+    for region in sorted(by_region):
+        items = []
+        for meta in sorted(by_region[region], key=lambda m: (m.get("council", ""), m.get("quarter", ""))):
+            fq = meta.get("financial_quarter")
+            items.append(
+                f'<li><a href="editions/{html.escape(meta["folder"])}/index.html">'
+                f'{html.escape(meta.get("council", meta["folder"]))} ({html.escape(meta.get("la", ""))}), '
+                f'{html.escape(meta.get("quarter", ""))}'
+                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}</a></li>'
+            )
+        rid = "region-" + re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
+        sections.append(f'<section class="region" aria-labelledby="{rid}"><h2 id="{rid}">{html.escape(region)}</h2>'
+                        f'<ul>{"".join(items)}</ul></section>')
+    return (
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Editions: children's social care "
+        "report book</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>"
+        "<main><h1>Children's social care report book: editions</h1><p>Each edition is built for one council and "
+        "one calendar quarter, from the data published by the end of that quarter. Editions are grouped by "
+        "region.</p>"
+        '<p><label for="edition-filter">Find an edition (council, code, region or quarter)</label> '
+        '<input type="search" id="edition-filter" autocomplete="off"> '
+        f'<span id="edition-count" aria-live="polite">{len(rows)} editions</span></p>'
+        + "".join(sections) + "</main>" + _SEARCH + "</body></html>\n"
+    )
+
+
+def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
+    """Write ``site`` (a ``_build/html`` folder): the index of editions and a copy of each edition's pages.
+
+    The new site is assembled beside the old one and swapped in; concurrent publishers take turns.
+    """
+    site.parent.mkdir(parents=True, exist_ok=True)
+    with open(site.parent / ".site.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        tmp = site.parent / f".html-{uuid.uuid4().hex[:8]}"
+        tmp.mkdir()
+        try:
+            rows = built_editions(editions_dirs)
+            for meta in rows:
+                shutil.copytree(Path(meta["path"]) / "_build" / "html", tmp / "editions" / meta["folder"])
+            (tmp / "index.html").write_text(index_html(rows), encoding="utf-8")
+            if site.exists():
+                old = site.parent / f".old-{uuid.uuid4().hex[:8]}"
+                os.replace(site, old)
+                os.replace(tmp, site)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, site)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    return site
+
+
+def site_lists(site: Path, slugs: list[str]) -> bool:
+    """Whether ``site`` already lists and holds every edition in ``slugs`` (so it need not be rebuilt)."""
+    index = site / "index.html"
+    if not index.exists():
+        return False
+    text = index.read_text(encoding="utf-8")
+    return all(f"editions/{s}/index.html" in text and (site / "editions" / s / "index.html").exists() for s in slugs)

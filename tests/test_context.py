@@ -1,0 +1,202 @@
+"""The build context: parameters resolved once, monthly input content-keyed, staging folders owned by live builds."""
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cscbook import build as build_module
+from cscbook.cli import _batch_councils, build_parser, shard
+from cscbook.context import BuildContext, policy_from_env
+from cscbook.disclosure import DisclosurePolicy
+from cscbook.edition import parse_council, parse_quarter
+from cscbook.errors import CSCBookError
+from cscbook.quarters import Quarter
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def extract(path: Path, start=2019) -> Path:
+    """A synthetic monthly extract (36 months, made-up counts)."""
+    rows = [f"{start + (3 + i) // 12}-{(3 + i) % 12 + 1:02d},{400 + (i * 37) % 90}" for i in range(36)]
+    path.write_text("month,referrals\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
+    ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=False), jobs=3)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ctx.output = tmp_path
+    assert ctx.editions_dir == (tmp_path / "out" / "editions").resolve()
+    assert ctx.shared_dir.parent == ctx.cache_root / "shared"
+    assert ctx.shared_dir.name == f"{ctx.data_version[:16]}-{ctx.code_version[:16]}"
+    ed = ctx.edition(938, "2019q2")
+    assert (ed.council.code, ed.council.name, ed.quarter) == ("938", "West Sussex", Quarter(2019, 2))
+    assert ed.policy.key == "off" and ed.cache_dir == ctx.shared_dir
+    assert ed.parameters() == {"la": "938", "quarter": "2019Q2", "monthly": "", "disclosure": "off",
+                               "cache": str(ctx.shared_dir)}
+    assert not hasattr(build_module, "OUTPUT_ROOT")
+    from cscbook import disclosure
+
+    assert not hasattr(disclosure, "ENABLED")
+
+
+def test_council_and_quarter_forms():
+    assert parse_council(938) == parse_council("938") == parse_council("West Sussex") == parse_council(" west sussex ")
+    assert parse_council(825).name == "Buckinghamshire"
+    assert parse_quarter("2019q2") == parse_quarter("2019Q2") == Quarter(2019, 2)
+    assert parse_quarter("") is None
+    for bad, name in [(9380, "la"), (True, "la"), (1.5, "la"), ([825], "la")]:
+        with pytest.raises(CSCBookError, match=rf"parameter '{name}' = .*e\.g\. la = 938"):
+            parse_council(bad, name)
+    for bad in [2019, "2019-Q2", "Q2 2019", 2019.2]:
+        with pytest.raises(CSCBookError, match=r"parameter 'quarter' = .*e\.g\. quarter = \"2019Q2\""):
+            parse_quarter(bad, "quarter")
+
+
+def test_policy_read_once_from_the_environment():
+    assert policy_from_env({}) == DisclosurePolicy(True)
+    assert policy_from_env({"CSCBOOK_DISCLOSURE": "off"}) == DisclosurePolicy(False)
+    with pytest.raises(CSCBookError, match="CSCBOOK_DISCLOSURE"):
+        policy_from_env({"CSCBOOK_DISCLOSURE": "maybe"})
+
+
+def test_monthly_input_is_content_keyed_and_its_path_never_reaches_the_edition(tmp_path):
+    ctx = BuildContext.create(tmp_path / "out")
+    (tmp_path / "secret-folder-a").mkdir()
+    a = extract(tmp_path / "secret-folder-a" / "ours.csv")
+    b_dir = tmp_path / "b"
+    b_dir.mkdir()
+    b = b_dir / "copy.csv"
+    b.write_bytes(a.read_bytes())
+    ed_a, ed_b = ctx.edition("825", "2026Q1", str(a)), ctx.edition("825", "2026Q1", str(b))
+    assert ed_a.monthly == ed_b.monthly and ed_a.monthly.parent == ctx.cache_root / "monthly"
+    assert ed_a.monthly_key == ed_a.monthly.stem and len(ed_a.monthly_key) == 24
+    params = repr(ed_a.parameters()) + repr(ed_a.key())
+    assert "secret-folder-a" not in params and "ours.csv" not in params
+    from cscbook.monthly import read_extract
+
+    assert read_extract(ed_a.monthly)["referrals"].tolist() == read_extract(a)["referrals"].tolist()
+    # different content, different key (and different chapter keys)
+    extract(b, start=2018)
+    ed_c = ctx.edition("825", "2026Q1", str(b))
+    assert ed_c.monthly_key != ed_a.monthly_key
+    entry = {"notebook": "notebooks/scorecard.ipynb"}
+    assert (build_module.chapter_key(entry, ed_a, ctx.data_version, ctx.code_version)
+            != build_module.chapter_key(entry, ed_c, ctx.data_version, ctx.code_version))
+
+
+def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
+    editions = tmp_path / "editions"
+    editions.mkdir()
+    legacy = editions / ".staging-825-buckinghamshire-2026Q1-0badf00d"  # from a build before locks existed
+    (legacy / "notebooks").mkdir(parents=True)
+    # a build killed mid-way: its process held the lock and is gone
+    code = ("import sys, time; sys.path.insert(0, %r)\n"
+            "from pathlib import Path\nfrom cscbook.build import staging\n"
+            "cm = staging(Path(%r), '938-west-sussex-2019Q2'); stage = cm.__enter__()\n"
+            "(stage / 'half-written.ipynb').write_text('{}'); print(stage, flush=True); time.sleep(60)\n"
+            % (str(ROOT / "src"), str(editions)))
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    killed_stage = Path(proc.stdout.readline().strip())
+    try:
+        assert killed_stage.is_dir()
+        with build_module.staging(editions, "825-buckinghamshire-2026Q1") as live:
+            # while the other build is alive, its folder is not touched; only the legacy one goes
+            assert build_module.clean_stale_staging(editions) == [legacy]
+            assert killed_stage.is_dir() and live.is_dir()
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            assert build_module.clean_stale_staging(editions) == [killed_stage]
+            assert live.is_dir() and not killed_stage.exists()
+        assert not live.exists()
+        assert sorted(p.name for p in editions.iterdir()) == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_batches_shards_and_regions():
+    items = list(range(10))
+    slices = [shard(items, k, 3) for k in (1, 2, 3)]
+    assert sorted(sum(slices, [])) == items and slices[0] == [0, 3, 6, 9]
+    args = build_parser().parse_args(["build", "--region", "south east", "--quarter", "2026Q1"])
+    south_east = _batch_councils(args)
+    assert "825" in south_east and "938" in south_east and "301" not in south_east
+    every = _batch_councils(build_parser().parse_args(["build", "--all", "--quarter", "2026Q1"]))
+    assert set(south_east) < set(every) and len(every) >= 150
+    # a council that stopped reporting is left out of later quarters (Buckinghamshire before 2020 kept 825)
+    assert len(_batch_councils(build_parser().parse_args(["build", "--all", "--quarter", "2014Q2"]))) != len(every)
+    args = build_parser().parse_args(["build", "--la", "825", "West Sussex"])
+    assert _batch_councils(args) == ["825", "West Sussex"]
+
+
+def test_batch_problems_are_listed_one_per_line_and_nothing_runs(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "cscbook", "build", "--la", "825", "Bukinghamshire", "999",
+                           "--quarter", "2019Q2", "--output", str(tmp_path)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Bukinghamshire" in lines[0] and "999" in lines[1]
+    assert not (tmp_path / "editions").exists()
+
+
+def test_one_failed_edition_does_not_stop_the_others(tmp_path, monkeypatch):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Check"),
+                nbformat.v4.new_code_cell('la = "825"\nquarter = ""\nmonthly = ""\ndisclosure = "on"\ncache = ""',
+                                          metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("from cscbook import notebook as nb\ned = nb.setup(globals())\n"
+                                          "assert ed.council.code != '938', 'no West Sussex today'\nprint(ed.slug)")]
+    chapter = tmp_path / "check.ipynb"
+    nbformat.write(nb, chapter)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    ctx = BuildContext.create(tmp_path / "out", jobs=2)
+    eds = [ctx.edition(c, "2019Q2") for c in ("938", "825")]
+    result = build_module.build_many(ctx, eds, log=lambda m: None)
+    assert [d.name for d in result.built] == ["825-buckinghamshire-2019Q2"]
+    assert [(e.slug, "no West Sussex today" in r) for e, r in result.failed] == [("938-west-sussex-2019Q2", True)]
+    index = (ctx.site_dir / "index.html").read_text()
+    assert "825-buckinghamshire-2019Q2" in index and "938-west-sussex" not in index
+    assert "<h2 id=\"region-south-east\">South East</h2>" in index and 'type="search"' in index
+    assert not list(ctx.editions_dir.glob(".staging-*"))
+
+
+def fake_edition(out: Path, slug: str, la: str, council: str, region: str | None, page: str) -> None:
+    folder = out / "editions" / slug
+    (folder / "_build" / "html").mkdir(parents=True)
+    (folder / "_build" / "html" / "index.html").write_text(page)
+    meta = {"la": la, "quarter": slug.rsplit("-", 1)[1], "council": council, "financial_quarter": "2025-26 Q4"}
+    if region:
+        meta["region"] = region
+    (folder / "edition.json").write_text(__import__("json").dumps(meta))
+
+
+def test_site_merges_shards_grouped_by_region_and_searchable(tmp_path, capsys):
+    from cscbook.cli import main
+
+    fake_edition(tmp_path / "1", "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "old 825")
+    fake_edition(tmp_path / "2", "301-barking-and-dagenham-2026Q1", "301", "Barking and Dagenham", None, "301")
+    time.sleep(0.02)
+    fake_edition(tmp_path / "2", "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "new 825")
+    (tmp_path / "1" / "editions" / ".staging-938-west-sussex-2026Q1-00000000").mkdir()  # unfinished: not listed
+    assert main(["site", "--from", str(tmp_path / "1"), str(tmp_path / "2"), "--output", str(tmp_path / "site")]) == 0
+    assert "site with 2 editions" in capsys.readouterr().out
+    html = tmp_path / "site" / "_build" / "html"
+    index = (html / "index.html").read_text()
+    # region from the register where an older edition.json lacks it; regions in alphabetical order
+    assert index.index(">Outer London</h2>") < index.index(">South East</h2>")
+    assert index.count("<li>") == 2 and "938" not in index
+    assert '<input type="search" id="edition-filter"' in index and "http" not in index.split("<body>")[1]
+    assert (html / "editions" / "825-buckinghamshire-2026Q1" / "index.html").read_text() == "new 825"
+    assert main(["site", "--from", str(tmp_path / "nowhere")]) == 2
