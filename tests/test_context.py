@@ -39,7 +39,7 @@ def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
     assert (ed.council.code, ed.council.name, ed.quarter) == ("938", "West Sussex", Quarter(2019, 2))
     assert ed.policy.key == "off" and ed.cache_dir == ctx.shared_dir
     assert ed.parameters() == {"la": "938", "quarter": "2019Q2", "monthly": "", "disclosure": "off",
-                               "cache": str(ctx.shared_dir)}
+                               "cache": str(ctx.shared_dir), "scenarios": ""}
     assert not hasattr(build_module, "OUTPUT_ROOT")
     from cscbook import disclosure
 

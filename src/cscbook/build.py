@@ -429,6 +429,11 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
             "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash}
     _write_colophon(stage, meta)
     (stage / "edition.json").write_text(json.dumps(meta, indent=1))
+    from .ledger import LEDGER_FILE, edition_ledger, write_ledger
+
+    # the edition's forecasts, kept beside it so later editions can score them (aggregates only)
+    write_ledger(stage / LEDGER_FILE, edition.cache.call(edition_ledger, edition.council.code, edition.quarter,
+                                                         edition.monthly))
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going", "--quiet"],
         capture_output=True, text=True,

@@ -101,10 +101,7 @@ def _cmd_build(args) -> str:
     editions, problems = [], []
     for la, quarter, monthly, cin_census, scenarios in wanted:  # every edition checked before anything runs
         try:
-            if scenarios:
-                raise CSCBookError(f"scenarios {scenarios.name}: what-if scenarios are not supported by this "
-                                   "version of cscbook build; remove the key")
-            editions.append(ctx.edition(la, quarter, monthly, cin_census))
+            editions.append(ctx.edition(la, quarter, monthly, cin_census, scenarios or args.scenarios))
         except CSCBookError as exc:
             problems.append(str(exc) if len(wanted) == 1 else f"{la}: {exc}")
     if problems:
@@ -150,7 +147,14 @@ def _cmd_forecast(args) -> str:
     from .demand import forecast_table
     from .edition import make_edition
 
-    edition = make_edition(args.la, args.quarter, args.monthly)
+    edition = make_edition(args.la, args.quarter, args.monthly, scenarios=args.scenarios)
+    if args.scenarios:
+        from .scenarios import comparison_for, load_scenarios
+
+        chosen = load_scenarios(args.scenarios, edition.quarter, edition.council.code)
+        cmp = comparison_for(edition.council.code, edition.quarter, args.monthly, chosen)
+        frame = cmp.plans.assign(month=cmp.plans["month"].astype(str))
+        return render(frame, args.format, {c: 2 if c == "probability_over_capacity" else 1 for c in frame.columns})
     frame = forecast_table(edition.council.code, edition.quarter, args.monthly)
     return render(frame, args.format, {c: 1 for c in frame.columns})
 
@@ -203,6 +207,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--la", required=True, help="council name or code")
     p.add_argument("--quarter", required=True, help="calendar quarter YYYYQn: data known by its end")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the illustrative example")
+    p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios: prints the capacity plans")
     p.add_argument("--format", choices=FORMATS, default="table")
     p.set_defaults(func=_cmd_forecast)
 
@@ -222,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
     p.add_argument("--cin-census", nargs="+", metavar="FILE", help="the council's CIN census returns (XML)")
+    p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
@@ -233,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="--output folders of earlier builds (e.g. one per shard)")
     p.add_argument("--output", help="folder for _build/html (default: the repository)")
     p.set_defaults(func=_cmd_site)
+
+    from .datastore import register_cli
+
+    register_cli(sub)
     return parser
 
 

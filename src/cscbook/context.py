@@ -86,10 +86,10 @@ class BuildContext:
         return shared_dir(self.cache_root, self.data_version, self.code_version)
 
     def edition(self, la: str | int | None, quarter: str | None = None, monthly: str | Path | None = None,
-                cin_census: list[str] | None = None) -> Edition:
+                cin_census: list[str] | None = None, scenarios: str | Path | None = None) -> Edition:
         """The validated edition of a council and quarter in this context (monthly input materialised)."""
         return make_edition(la, quarter, monthly, policy=self.policy, cache_dir=self.shared_dir,
-                            cin_census=cin_census, cache_root=self.cache_root)
+                            cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios)
 
 
 def aggregate_csv(frame) -> str:
@@ -144,4 +144,27 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
         tmp.write_text(text)
         os.replace(tmp, dest)
     read_extract(dest)  # the aggregate itself meets the extract contract
+    return dest
+
+
+def materialise_scenarios(scenarios: str | Path, quarter, la: str, cache_root: Path | None = None,
+                          parameter: str = "--scenarios") -> Path:
+    """Check a what-if scenarios file for this council and quarter; return its content-keyed copy in the cache
+    (the file as given when there is no cache, e.g. a notebook run by hand)."""
+    from .scenarios import load_scenarios
+
+    path = Path(scenarios)
+    if not path.is_file():
+        raise CSCBookError(f"{parameter} {scenarios}: file not found; give the path of a YAML scenarios file")
+    load_scenarios(path, quarter, la, parameter=parameter)  # every problem in the file stops here
+    if cache_root is None:
+        return path.resolve()
+    data = path.read_bytes()
+    key = hashlib.sha256(data).hexdigest()[:24]
+    dest = cache_root / "scenarios" / f"{key}.yml"
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, dest)
     return dest

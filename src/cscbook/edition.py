@@ -28,14 +28,10 @@ def first_quarter() -> Quarter:
 
 
 def latest_quarter() -> Quarter:
-    """The quarter of the newest official release in data/official."""
-    from .data import load_table
+    """The quarter of the newest official release in data/official (data/official/manifest.yml)."""
+    from .quarters import latest_quarter as newest_release_quarter
 
-    newest = []
-    for table in ("referrals", "cla", "workforce", "population"):
-        year = int(load_table(table)["year"].max())
-        newest.append(publication_quarter(table_collection(table), year))
-    return max(newest)
+    return newest_release_quarter()
 
 
 @dataclass(frozen=True)
@@ -52,6 +48,8 @@ class Edition:
     monthly: Path | None = None
     policy: DisclosurePolicy = DEFAULT_POLICY
     cache_dir: Path | None = field(default=None, compare=False)
+    #: a checked what-if scenarios file (content-keyed copy in the cache), None for the shipped default set
+    scenarios: Path | None = None
 
     @property
     def disclosure(self) -> DisclosurePolicy:
@@ -87,12 +85,13 @@ class Edition:
             "monthly": str(self.monthly) if self.monthly else "",
             "disclosure": self.policy.key,
             "cache": str(self.cache_dir) if self.cache_dir else "",
+            "scenarios": str(self.scenarios) if self.scenarios else "",
         }
 
     def key(self) -> dict:
         """Everything about the edition that changes its pages (the cache folder does not)."""
         return {"la": self.council.code, "quarter": str(self.quarter), "monthly": self.monthly_key,
-                "disclosure": self.policy.key}
+                "disclosure": self.policy.key, "scenarios": self.scenarios.stem if self.scenarios else ""}
 
 
 def _label(parameter: str) -> str:
@@ -162,7 +161,8 @@ def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name
 
 def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path | None = None, *,
                  policy: DisclosurePolicy | None = None, cache_dir: Path | None = None,
-                 cin_census: list[str] | None = None, cache_root: Path | None = None) -> Edition:
+                 cin_census: list[str] | None = None, cache_root: Path | None = None,
+                 scenarios: str | Path | None = None) -> Edition:
     """Validate parameters (council, quarter range, monthly input) and return the edition.
 
     A monthly extract (``monthly``) or CIN census returns (``cin_census``) are read and checked here,
@@ -179,4 +179,9 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
         from .context import materialise_monthly
 
         path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
-    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir)
+    scenario_file = None
+    if scenarios:
+        from .context import materialise_scenarios
+
+        scenario_file = materialise_scenarios(scenarios, q, council.code, cache_root=cache_root)
+    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir, scenario_file)

@@ -20,8 +20,9 @@ from .errors import CSCBookError  # noqa: E402
 #: The chapters' parameters and their defaults. ``la``: council name or three-digit DfE code (text or integer);
 #: ``quarter``: calendar quarter YYYYQn ('' = the latest); ``monthly``: a monthly extract CSV ('' = the
 #: illustrative example); ``disclosure``: 'on' ('off' only in the test proving the HTML scan can fail);
-#: ``cache``: the shared results folder ('' = the repository's default).
-PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": ""}
+#: ``cache``: the shared results folder ('' = the repository's default); ``scenarios``: a what-if scenarios
+#: YAML file ('' = the shipped default set).
+PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": "", "scenarios": ""}
 _IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 #: Okabe-Ito colour-blind-safe palette
@@ -54,14 +55,19 @@ def setup(namespace: dict) -> Edition:
     council = parse_council(values["la"], "la")
     quarter = parse_quarter(values["quarter"], "quarter") or latest_quarter()
     check_span(council, quarter, "parameter 'la'", "parameter 'quarter'")
-    for name in ("monthly", "disclosure", "cache"):
+    for name in ("monthly", "disclosure", "cache", "scenarios"):
         if not isinstance(values[name], str):
             raise CSCBookError(f"parameter {name!r} = {values[name]!r} must be text, e.g. {name} = "
-                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': ''}[name]!r}")
+                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml'}[name]!r}")
     policy = DisclosurePolicy.parse(values["disclosure"], "disclosure")
     monthly = materialise_monthly(council.code, monthly=values["monthly"]) if values["monthly"] else None
+    scenarios = None
+    if values["scenarios"]:
+        from .context import materialise_scenarios
+
+        scenarios = materialise_scenarios(values["scenarios"], quarter, council.code, parameter="parameter 'scenarios'")
     style()
-    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None)
+    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios)
 
 
 def style() -> None:
