@@ -103,7 +103,7 @@ def all_forecasts(last_target: int | None = None, oos: pd.DataFrame | None = Non
         parts.append(long)
     pl = panel_long(oos)
     if last_target is not None:
-        pl = pl[pl["year"] <= max(years + [max(panel.columns) + 1])]
+        pl = pl[pl["year"] <= last_target + 1]
     parts.append(pl)
     out = pd.concat(parts, ignore_index=True)
     actual = panel.stack().rename("actual")
@@ -147,6 +147,11 @@ def backtest(la: str | None = None, start: int = BACKTEST_FROM,
     fc = add_intervals(all_forecasts(oos=oos))
     detail = fc[(fc["year"] >= start) & fc["actual"].notna() & fc["forecast"].notna() & ~fc["flagged"]
                 & fc["scale"].gt(0) & fc["lower_80"].notna()]
+    # the panel model flags recording changes from earlier years only, so its "last year" can differ from
+    # naive's for a few council-years: it is scored only where naive is, so the two share their rows
+    naive_keys = pd.MultiIndex.from_frame(detail.loc[detail["method"] == "naive", ["old_la_code", "year"]])
+    keys = pd.MultiIndex.from_frame(detail[["old_la_code", "year"]])
+    detail = detail[(detail["method"] != "panel") | keys.isin(naive_keys)]
     if la is not None:
         detail = detail[detail["old_la_code"] == la]
     from .forecast import summarise
@@ -204,22 +209,32 @@ def comparison(detail: pd.DataFrame, method: str = "panel", against: str = "naiv
     )
 
 
-def council_forecast(code: str, last_year: int, oos: pd.DataFrame) -> dict:
+def _oos(oos: pd.DataFrame | None) -> pd.DataFrame:
+    if oos is not None:
+        return oos
+    from . import panelmodel
+
+    return panelmodel.oos_forecasts(panelmodel.load_inputs())
+
+
+def council_forecast(code: str, last_year: int, oos: pd.DataFrame | None = None) -> dict:
     """The panel forecast for ``last_year + 1`` for one council, with naive's beside it.
 
-    ``oos`` is :func:`cscbook.panelmodel.oos_forecasts` (every row uses only data before its year, so an
+    ``oos`` is :func:`cscbook.panelmodel.oos_forecasts` (computed when not given; every row uses only data before its year, so an
     edition that knows years up to ``last_year`` gets the forecast it would have had then). Keys: target_year,
     forecast, lower_80, upper_80, lower_95, upper_95, naive, naive_lower_80 ... naive_upper_95 (naive's
-    interval from its own pooled earlier errors), actual (NaN if not yet known), alpha, w.
+    interval from its own pooled earlier errors), alpha, w (the penalty and shrink weight chosen for the year).
+    The actual is left out so an edition never shows a count published after it; see :func:`track_record`.
     """
     target = last_year + 1
+    oos = _oos(oos)
     row = oos[(oos["old_la_code"] == code) & (oos["year"] == target)]
     if row.empty:
         return dict(target_year=target, forecast=np.nan, naive=np.nan)
     r = row.iloc[0]
     out = dict(target_year=target, forecast=float(r["forecast"]),
                **{c: float(r[c]) for c in INTERVAL_COLUMNS}, naive=float(r["naive"]),
-               actual=float(r["actual"]), alpha=float(r["alpha"]), w=float(r["w"]))
+               alpha=float(r["alpha"]), w=float(r["w"]))
     out.update({f"naive_{c}": float(v) for c, v in _naive_bounds(oos, target, float(r["naive"])).items()})
     return out
 
@@ -235,12 +250,13 @@ def _naive_bounds(oos: pd.DataFrame, target: int, naive: float) -> dict:
                 lower_95=naive * np.exp(q[0]), upper_95=naive * np.exp(q[3]))
 
 
-def track_record(code: str, oos: pd.DataFrame, start: int = BACKTEST_FROM) -> pd.DataFrame:
+def track_record(code: str, oos: pd.DataFrame | None = None, start: int = BACKTEST_FROM) -> pd.DataFrame:
     """Each past target year from ``start`` with a known actual: panel and naive forecasts, 80% intervals, actual.
 
     Columns: year, actual, flagged, panel, panel_lower_80, panel_upper_80, panel_lower_95, panel_upper_95,
     naive, naive_lower_80, naive_upper_80, naive_lower_95, naive_upper_95.
     """
+    oos = _oos(oos)
     rows = oos[(oos["old_la_code"] == code) & (oos["year"] >= start) & oos["actual"].notna()]
     out = []
     for _, r in rows.sort_values("year").iterrows():

@@ -320,9 +320,12 @@ def oos_forecasts(inputs: Inputs, last_target: int | None = None) -> pd.DataFram
     return rows.reset_index(drop=True)
 
 
-def contributions(code: str, target: int, inputs: Inputs, oos: pd.DataFrame) -> pd.DataFrame:
+def contributions(code: str, target: int, inputs: Inputs | None = None,
+                  oos: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per feature for one council and target: value, training median, coefficient and the change it makes to
     the forecast's log growth (coefficient × standardised value × shrink weight), largest first."""
+    inputs = load_inputs() if inputs is None else inputs
+    oos = oos_forecasts(inputs, target) if oos is None else oos
     row = oos[(oos["old_la_code"] == code) & (oos["year"] == target)]
     if row.empty or pd.isna(row.iloc[0]["alpha"]):
         return pd.DataFrame(columns=["feature", "value", "median", "coef", "effect"])
@@ -352,12 +355,13 @@ def _shown(feature: str, value: float) -> str:
 BINARY = ("inadequate_2y", "inspected_1y", "break_recent", "naive_stale")
 
 
-def explain(code: str, target: int, inputs: Inputs, oos: pd.DataFrame, min_effect: float = 0.005,
-            most: int = 4) -> list[str]:
+def explain(code: str, target: int, inputs: Inputs | None = None, oos: pd.DataFrame | None = None,
+            min_effect: float = 0.005, most: int = 4) -> list[str]:
     """Plain-English sentences naming the features that moved this council's forecast, and which way.
 
     A feature is named when it moves the forecast by at least ``min_effect`` (0.5%) in log terms; at most
-    ``most`` features, largest first.
+    ``most`` features, largest first. ``inputs`` and ``oos`` (:func:`load_inputs`, :func:`oos_forecasts`)
+    are computed when not given.
     """
     c = contributions(code, target, inputs, oos)
     c = c[c["effect"].abs() >= min_effect].head(most)
