@@ -116,3 +116,11 @@ def test_council_forecast_track_record_and_explanation(real):
     assert tr.set_index("year").loc[2025, "actual"] == 5518
     said = P.explain("938", 2025, inputs, oos)
     assert any("Ofsted judgement published in the last year" in s and "down" in s for s in said)
+
+
+def test_ofsted_features_count_judgements_published_by_31_march_of_the_year_before(real):
+    inputs, _, _, _ = real
+    # West Sussex (938): judged inadequate, published 8 May 2019 (ILACS history file)
+    seen = {t: P.features(inputs, t).loc["938", ["inadequate_2y", "inspected_1y"]].tolist()
+            for t in (2020, 2021, 2022, 2023)}
+    assert seen == {2020: [0.0, 0.0], 2021: [1.0, 1.0], 2022: [1.0, 0.0], 2023: [0.0, 0.0]}
