@@ -8,6 +8,8 @@ as missing, and the latest unflagged year stands in for "last year"):
 ``neighbour_growth``  last year's value times the median change of the council's statistical neighbours
 ``mean3``             the mean of the last three years
 ``shrink``            halfway between last year's value and the mean of the last three years
+``panel``             naive times a predicted log growth from a pooled median regression on leading
+                      indicators, fitted on earlier target years only (:mod:`cscbook.panelmodel`)
 
 Intervals come from the pooled log errors (actual / forecast) of each method across all councils in the
 target years before the one being forecast, so an interval never uses the future either.
@@ -18,7 +20,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-METHODS = ("naive", "national_growth", "neighbour_growth", "mean3", "shrink")
+METHODS = ("naive", "national_growth", "neighbour_growth", "mean3", "shrink", "panel")
+INTERVAL_COLUMNS = ("lower_80", "upper_80", "lower_95", "upper_95")
+BOOTSTRAP_SEED = 20250331
+BOOTSTRAP_DRAWS = 2000
 FIRST_TARGET = 2015
 BACKTEST_FROM = 2017
 
@@ -35,14 +40,23 @@ def _panel():
     return panel, flags, england, neighbours
 
 
+def naive_forecast(panel: pd.DataFrame, flags: pd.DataFrame, target: int) -> pd.Series:
+    """Last unflagged value before ``target``, if it is at most two years old (index old_la_code)."""
+    years = [y for y in panel.columns if y < target]
+    hist = panel.loc[:, years].where(~flags.reindex(index=panel.index, columns=years).fillna(False).astype(bool))
+    if not hist.shape[1]:
+        return pd.Series(np.nan, index=panel.index)
+    last = hist.ffill(axis=1).iloc[:, -1]
+    recent = hist.iloc[:, -2:].notna().any(axis=1)
+    return last.where(recent)
+
+
 def point_forecasts(panel: pd.DataFrame, flags: pd.DataFrame, england: pd.Series, neighbours: pd.Series,
                     target: int) -> pd.DataFrame:
     """Forecasts for ``target`` from data of years < target: index old_la_code, one column per method."""
     hist = panel.loc[:, [y for y in panel.columns if y < target]].where(~flags.loc[:, [y for y in panel.columns if y < target]])
-    last = hist.ffill(axis=1).iloc[:, -1] if hist.shape[1] else pd.Series(np.nan, index=panel.index)
-    # 'last year' must be recent: at most two years old
-    recent = hist.iloc[:, -2:].notna().any(axis=1) if hist.shape[1] >= 2 else hist.notna().any(axis=1)
-    last = last.where(recent)
+    last = naive_forecast(panel, flags, target)
+    recent = last.notna()
     out = pd.DataFrame(index=panel.index)
     out["naive"] = last
     e1, e2 = england.get(target - 1), england.get(target - 2)
@@ -59,9 +73,24 @@ def point_forecasts(panel: pd.DataFrame, flags: pd.DataFrame, england: pd.Series
     return out
 
 
-def all_forecasts(last_target: int | None = None) -> pd.DataFrame:
-    """Point forecasts and actuals for every council, target year and method (long)."""
+def panel_long(oos: pd.DataFrame) -> pd.DataFrame:
+    """The panel model's out-of-sample rows in the long layout of :func:`all_forecasts`."""
+    out = oos[["old_la_code", "year", "forecast", *INTERVAL_COLUMNS]].copy()
+    out["method"] = "panel"
+    return out[out["forecast"].notna()]
+
+
+def all_forecasts(last_target: int | None = None, oos: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Point forecasts and actuals for every council, target year and method (long).
+
+    ``oos`` is :func:`cscbook.panelmodel.oos_forecasts` of :func:`cscbook.panelmodel.load_inputs` (computed
+    here when not given; pass it to reuse a cached copy).
+    """
     panel, flags, england, neighbours = _panel()
+    if oos is None:
+        from . import panelmodel
+
+        oos = panelmodel.oos_forecasts(panelmodel.load_inputs())
     years = [y for y in panel.columns if y >= FIRST_TARGET]
     if last_target is not None:
         years = [y for y in years if y <= last_target]
@@ -72,6 +101,10 @@ def all_forecasts(last_target: int | None = None) -> pd.DataFrame:
         long.columns = ["old_la_code", "method", "forecast"]
         long["year"] = target
         parts.append(long)
+    pl = panel_long(oos)
+    if last_target is not None:
+        pl = pl[pl["year"] <= last_target + 1]
+    parts.append(pl)
     out = pd.concat(parts, ignore_index=True)
     actual = panel.stack().rename("actual")
     flag = flags.stack().rename("flagged")
@@ -91,9 +124,13 @@ def add_intervals(fc: pd.DataFrame) -> pd.DataFrame:
     """Empirical 80% and 95% intervals from pooled log errors of earlier target years, per method."""
     fc = fc.copy()
     fc["log_error"] = np.log(fc["actual"] / fc["forecast"])
-    for col in ("lower_80", "upper_80", "lower_95", "upper_95"):
-        fc[col] = np.nan
+    for col in INTERVAL_COLUMNS:
+        if col not in fc:
+            fc[col] = np.nan
     for (method, year), idx in fc.groupby(["method", "year"]).groups.items():
+        if method == "panel":  # intervals from its own earlier errors, computed with it
+            continue
+        fc.loc[idx, list(INTERVAL_COLUMNS)] = np.nan
         past = fc[(fc["method"] == method) & (fc["year"] < year) & ~fc["flagged"]]["log_error"].dropna()
         if len(past) < 30:
             continue
@@ -104,11 +141,17 @@ def add_intervals(fc: pd.DataFrame) -> pd.DataFrame:
     return fc
 
 
-def backtest(la: str | None = None, start: int = BACKTEST_FROM) -> tuple[pd.DataFrame, pd.DataFrame]:
+def backtest(la: str | None = None, start: int = BACKTEST_FROM,
+             oos: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(summary per method, detail rows) over target years ``start``..latest; flagged targets excluded."""
-    fc = add_intervals(all_forecasts())
+    fc = add_intervals(all_forecasts(oos=oos))
     detail = fc[(fc["year"] >= start) & fc["actual"].notna() & fc["forecast"].notna() & ~fc["flagged"]
                 & fc["scale"].gt(0) & fc["lower_80"].notna()]
+    # the panel model flags recording changes from earlier years only, so its "last year" can differ from
+    # naive's for a few council-years: it is scored only where naive is, so the two share their rows
+    naive_keys = pd.MultiIndex.from_frame(detail.loc[detail["method"] == "naive", ["old_la_code", "year"]])
+    keys = pd.MultiIndex.from_frame(detail[["old_la_code", "year"]])
+    detail = detail[(detail["method"] != "panel") | keys.isin(naive_keys)]
     if la is not None:
         detail = detail[detail["old_la_code"] == la]
     from .forecast import summarise
@@ -119,3 +162,108 @@ def backtest(la: str | None = None, start: int = BACKTEST_FROM) -> tuple[pd.Data
     order = {m: i for i, m in enumerate(METHODS)}
     summary = summary.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
     return summary, detail
+
+
+def comparison(detail: pd.DataFrame, method: str = "panel", against: str = "naive",
+               seed: int = BOOTSTRAP_SEED, draws: int = BOOTSTRAP_DRAWS) -> dict:
+    """``method`` against ``against`` on the same rows of a :func:`backtest` detail frame.
+
+    Returns a dict: ``mase`` and ``mase_<against>``, ``ratio`` (MASE ratio), ``by_year`` and ``by_period``
+    (frames with both MASEs, ratio and n), ``bootstrap_95`` (2.5% and 97.5% quantiles of the ratio over
+    ``draws`` resamples of councils with replacement, fixed ``seed``), ``years_better`` (years the method's MASE
+    is lower), ``sign_test_p`` (two-sided binomial test of that count) and ``wilcoxon_p`` (Wilcoxon signed-rank
+    test of the per-year MASE differences).
+    """
+    from scipy.stats import binomtest, wilcoxon
+
+    d = detail[detail["method"].isin([method, against])]
+    d = d.assign(err=(d["forecast"] - d["actual"]).abs() / d["scale"])
+    wide = d.pivot_table(index=["old_la_code", "year"], columns="method", values="err").dropna()
+    wide = wide.reset_index()
+
+    def table(by):
+        g = wide.groupby(by)
+        t = pd.DataFrame({"mase": g[method].mean(), f"mase_{against}": g[against].mean(), "n": g.size()})
+        t["ratio"] = t["mase"] / t[f"mase_{against}"]
+        return t
+
+    by_year = table("year")
+    period = np.where(wide["year"] <= 2021, "2017-2021", "2022-2025")
+    by_period = table(pd.Series(period, index=wide.index, name="period"))
+    per_council = wide.groupby("old_la_code")[[method, against]].sum()
+    rng = np.random.default_rng(seed)
+    pick = rng.integers(0, len(per_council), size=(draws, len(per_council)))
+    m, a = per_council[method].to_numpy()[pick].sum(axis=1), per_council[against].to_numpy()[pick].sum(axis=1)
+    ratios = m / a
+    diff = by_year["mase"] - by_year[f"mase_{against}"]
+    better = int((diff < 0).sum())
+    return dict(
+        method=method, against=against, n=int(len(wide)),
+        mase=float(wide[method].mean()), **{f"mase_{against}": float(wide[against].mean())},
+        ratio=float(wide[method].mean() / wide[against].mean()),
+        by_year=by_year, by_period=by_period,
+        bootstrap_95=(float(np.quantile(ratios, 0.025)), float(np.quantile(ratios, 0.975))),
+        years_better=better, years=int(len(diff)),
+        sign_test_p=float(binomtest(better, len(diff)).pvalue) if len(diff) else float("nan"),
+        wilcoxon_p=float(wilcoxon(diff).pvalue) if len(diff) >= 2 else float("nan"),
+    )
+
+
+def _oos(oos: pd.DataFrame | None) -> pd.DataFrame:
+    if oos is not None:
+        return oos
+    from . import panelmodel
+
+    return panelmodel.oos_forecasts(panelmodel.load_inputs())
+
+
+def council_forecast(code: str, last_year: int, oos: pd.DataFrame | None = None) -> dict:
+    """The panel forecast for ``last_year + 1`` for one council, with naive's beside it.
+
+    ``oos`` is :func:`cscbook.panelmodel.oos_forecasts` (computed when not given; every row uses only data before its year, so an
+    edition that knows years up to ``last_year`` gets the forecast it would have had then). Keys: target_year,
+    forecast, lower_80, upper_80, lower_95, upper_95, naive, naive_lower_80 ... naive_upper_95 (naive's
+    interval from its own pooled earlier errors), alpha, w (the penalty and shrink weight chosen for the year).
+    The actual is left out so an edition never shows a count published after it; see :func:`track_record`.
+    """
+    target = last_year + 1
+    oos = _oos(oos)
+    row = oos[(oos["old_la_code"] == code) & (oos["year"] == target)]
+    if row.empty:
+        return dict(target_year=target, forecast=np.nan, naive=np.nan)
+    r = row.iloc[0]
+    out = dict(target_year=target, forecast=float(r["forecast"]),
+               **{c: float(r[c]) for c in INTERVAL_COLUMNS}, naive=float(r["naive"]),
+               alpha=float(r["alpha"]), w=float(r["w"]))
+    out.update({f"naive_{c}": float(v) for c, v in _naive_bounds(oos, target, float(r["naive"])).items()})
+    return out
+
+
+def _naive_bounds(oos: pd.DataFrame, target: int, naive: float) -> dict:
+    """Naive's 80%/95% bounds from naive's pooled log errors of target years before ``target``."""
+    past = oos[(oos["year"] < target) & ~oos["flagged"]]
+    errs = np.log(past["actual"] / past["naive"]).replace([np.inf, -np.inf], np.nan).dropna()
+    if len(errs) < 30 or not np.isfinite(naive):
+        return {c: np.nan for c in INTERVAL_COLUMNS}
+    q = np.quantile(errs, [0.025, 0.1, 0.9, 0.975])
+    return dict(lower_80=naive * np.exp(q[1]), upper_80=naive * np.exp(q[2]),
+                lower_95=naive * np.exp(q[0]), upper_95=naive * np.exp(q[3]))
+
+
+def track_record(code: str, oos: pd.DataFrame | None = None, start: int = BACKTEST_FROM) -> pd.DataFrame:
+    """Each past target year from ``start`` with a known actual: panel and naive forecasts, 80% intervals, actual.
+
+    Columns: year, actual, flagged, panel, panel_lower_80, panel_upper_80, panel_lower_95, panel_upper_95,
+    naive, naive_lower_80, naive_upper_80, naive_lower_95, naive_upper_95.
+    """
+    oos = _oos(oos)
+    rows = oos[(oos["old_la_code"] == code) & (oos["year"] >= start) & oos["actual"].notna()]
+    out = []
+    for _, r in rows.sort_values("year").iterrows():
+        nb = _naive_bounds(oos, int(r["year"]), float(r["naive"]))
+        out.append(dict(year=int(r["year"]), actual=float(r["actual"]), flagged=bool(r["flagged"]),
+                        panel=float(r["forecast"]), **{f"panel_{c}": float(r[c]) for c in INTERVAL_COLUMNS},
+                        naive=float(r["naive"]), **{f"naive_{c}": float(v) for c, v in nb.items()}))
+    cols = ["year", "actual", "flagged", "panel", *[f"panel_{c}" for c in INTERVAL_COLUMNS], "naive",
+            *[f"naive_{c}" for c in INTERVAL_COLUMNS]]
+    return pd.DataFrame(out, columns=cols)

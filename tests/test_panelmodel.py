@@ -1,0 +1,126 @@
+"""The pooled panel model: no future data, calibrated intervals, and its backtest against naive."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cscbook import annual, panelmodel as P
+
+T = 2021
+
+
+@pytest.fixture(scope="module")
+def real():
+    inputs = P.load_inputs()
+    oos = P.oos_forecasts(inputs)
+    summary, detail = annual.backtest(oos=oos)
+    return inputs, oos, summary, detail
+
+
+def _tamper(inputs: P.Inputs, target: int) -> P.Inputs:
+    """Every value the forecast for ``target`` may not see, changed (synthetic values)."""
+    rng = np.random.default_rng(1)
+
+    def later(frame, first):
+        frame = frame.copy()
+        cols = [c for c in frame.columns if c >= first]
+        frame[cols] = frame[cols] * rng.uniform(0.3, 3.0, size=(len(frame), len(cols)))
+        return frame
+
+    j = inputs.judgements.copy()
+    after = j["published"] > pd.Timestamp(year=target - 1, month=3, day=31)
+    j.loc[after, "inadequate"] = ~j.loc[after, "inadequate"]
+    extra = pd.DataFrame({"la_code": inputs.referrals.index, "inadequate": True,
+                          "published": pd.Timestamp(year=target - 1, month=4, day=1)})
+    eng = inputs.england_nfa_pct.copy()
+    eng[eng.index >= target] = 60.0
+    return dataclasses.replace(
+        inputs,
+        referrals=later(inputs.referrals, target), rereferral_pct=later(inputs.rereferral_pct, target),
+        nfa_pct=later(inputs.nfa_pct, target), not_in_need_pct=later(inputs.not_in_need_pct, target),
+        cin_at31=later(inputs.cin_at31, target),
+        # the workforce census and population are used up to T-2: change T-1 too
+        vacancy_pct=later(inputs.vacancy_pct, target - 1), agency_pct=later(inputs.agency_pct, target - 1),
+        population=later(inputs.population, target - 1),
+        england_nfa_pct=eng, judgements=pd.concat([j, extra], ignore_index=True),
+    )
+
+
+COLUMNS = ["naive", "pred_growth", "alpha", "w", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+
+
+def _rows(oos, year):
+    return oos[oos["year"] == year].set_index("old_la_code")[COLUMNS].sort_index()
+
+
+def test_forecasts_for_t_ignore_every_value_dated_t_or_later(real):
+    inputs, oos, _, _ = real
+    again = P.oos_forecasts(_tamper(inputs, T), last_target=T)
+    before, after = _rows(oos, T), _rows(again, T)
+    assert before["forecast"].notna().sum() > 140
+    pd.testing.assert_frame_equal(before, after)
+    # the check can fail: changing year T-1 (which the forecast may use) moves the forecasts
+    moved = P.oos_forecasts(_tamper(inputs, T - 1), last_target=T)
+    assert not np.allclose(_rows(moved, T)["forecast"], before["forecast"], equal_nan=True)
+
+
+def test_features_use_published_data_only(real):
+    inputs, _, _, _ = real
+    f = P.features(inputs, 2024).loc["825"]
+    # Buckinghamshire: the 2022 and 2023 counts are flagged recording changes, so "last year" is stale
+    assert f["break_recent"] == 1.0 and f["naive_stale"] == 1.0
+    assert np.isnan(f["growth_1"])
+    flags = P.flags_before(inputs, 2025)
+    assert bool(flags.loc["825", 2022]) and bool(flags.loc["825", 2023]) and not bool(flags.loc["825", 2024])
+
+
+def test_backtest_lists_panel_on_the_same_rows_as_naive(real):
+    _, _, summary, _ = real
+    s = summary.set_index("model")
+    assert int(s.loc["naive", "n"]) == 1328
+    # one council-year where only the panel's earlier-years-only flags leave no recent "last year"
+    assert int(s.loc["panel", "n"]) == 1327
+    assert s.loc["naive", "mase"] == pytest.approx(1.0951, abs=5e-4)
+    assert s.loc["panel", "mase"] == pytest.approx(1.0733, abs=5e-4)
+
+
+def test_panel_intervals_are_calibrated(real):
+    _, _, summary, _ = real
+    p = summary.set_index("model").loc["panel"]
+    assert 0.78 <= p["coverage_80"] <= 0.85
+    assert 0.93 <= p["coverage_95"] <= 0.97
+
+
+def test_panel_beats_naive_by_a_little(real):
+    _, _, _, detail = real
+    c = annual.comparison(detail)
+    assert c["n"] == 1327
+    # measured: 0.979 overall (the issue's target of 0.97 is not reached), bootstrap 95% 0.965-0.997
+    assert c["ratio"] == pytest.approx(0.979, abs=0.002)
+    assert c["bootstrap_95"][1] < 1.0
+    assert c["bootstrap_95"][0] < c["ratio"] < c["bootstrap_95"][1]
+    assert c["years_better"] == 7 and c["years"] == 9
+    assert (c["by_period"]["ratio"] < 1).all()
+
+
+def test_council_forecast_track_record_and_explanation(real):
+    inputs, oos, _, _ = real
+    fc = annual.council_forecast("825", 2025, oos)
+    assert fc["target_year"] == 2026 and fc["naive"] == 5518  # Buckinghamshire's published 2025 count
+    assert fc["lower_95"] < fc["lower_80"] < fc["forecast"] < fc["upper_80"] < fc["upper_95"]
+    tr = annual.track_record("825", oos)
+    assert list(tr["year"]) == list(range(2017, 2026))
+    assert tr.set_index("year").loc[[2022, 2023], "flagged"].all()
+    assert tr.set_index("year").loc[2025, "actual"] == 5518
+    said = P.explain("938", 2025, inputs, oos)
+    assert any("Ofsted judgement published in the last year" in s and "down" in s for s in said)
+
+
+def test_ofsted_features_count_judgements_published_by_31_march_of_the_year_before(real):
+    inputs, _, _, _ = real
+    # West Sussex (938): judged inadequate, published 8 May 2019 (ILACS history file)
+    seen = {t: P.features(inputs, t).loc["938", ["inadequate_2y", "inspected_1y"]].tolist()
+            for t in (2020, 2021, 2022, 2023)}
+    assert seen == {2020: [0.0, 0.0], 2021: [1.0, 1.0], 2022: [1.0, 0.0], 2023: [0.0, 0.0]}
