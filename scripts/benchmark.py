@@ -56,6 +56,10 @@ def main() -> int:
     rows = []
     t_annual, _ = timed(annual.backtest)
     rows.append(("annual panel: all forecasts and backtest, all councils", t_annual, None))
+    from cscbook import panelmodel
+
+    t_panel, _ = timed(lambda: panelmodel.oos_forecasts(panelmodel.load_inputs()))
+    rows.append(("annual panel model: rolling-origin fits, all councils, target years to 2025", t_panel, 20.0))
     y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
     t_fit = {}
     for model in forecast.MODELS:
