@@ -11,7 +11,7 @@ from cscbook.headlines import headlines, peak_claim
 @pytest.fixture(scope="module")
 def bucks():
     ed = make_edition("825", "2026Q1")
-    return ed, {c.name: c for c in headlines(ed, include_forecast=False)}
+    return ed, {c.name: c for c in headlines(ed, include_forecast=False, holding_only=False)}
 
 
 def test_no_further_action_shares_are_less_than_half(bucks):
@@ -50,7 +50,7 @@ def test_a_weak_peak_is_worded_as_weak_with_the_backtest_bias(bucks):
     fc = _fc([450, 460, 470, 480, 490, 536, 500, 480, 470, 460, 450, 440])
     c = peak_claim(ed, fc, "2026-09", 0.15, "ets", 137.0, 460.0, True, "illustrative")
     assert c.text.startswith("**September 2026** is the likeliest peak month for referrals, but only about one "
-                             "year in seven (15%)")
+                             "year in seven (15% of simulated years)")
     assert "ran high by about 137 referrals a month" in c.text and c.check()
 
 
@@ -69,3 +69,15 @@ def test_a_peak_before_the_quarter_end_or_outside_its_interval_fails(bucks):
     bad["lower_80"] = 600.0
     assert any("does not contain mean" in p for p in
                peak_claim(ed, bad, "2026-09", 0.7, "ets", 0.0, 460.0, False, "x").problems())
+
+
+def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
+    from cscbook import headlines as H
+    from cscbook.claims import Claim, Figure, Wording
+
+    ed, _ = bucks
+    wrong = Claim("{w} of referrals", "demand", (Figure("p", 44.4, "f.csv", "r"),),
+                  (Wording("w", "share", ("p",), "most"),), name="wrong")
+    monkeypatch.setattr(H, "ofsted_headline", lambda ed: [wrong])
+    assert "wrong" not in [c.name for c in H.headlines(ed, include_forecast=False)]
+    assert "wrong" in [c.name for c in H.headlines(ed, include_forecast=False, holding_only=False)]

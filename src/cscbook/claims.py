@@ -193,7 +193,11 @@ class Claim:
 
     @property
     def rules(self) -> str:
-        return "; ".join(f"{w.rule}: {RULES[w.rule][1]}" for w in self.wordings)
+        """The rules that word the sentence and the checks on its intervals and dates, in words."""
+        parts = [f"{w.rule}: {RULES[w.rule][1]}" for w in self.wordings]
+        parts += [f"interval: {i.lower} <= {i.estimate} <= {i.upper}" for i in self.intervals]
+        parts += [f"date: {a.date} after {a.bound}" for a in self.after]
+        return "; ".join(parts)
 
     def problems(self) -> list[str]:
         """Every disagreement between the sentence's words and its figures (empty when the claim holds)."""

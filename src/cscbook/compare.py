@@ -55,7 +55,8 @@ def check_measures(figs: pd.DataFrame) -> None:
         indicator = f["official_comparison"].split(":")[0]
         if f["official_measure"] != indicator:
             raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): official_measure "
-                               f"{f['official_measure']!r} differs from official_comparison {f['official_comparison']!r}; "
+                               f"{f['official_measure']!r} differs from official_comparison "
+                               f"{f['official_comparison']!r}; "
                                "make them name the same measure")
         wanted = measure_for_quote(f["quote"])
         if wanted is not None and wanted != f["official_measure"]:

@@ -161,13 +161,13 @@ def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability:
     bw = worded("bias_words", "bias", ("bias", "level"), [bias, level], unit="referrals")
     back = f"; in the backtest this model {{bias_words}}{label}."
     if peak_probability < WEAK_PEAK:
-        template = ("No month stands out as the likely peak of referrals in the next year: the likeliest, {month_name}, "
-                    "is the highest in only {probability} of simulated years, when the best model in the backtest "
+        template = ("No month stands out as the likely peak of referrals in the next year: the likeliest, "
+                    "{month_name}, is the highest in only {probability} of simulated years, when the best model in the backtest "
                     f"({model}) expects about {{mean}} referrals (80% interval {{lower_80}} to {{upper_80}})" + back)
     elif peak_probability <= 0.5:
-        template = ("**{month_name}** is the likeliest peak month for referrals, but {likelihood} ({probability}); the "
-                    f"best model in the backtest ({model}) expects about {{mean}} referrals then (80% interval "
-                    "{lower_80} to {upper_80})" + back)
+        template = ("**{month_name}** is the likeliest peak month for referrals, but {likelihood} ({probability} of "
+                    f"simulated years); the best model in the backtest ({model}) expects about {{mean}} referrals "
+                    "then (80% interval {lower_80} to {upper_80})" + back)
     else:
         template = (f"The best model in the backtest ({model}) expects the next peak of referrals in "
                     "**{month_name}** ({likelihood}, {probability} of simulated years) at about {mean} referrals "
@@ -215,7 +215,13 @@ def new_this_quarter(ed: Edition) -> list[Claim]:
                   "demand", name="new_statistics")]
 
 
-def headlines(ed: Edition, include_forecast: bool = True) -> list[Claim]:
-    """The edition's headline claims, in page order (``include_forecast=False`` skips the monthly forecast)."""
+def headlines(ed: Edition, include_forecast: bool = True, holding_only: bool = True) -> list[Claim]:
+    """The edition's headline claims, in page order.
+
+    A claim whose words disagree with its figures (see :meth:`~cscbook.claims.Claim.problems`) never reaches the
+    headlines; the fact-check page asks for ``holding_only=False`` to list it with its problem.
+    ``include_forecast=False`` skips the monthly forecast (the slow part).
+    """
     out = new_this_quarter(ed) + demand_headlines(ed) + ofsted_headline(ed)
-    return out + (forecast_headlines(ed) if include_forecast else [])
+    out += forecast_headlines(ed) if include_forecast else []
+    return [c for c in out if not c.problems()] if holding_only else out
