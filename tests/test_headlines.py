@@ -81,3 +81,17 @@ def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
     monkeypatch.setattr(H, "ofsted_headline", lambda ed: [wrong])
     assert "wrong" not in [c.name for c in H.headlines(ed, include_forecast=False)]
     assert "wrong" in [c.name for c in H.headlines(ed, include_forecast=False, holding_only=False)]
+
+
+@pytest.mark.parametrize("la, quarter", [("825", "2026Q1"), ("938", "2019Q2"), ("873", "2024Q4")])
+def test_peak_claims_of_real_editions_with_a_cheap_model_hold(la, quarter):
+    from cscbook.headlines import forecast_headlines
+
+    ed = make_edition(la, quarter)
+    (c,) = forecast_headlines(ed, models=("seasonal_naive",))
+    if c.figures and c.figures[0].name == "reason":  # too little history: said so
+        return
+    assert c.problems() == [], c.text
+    assert pd.Period(c.value("peak_month"), freq="M").start_time.date() > ed.quarter.end
+    assert c.value("lower_80") <= c.value("mean") <= c.value("upper_80")
+    assert ("ran high" in c.text) == (c.value("bias") >= 0.05 * c.value("level"))

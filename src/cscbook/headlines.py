@@ -176,7 +176,8 @@ def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability:
                  (After("peak_month", "quarter_end"),), name="peak")
 
 
-def forecast_headlines(ed: Edition) -> list[Claim]:
+def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> list[Claim]:
+    """The peak claim from the model that did best in the backtest (among ``models``; default all)."""
     from . import forecast
     from .demand import horizon_for, monthly_series, next_year
     from .errors import CSCBookError
@@ -186,7 +187,7 @@ def forecast_headlines(ed: Edition) -> list[Claim]:
     except CSCBookError as exc:  # too little history for this quarter: say so
         return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
                       (Figure("reason", str(exc), "monthly series check"),), name="peak")]
-    summary = forecast.summarise(forecast.backtest_errors(series.referrals))
+    summary = forecast.summarise(forecast.backtest_errors(series.referrals, models=models or forecast.MODELS))
     best = forecast.best_model(summary)
     bias = float(summary.set_index("model").at[best, "bias"])
     fc = next_year(forecast.fit_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
