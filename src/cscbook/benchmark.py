@@ -62,10 +62,42 @@ def direction(prev: float, now: float, polarity: int) -> tuple[str, str]:
     return arrow, "improving" if better else "worsening"
 
 
-def benchmark(la: str, year: int, indicators: list[str] | None = None) -> pd.DataFrame:
-    """One row per indicator for ``year`` (the latest year with a value, at most ``year``, per indicator)."""
+def _marker_of(status: str) -> str:
+    from .markers import MARKERS
+
+    codes = [code for code, meaning in MARKERS.items() if meaning == status and code]
+    return f" ({codes[0]})" if codes else ""
+
+
+def latest_note(statuses: pd.Series, used: int, year: int) -> tuple[int, str]:
+    """The latest year (at most ``year``) the council has a row for, and a note when the value used is older.
+
+    ``statuses`` is the council's status per year for one indicator. When the latest row is unpublished (for
+    example suppressed, ``c``), the note says so and names the year rated instead: "2025 suppressed (c); rated
+    on 2024".
+    """
+    rows = statuses[(statuses.index <= year) & statuses.notna()]
+    if rows.empty:
+        return used, ""
+    latest = int(rows.index.max())
+    if latest <= used:
+        return latest, ""
+    return latest, f"{latest} {rows[latest]}{_marker_of(rows[latest])}; rated on {used}"
+
+
+def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=None) -> pd.DataFrame:
+    """One row per indicator for ``year`` (the latest year with a value, at most ``year``, per indicator).
+
+    ``year`` is the year whose value is used; ``latest_year`` the latest year the council has a row for (at
+    most ``year``); ``note`` says when they differ and why, e.g. "2025 suppressed (c); rated on 2024".
+    With ``quarter`` (a :class:`~cscbook.quarters.Quarter`), each indicator stops at the last year of its table
+    published by the end of that quarter, so neither values nor notes run ahead of the edition.
+    """
+    from .quarters import latest_year_published
+
     c = resolve(la)
     panel = la_panel()
+    statuses = la_panel(statuses=True)
     region = comparator_panel("Regional")
     england = comparator_panel("National")
     rows = []
@@ -73,8 +105,15 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None) -> pd.Dat
         ind = BY_NAME[name]
         if c.code not in panel.index.get_level_values(0):
             continue
+        cap = year
+        if quarter is not None:
+            last = latest_year_published(ind.table, quarter)
+            cap = min(cap, last if last is not None else -1)
+            if ind.kind == "rate":
+                pop = latest_year_published("population", quarter)
+                cap = min(cap, pop + 1 if pop is not None else -1)
         own = panel.xs(c.code, level="old_la_code")[name]
-        own = own[own.index <= year].dropna()
+        own = own[own.index <= cap].dropna()
         if own.empty:
             continue
         y = int(own.index.max())
@@ -85,6 +124,7 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None) -> pd.Dat
         rank, n = rank_of(everyone, value)
         prev = own.get(y - 1, np.nan)
         arrow, words = direction(prev, value, ind.polarity)
+        latest, note = latest_note(statuses.xs(c.code, level="old_la_code")[name], y, cap)
         reg_value = region[name].get((c.region, y), np.nan) if c.region in region.index.get_level_values(0) else np.nan
         rows.append(dict(
             indicator=name, label=ind.label, unit=ind.unit, year=y, value=value, previous=prev,
@@ -93,6 +133,7 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None) -> pd.Dat
             sn_max=sn.max() if len(sn) else np.nan, sn_count=len(sn), region=reg_value,
             england=england[name].get(y, np.nan), rank=rank, councils=n, quartile=band,
             rag=rag(band, ind.polarity), arrow=arrow, direction=words, polarity=ind.polarity,
+            latest_year=latest, note=note,
         ))
     return pd.DataFrame(rows)
 

@@ -1,32 +1,74 @@
-"""Figures quoted in the source documents beside the official statistics that cover the same thing."""
+"""Figures quoted in the source documents beside the official statistics that cover the same thing.
+
+Each quoted figure names the official measure it is compared with (``official_measure`` in
+``data/curated/quoted_figures.csv``), and that measure must match what the quote is about: children
+"coming into care" are the children who *started* to be looked after in the year (``cla_started``); the
+number "in care" or "looked after" is the stock at 31 March (``cla_at_31_march``); referrals are referrals.
+"""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from .claims import AGREE_PP, ROUGHLY_PP, agreement as agreement_words
+from .errors import CSCBookError
 from .indicators import la_panel
 from .timeline import quoted_figures
 
-#: Percentage-point gaps for "yes" and "roughly".
-AGREE_PP = 1.0
-ROUGHLY_PP = 5.0
+LABELS = {"referrals": "referrals in the year", "cla_at_31_march": "children looked after on 31 March",
+          "cla_started": "children starting to be looked after in the year"}
 
+#: What a quote says it measures -> the official measure that matches it. First match wins: "coming into
+#: (the) care" before the generic "care"/"looked after".
+MEANINGS = [
+    (re.compile(r"(coming|came|come)\s+into\s+(the\s+)?care|(entering|enter|entered)\s+(the\s+)?care"
+                r"|start(ing|ed|s)?\s+(to\s+be\s+looked\s+after|care)", re.I),
+     "cla_started"),
+    (re.compile(r"looked after|in care|children in care", re.I), "cla_at_31_march"),
+    (re.compile(r"referrals?", re.I), "referrals"),
+]
 
-LABELS = {"referrals": "referrals in the year", "cla_at_31_march": "children looked after on 31 March"}
+_SHORT = {"agrees": "yes", "roughly agrees": "roughly", "does not agree": "no"}
 
 
 def agreement(quoted: float, official: float) -> str:
-    gap = abs(quoted - official)
-    if gap <= AGREE_PP:
-        return "yes"
-    if gap <= ROUGHLY_PP:
-        return "roughly"
-    return "no"
+    """'yes' within AGREE_PP points, 'roughly' within ROUGHLY_PP, else 'no' (see :func:`cscbook.claims.agreement`)."""
+    return _SHORT[agreement_words(quoted, official, AGREE_PP, ROUGHLY_PP)]
+
+
+def measure_for_quote(quote: str) -> str | None:
+    """The official measure a quote's wording calls for, or None when no rule matches."""
+    for pattern, measure in MEANINGS:
+        if pattern.search(quote):
+            return measure
+    return None
+
+
+def check_measures(figs: pd.DataFrame) -> None:
+    """Every compared row's official_measure matches its quote's meaning and its official_comparison."""
+    for i, f in figs.iterrows():
+        if not f["official_comparison"]:
+            continue
+        line = i + 2
+        indicator = f["official_comparison"].split(":")[0]
+        if f["official_measure"] != indicator:
+            raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): official_measure "
+                               f"{f['official_measure']!r} differs from official_comparison "
+                               f"{f['official_comparison']!r}; "
+                               "make them name the same measure")
+        wanted = measure_for_quote(f["quote"])
+        if wanted is not None and wanted != f["official_measure"]:
+            raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): the quote is about "
+                               f"{LABELS.get(wanted, wanted)} but is compared with {f['official_measure']}; "
+                               f"set official_measure to {wanted}")
 
 
 def quoted_vs_official(la: str) -> pd.DataFrame:
     """Quoted figures with an official comparison: quoted value, official value, agreement, official basis."""
     figs = quoted_figures()
+    check_measures(figs)
     figs = figs[(figs["la_code"] == la) & (figs["official_comparison"] != "")].copy()
     panel = la_panel()
     rows = []
@@ -37,7 +79,7 @@ def quoted_vs_official(la: str) -> pd.DataFrame:
         official = (b - a) / a * 100
         rows.append(dict(
             figure_id=f["figure_id"], measure=f["measure"], period=f["period"], quoted_value=float(f["value"]),
-            unit=f["unit"], source=f["source"], official_value=official,
+            unit=f["unit"], source=f["source"], official_measure=indicator, official_value=official,
             official_basis=f"DfE {LABELS.get(indicator, indicator)}: {a:,.0f} ({start}) and {b:,.0f} ({end}), "
                            "years ending 31 March",
             agrees=agreement(float(f["value"]), official),

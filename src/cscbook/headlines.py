@@ -1,79 +1,183 @@
-"""Plain-English headline sentences for leadership, each generated from the data with its figure and chapter."""
+"""Plain-English headline sentences for leadership, each a :class:`~cscbook.claims.Claim` with its figures,
+their sources, the rules that word it and the chapter that shows the evidence."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
+from .claims import After, Claim, Figure, Interval, WEAK_PEAK, pct_change, source_of, worded
 from .edition import Edition
 
-
-@dataclass
-class Headline:
-    text: str
-    chapter: str  # notebook name without extension
+#: Backward-compatible name: a headline is a claim (``.text``, ``.chapter``).
+Headline = Claim
 
 
 def _fmt(v, places=0):
     return f"{v:,.{places}f}"
 
 
-def demand_headlines(ed: Edition) -> list[Headline]:
-    from .benchmark import benchmark
-    from .breaks import detect_for
-    from .quarters import latest_year_published
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
-    out = []
-    year = latest_year_published("referrals", ed.quarter)
-    bm = benchmark(ed.council.code, year).set_index("indicator")
-    name = ed.council.name
-    if "referrals" in bm.index and bm.at["referrals", "year"] == year:
-        r = bm.loc["referrals"]
-        text = f"In the year to March {year}, {name} received **{_fmt(r['value'])} referrals**"
-        if "referrals_rate_per_10k" in bm.index and pd.notna(bm.at["referrals_rate_per_10k", "value"]) \
-                and bm.at["referrals_rate_per_10k", "year"] == year:
-            rr = bm.loc["referrals_rate_per_10k"]
-            text += (f", {_fmt(rr['value'])} per 10,000 children, against a median of {_fmt(rr['sn_median'])} "
-                     f"for its statistical neighbours and {_fmt(rr['england'])} in England")
-        if pd.notna(r["previous"]) and r["previous"]:
-            pct = (r["value"] - r["previous"]) / r["previous"] * 100
-            text += f"; {'up' if pct > 0 else 'down'} {abs(pct):.0f}% on the year before."
-        else:
-            text += "."
-        out.append(Headline(text, "demand"))
+
+def _official(name: str, indicator: str, year: int, where: str, value: float, fmt: str) -> Figure:
+    file, row = source_of(indicator, year, where)
+    return Figure(name, float(value), file, row, fmt)
+
+
+def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
+    if "referrals" not in bm.index or bm.at["referrals", "year"] != year:
+        return []
+    la = f"old_la_code={ed.council.code}"
+    r = bm.loc["referrals"]
+    figs = [_official("referrals", "referrals", year, la, r["value"], "{:,.0f}")]
+    template = f"In the year to March {year}, {ed.council.name} received **{{referrals}} referrals**"
+    wordings = []
+    if "referrals_rate_per_10k" in bm.index and pd.notna(bm.at["referrals_rate_per_10k", "value"]) \
+            and bm.at["referrals_rate_per_10k", "year"] == year:
+        rr = bm.loc["referrals_rate_per_10k"]
+        figs.append(_official("rate", "referrals_rate_per_10k", year, la, rr["value"], "{:,.0f}"))
+        figs.append(Figure("sn_median", float(rr["sn_median"]), source_of("referrals_rate_per_10k", year, "")[0],
+                           f"median of the statistical neighbours {', '.join(ed.council.neighbours)}, year {year}",
+                           "{:,.0f}"))
+        figs.append(_official("england", "referrals_rate_per_10k", year, "England", rr["england"], "{:,.0f}"))
+        template += (", {rate} per 10,000 children, against a median of {sn_median} for its statistical neighbours "
+                     "and {england} in England")
+    if pd.notna(r["previous"]) and r["previous"]:
+        figs.append(_official("previous", "referrals", year - 1, la, r["previous"], "{:,.0f}"))
+        figs.append(Figure("change_pct", abs(pct_change(r["previous"], r["value"])), "computed",
+                           f"(referrals {year} - referrals {year - 1}) / referrals {year - 1}", "{:.0f}%"))
+        w = worded("direction", "change", ("previous", "referrals"), [r["previous"], r["value"]], places=0, style="up")
+        wordings.append(w)
+        template += ("; unchanged on the year before." if w.words == "unchanged"
+                     else "; {direction} {change_pct} on the year before.")
+    else:
+        template += "."
+    return [Claim(template, "demand", tuple(figs), tuple(wordings), name="referrals")]
+
+
+def recording_change_claim(ed: Edition, year: int) -> list[Claim]:
+    from .breaks import detect_for
+
     flags = detect_for(ed.council.code)
     flagged = flags[flags["flagged"] & (flags.index <= year)]
-    if len(flagged):
-        years = ", ".join(str(y) for y in flagged.index)
-        out.append(Headline(f"Referral counts for {years} look like a **recording change** rather than demand "
-                            f"(most ended in no further action); they are marked on charts and left out of "
-                            "forecast training.", "demand"))
+    if flagged.empty:
+        return []
+    la = f"old_la_code={ed.council.code}"
+    years = [int(y) for y in flagged.index]
+    figs, eng = [], []
+    for y in years:
+        figs.append(_official(f"nfa_{y}", "nfa_pct", y, la, flagged.at[y, "nfa_pct"], "{:.1f}%"))
+        figs.append(_official(f"england_{y}", "nfa_pct", y, "England", flagged.at[y, "england_nfa_pct"], "{:.1f}%"))
+        eng.append(f"{{england_{y}}}")
+    names = tuple(f"nfa_{y}" for y in years)
+    w = worded("share", "share", names, [flagged.at[y, "nfa_pct"] for y in years])
+    each = "in each year, " if len(years) > 1 and " then " not in w.words else ""
+    template = (f"Referral counts for {_and([str(y) for y in years])} look like a **recording change** rather than "
+                f"demand: {each}{{share}} of referrals ended in no further action "
+                f"({_and(['{' + n + '}' for n in names])}), against {_and(eng)} in England; they are marked on "
+                "charts and left out of forecast training.")
+    return [Claim(template, "demand", tuple(figs), (w,), name="recording_change")]
+
+
+def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     rated = bm[bm["rag"].isin(["green", "amber", "red"])]
-    if len(rated):
-        red = rated[rated["rag"] == "red"]["label"].tolist()
-        green = rated[rated["rag"] == "green"]["label"].tolist()
-        text = (f"Of {len(rated)} rated indicators, {len(green)} {'is' if len(green) == 1 else 'are'} in England's "
-                f"best quarter and **{len(red)} in the worst quarter**")
-        text += f": {', '.join(red)}." if red else "."
-        out.append(Headline(text, "scorecard"))
-    return out
+    if rated.empty:
+        return []
+    la = f"old_la_code={ed.council.code}"
+    red = rated[rated["rag"] == "red"]
+    green = rated[rated["rag"] == "green"]
+    figs = [Figure("rated", len(rated), "computed", "indicators rated by England's quartiles (scorecard)"),
+            Figure("green", len(green), "computed", "rated indicators in England's best quarter"),
+            Figure("red", len(red), "computed", "rated indicators in England's worst quarter")]
+    parts = []
+    for ind, r in red.iterrows():
+        f = _official(ind, ind, int(r["year"]), la, r["value"], "{:,.1f}")
+        figs.append(Figure(f.name, f.value, f.source, f.row + f"; quartile {r['quartile']} of {r['councils']} councils",
+                           f.fmt))
+        note = r.get("note", "")
+        parts.append(f"{r['label']} [{note}]" if isinstance(note, str) and note else r["label"])
+    w = worded("is_green", "plural", ("green",), [len(green)])
+    template = ("Of {rated} rated indicators, {green} {is_green} in England's best quarter and **{red} in the worst "
+                "quarter**")
+    template += (": " + ", ".join(p.replace("{", "{{").replace("}", "}}") for p in parts) + ".") if parts else "."
+    return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
 
-def ofsted_headline(ed: Edition) -> list[Headline]:
+def demand_headlines(ed: Edition) -> list[Claim]:
+    from .benchmark import benchmark
+    from .quarters import latest_year_published
+
+    year = latest_year_published("referrals", ed.quarter)
+    if year is None:
+        return []
+    bm = benchmark(ed.council.code, year, quarter=ed.quarter).set_index("indicator")
+    if bm.empty:
+        return []
+    return referrals_claim(ed, bm, year) + recording_change_claim(ed, year) + scorecard_claim(ed, bm)
+
+
+def ofsted_headline(ed: Edition) -> list[Claim]:
     from .timeline import timeline
 
     t = timeline(ed.council.code, ed.quarter)
     j = t[t["official"] & (t["kind"] == "judgement") & t["grade"].notna()]
     if j.empty:
-        return [Headline("No Ofsted judgement of this council had been published by the end of the quarter.",
-                         "timeline")]
+        return [Claim("No Ofsted judgement of this council had been published by the end of the quarter.",
+                      "timeline", name="ofsted")]
     last = j.iloc[-1]
-    return [Headline(f"Ofsted's latest judgement, published on {last['date']}, was **{last['grade']}** "
-                     f"({last['framework']}).", "timeline")]
+    src = f"data/official/{last['source']}"
+    figs = (Figure("date", str(last["date"]), src, f"{ed.council.code}: {last['quote']}"),
+            Figure("grade", str(last["grade"]), src, f"{ed.council.code}: {last['framework']}"),
+            Figure("framework", str(last["framework"]), src, f"{ed.council.code}"))
+    return [Claim("Ofsted's latest judgement, published on {date}, was **{grade}** ({framework}).", "timeline", figs,
+                  name="ofsted")]
 
 
-def forecast_headlines(ed: Edition) -> list[Headline]:
+def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability: float, model: str,
+               bias: float, level: float, illustrative: bool, source: str) -> Claim:
+    """The peak headline from a 12-month forecast, the peak month's probability and the model's backtest bias.
+
+    Below :data:`~cscbook.claims.WEAK_PEAK` the month is not stated as the peak; below one half the sentence
+    says how often it is the peak ("only about one year in N"); the backtest bias is always stated.
+    """
+    month = pd.Period(peak_month, freq="M")
+    row = fc.loc[month]
+    figs = (
+        Figure("peak_month", str(month), "computed", f"forecast.peaks over the {model} forecast", "{}"),
+        Figure("month_name", month.strftime("%B %Y"), "computed", "peak_month in words"),
+        Figure("probability", float(peak_probability), "computed",
+               "share of simulated years in which this month is the highest (forecast.peaks)", "{:.0%}"),
+        Figure("mean", float(row["mean"]), source, f"{model} forecast, {month}, mean", "{:,.0f}"),
+        Figure("lower_80", float(row["lower_80"]), source, f"{model} forecast, {month}, lower 80%", "{:,.0f}"),
+        Figure("upper_80", float(row["upper_80"]), source, f"{model} forecast, {month}, upper 80%", "{:,.0f}"),
+        Figure("bias", float(bias), source, f"rolling-origin backtest of {model}: mean of forecast minus actual",
+               "{:,.0f}"),
+        Figure("level", float(level), source, "mean monthly referrals over the last twelve months", "{:,.0f}"),
+        Figure("quarter_end", ed.quarter.end.isoformat(), "edition", f"end of {ed.quarter}"),
+    )
+    label = " (illustrative: modelled monthly split of annual totals)" if illustrative else ""
+    lk = worded("likelihood", "likelihood", ("probability",), [peak_probability])
+    bw = worded("bias_words", "bias", ("bias", "level"), [bias, level], unit="referrals")
+    back = f"; in the backtest this model {{bias_words}}{label}."
+    if peak_probability < WEAK_PEAK:
+        template = ("No month stands out as the likely peak of referrals in the next year: the likeliest, "
+                    "{month_name}, is the highest in only {probability} of simulated years, when the best model in the backtest "
+                    f"({model}) expects about {{mean}} referrals (80% interval {{lower_80}} to {{upper_80}})" + back)
+    elif peak_probability <= 0.5:
+        template = ("**{month_name}** is the likeliest peak month for referrals, but {likelihood} ({probability} of "
+                    f"simulated years); the best model in the backtest ({model}) expects about {{mean}} referrals "
+                    "then (80% interval {lower_80} to {upper_80})" + back)
+    else:
+        template = (f"The best model in the backtest ({model}) expects the next peak of referrals in "
+                    "**{month_name}** ({likelihood}, {probability} of simulated years) at about {mean} referrals "
+                    "(80% interval {lower_80} to {upper_80})" + back)
+    return Claim(template, "forecast", figs, (lk, bw), (Interval("mean", "lower_80", "upper_80"),),
+                 (After("peak_month", "quarter_end"),), name="peak")
+
+
+def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> list[Claim]:
+    """The peak claim from the model that did best in the backtest (among ``models``; default all)."""
     from . import forecast
     from .demand import horizon_for, monthly_series, next_year
     from .errors import CSCBookError
@@ -81,34 +185,44 @@ def forecast_headlines(ed: Edition) -> list[Headline]:
     try:
         series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None)
     except CSCBookError as exc:  # too little history for this quarter: say so
-        return [Headline(f"No monthly forecast for this quarter: {exc}", "forecast")]
-    summary = forecast.summarise(forecast.backtest_errors(series.referrals))
+        return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
+                      (Figure("reason", str(exc), "monthly series check"),), name="peak")]
+    summary = forecast.summarise(forecast.backtest_errors(series.referrals, models=models or forecast.MODELS))
     best = forecast.best_model(summary)
+    bias = float(summary.set_index("model").at[best, "bias"])
     fc = next_year(forecast.fit_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
     pk = forecast.peaks(fc)
-    peak = fc.loc[pd.Period(pk.peak_month, freq="M")]
-    label = " (illustrative: modelled monthly split of annual totals)" if series.illustrative else ""
-    return [Headline(
-        f"The best model in the backtest ({best}) expects the next peak in **{pd.Period(pk.peak_month, freq='M').strftime('%B %Y')}** "
-        f"at about {_fmt(peak['mean'])} referrals (80% interval {_fmt(peak['lower_80'])} to {_fmt(peak['upper_80'])}), "
-        f"{pk.ratio_mean:.2f} times the quietest month{label}.", "forecast")]
+    source = str(ed.monthly) if ed.monthly else "data/examples (illustrative monthly series)"
+    return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias,
+                       float(series.referrals.iloc[-12:].mean()), series.illustrative, source)]
 
 
-def new_this_quarter(ed: Edition) -> list[Headline]:
+def new_this_quarter(ed: Edition) -> list[Claim]:
     from .quarters import latest_year_published, releases
 
     prev = ed.quarter.previous()
-    items = []
+    items, figs = [], []
     for _, r in releases().iterrows():
         table = r["tables"].split()[0]
         now, before = latest_year_published(table, ed.quarter), latest_year_published(table, prev)
         if now != before and now is not None:
-            items.append(f"{r['collection'].replace('_', ' ')} figures for {now}")
+            name = r["collection"]
+            figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}"))
+            items.append(f"{name.replace('_', ' ')} figures for {{{name}}}")
     if items:
-        return [Headline(f"New official statistics this quarter: {'; '.join(items)}.", "demand")]
-    return [Headline("No new official statistics were published this quarter; the figures are those of last quarter.",
-                     "demand")]
+        return [Claim(f"New official statistics this quarter: {'; '.join(items)}.", "demand", tuple(figs),
+                      name="new_statistics")]
+    return [Claim("No new official statistics were published this quarter; the figures are those of last quarter.",
+                  "demand", name="new_statistics")]
 
 
-def headlines(ed: Edition) -> list[Headline]:
-    return new_this_quarter(ed) + demand_headlines(ed) + ofsted_headline(ed) + forecast_headlines(ed)
+def headlines(ed: Edition, include_forecast: bool = True, holding_only: bool = True) -> list[Claim]:
+    """The edition's headline claims, in page order.
+
+    A claim whose words disagree with its figures (see :meth:`~cscbook.claims.Claim.problems`) never reaches the
+    headlines; the fact-check page asks for ``holding_only=False`` to list it with its problem.
+    ``include_forecast=False`` skips the monthly forecast (the slow part).
+    """
+    out = new_this_quarter(ed) + demand_headlines(ed) + ofsted_headline(ed)
+    out += forecast_headlines(ed) if include_forecast else []
+    return [c for c in out if not c.problems()] if holding_only else out

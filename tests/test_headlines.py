@@ -1,0 +1,97 @@
+"""Headline claims for the default edition against the published figures; the peak claim on fixed cases."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cscbook.edition import make_edition
+from cscbook.headlines import headlines, peak_claim
+
+
+@pytest.fixture(scope="module")
+def bucks():
+    ed = make_edition("825", "2026Q1")
+    return ed, {c.name: c for c in headlines(ed, include_forecast=False, holding_only=False)}
+
+
+def test_no_further_action_shares_are_less_than_half(bucks):
+    _, h = bucks
+    c = h["recording_change"]
+    assert c.value("nfa_2022") == pytest.approx(44.4) and c.value("nfa_2023") == pytest.approx(49.0)
+    assert "less than half of referrals ended in no further action (44.4% and 49.0%)" in c.text
+    assert "most" not in c.text and c.check()
+    assert c.evidence()["source"].str.contains("dfe_cin_c1_referrals").all()
+
+
+def test_a_suppressed_latest_value_is_rated_only_with_a_note(bucks):
+    _, h = bucks
+    c = h["scorecard"]
+    assert "Plans lasting two years or more [2025 suppressed (c); rated on 2024]" in c.text
+    assert c.value("cpp_2yrs_pct") == pytest.approx(6.5)
+    assert "year to 31 March 2024" in c.evidence().set_index("figure").at["cpp_2yrs_pct", "row"]
+
+
+def test_referrals_headline_against_the_published_counts(bucks):
+    _, h = bucks
+    c = h["referrals"]
+    assert c.value("referrals") == 5518 and c.value("previous") == 6620
+    assert "down 17% on the year before" in c.text and c.check()
+
+
+def _fc(means, half_width=100.0, start="2026-04"):
+    idx = pd.period_range(start, periods=len(means), freq="M")
+    m = np.asarray(means, dtype=float)
+    return pd.DataFrame({"mean": m, "lower_80": m - half_width, "upper_80": m + half_width,
+                         "lower_95": m - 1.5 * half_width, "upper_95": m + 1.5 * half_width}, index=idx)
+
+
+def test_a_weak_peak_is_worded_as_weak_with_the_backtest_bias(bucks):
+    ed, _ = bucks
+    fc = _fc([450, 460, 470, 480, 490, 536, 500, 480, 470, 460, 450, 440])
+    c = peak_claim(ed, fc, "2026-09", 0.15, "ets", 137.0, 460.0, True, "illustrative")
+    assert c.text.startswith("**September 2026** is the likeliest peak month for referrals, but only about one "
+                             "year in seven (15% of simulated years)")
+    assert "ran high by about 137 referrals a month" in c.text and c.check()
+
+
+def test_a_very_weak_peak_is_not_stated_as_the_peak(bucks):
+    ed, _ = bucks
+    c = peak_claim(ed, _fc([500] * 12), "2026-09", 0.10, "ets", 1.0, 460.0, False, "x")
+    assert c.text.startswith("No month stands out as the likely peak") and "no material bias" in c.text
+    assert c.check()
+
+
+def test_a_peak_before_the_quarter_end_or_outside_its_interval_fails(bucks):
+    ed, _ = bucks
+    early = peak_claim(ed, _fc([500] * 12, start="2026-01"), "2026-03", 0.7, "ets", 0.0, 460.0, False, "x")
+    assert any("is not after quarter_end" in p for p in early.problems())
+    bad = _fc([500] * 12)
+    bad["lower_80"] = 600.0
+    assert any("does not contain mean" in p for p in
+               peak_claim(ed, bad, "2026-09", 0.7, "ets", 0.0, 460.0, False, "x").problems())
+
+
+def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
+    from cscbook import headlines as H
+    from cscbook.claims import Claim, Figure, Wording
+
+    ed, _ = bucks
+    wrong = Claim("{w} of referrals", "demand", (Figure("p", 44.4, "f.csv", "r"),),
+                  (Wording("w", "share", ("p",), "most"),), name="wrong")
+    monkeypatch.setattr(H, "ofsted_headline", lambda ed: [wrong])
+    assert "wrong" not in [c.name for c in H.headlines(ed, include_forecast=False)]
+    assert "wrong" in [c.name for c in H.headlines(ed, include_forecast=False, holding_only=False)]
+
+
+@pytest.mark.parametrize("la, quarter", [("825", "2026Q1"), ("938", "2019Q2"), ("873", "2024Q4")])
+def test_peak_claims_of_real_editions_with_a_cheap_model_hold(la, quarter):
+    from cscbook.headlines import forecast_headlines
+
+    ed = make_edition(la, quarter)
+    (c,) = forecast_headlines(ed, models=("seasonal_naive",))
+    if c.figures and c.figures[0].name == "reason":  # too little history: said so
+        return
+    assert c.problems() == [], c.text
+    assert pd.Period(c.value("peak_month"), freq="M").start_time.date() > ed.quarter.end
+    assert c.value("lower_80") <= c.value("mean") <= c.value("upper_80")
+    assert ("ran high" in c.text) == (c.value("bias") >= 0.05 * c.value("level"))
