@@ -87,11 +87,12 @@ class SharedCache:
         own_summary = own_summary.sort_values("model", key=lambda s: s.map(order)).reset_index(drop=True)
         return own_summary, own
 
-    def benchmark(self, la: str, year: int):
-        """:func:`cscbook.benchmark.benchmark`: a council's scorecard against every council."""
+    def benchmark(self, la: str, year: int, quarter=None):
+        """:func:`cscbook.benchmark.benchmark`: a council's scorecard against every council (as known at
+        ``quarter`` when given)."""
         from . import benchmark
 
-        return self.call(benchmark.benchmark, la, year)
+        return self.call(benchmark.benchmark, la, year, quarter=quarter)
 
     def flow(self, la: str):
         """:func:`cscbook.benchmark.flow`: a council's front-door conversion rates."""

@@ -251,19 +251,22 @@ def fact_check_table(claims: list[Claim]) -> pd.DataFrame:
 # Where official figures come from
 
 
-def source_of(indicator: str, year: int, where: str) -> tuple[str, str]:
+def source_of(indicator: str, year: int, where: str, as_of=None) -> tuple[str, str]:
     """(file, row) of an indicator's value in data/official; ``where`` names the geography ("old_la_code=825",
-    "England"). Rates name the count's file and the population's."""
-    from .data import CLA_FILE, CLA_LEGACY_FILE, TABLES
+    "England"). Rates name the count's file and the population's. Files come from the data manifest: the
+    release current at quarter ``as_of`` (the newest when None)."""
+    from .data import CLA_LEGACY, release_for
     from .indicators import BY_NAME, COUNTS
 
     if indicator in BY_NAME:
         table, measure, kind = BY_NAME[indicator].table, BY_NAME[indicator].measure, BY_NAME[indicator].kind
     else:
         (table, measure), kind = COUNTS[indicator], "count"
-    file = (CLA_FILE if year >= 2019 else CLA_LEGACY_FILE) if table == "cla" else TABLES[table].file
+    if table == "cla" and year < 2019:
+        table = CLA_LEGACY
+    file = release_for(table, as_of).file
     row = f"{where}, year to 31 March {year}, {measure}"
     if kind == "rate":
-        file += f" / {TABLES['population'].file}"
+        file += f" / {release_for('population', as_of).file}"
         row += f" per 10,000 children (mid-{year - 1} population)"
     return "data/official/" + file.replace(" / ", " / data/official/"), row

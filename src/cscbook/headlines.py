@@ -105,13 +105,12 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
 
 
 def demand_headlines(ed: Edition) -> list[Claim]:
-    from .benchmark import benchmark
     from .quarters import latest_year_published
 
     year = latest_year_published("referrals", ed.quarter)
     if year is None:
         return []
-    bm = benchmark(ed.council.code, year, quarter=ed.quarter).set_index("indicator")
+    bm = ed.cache.benchmark(ed.council.code, year, quarter=ed.quarter).set_index("indicator")
     if bm.empty:
         return []
     return referrals_claim(ed, bm, year) + recording_change_claim(ed, year) + scorecard_claim(ed, bm)
@@ -187,7 +186,9 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     except CSCBookError as exc:  # too little history for this quarter: say so
         return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
                       (Figure("reason", str(exc), "monthly series check"),), name="peak")]
-    summary = forecast.summarise(forecast.backtest_errors(series.referrals, models=models or forecast.MODELS))
+    errors = (ed.cache.monthly_backtest(series.referrals) if models is None
+              else forecast.backtest_errors(series.referrals, models=models))
+    summary = forecast.summarise(errors)
     best = forecast.best_model(summary)
     bias = float(summary.set_index("model").at[best, "bias"])
     fc = next_year(forecast.fit_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
