@@ -151,7 +151,7 @@ def _scrub(message: str) -> str:
     prefix, rest = ("", message)
     if head:
         prefix, rest = message[: head.end()], message[head.end():]
-    rest = re.sub(r"'[^']*'", "a value", rest)
+    rest = re.sub(r"'(?!xs:)[^']*'", "a value", rest)
     return prefix + rest
 
 
@@ -375,18 +375,18 @@ def read_returns(files: list[Path], la: str | None = None) -> CensusResult:
     if not files:
         raise CensusError("no CIN census return given; give one or more annual return files (.xml)")
     headers = [read_header(Path(f)) for f in files]
-    by_year: dict[int, _Header] = {}
-    for h in headers:
-        if h.year in by_year:
-            raise CensusError(f"{h.path.name}: collection year {h.year} is also given by {by_year[h.year].path.name}; "
-                              "give one return per year")
-        by_year[h.year] = h
     expected = la if la is not None else headers[0].lea
     for h in headers:
         if h.lea != expected:
             whose = f"--la {la}" if la is not None else f"{headers[0].path.name} (LEA {expected})"
             raise CensusError(f"{h.path.name}: the return is from council {h.lea} (Header/Source/LEA), not {whose}; "
                               "give that council's own returns")
+    by_year: dict[int, _Header] = {}
+    for h in headers:
+        if h.year in by_year:
+            raise CensusError(f"{h.path.name}: collection year {h.year} is also given by {by_year[h.year].path.name}; "
+                              "give one return per year")
+        by_year[h.year] = h
     years = sorted(by_year)
     missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
     if missing:
