@@ -103,3 +103,17 @@ def test_not_a_workbook(tmp_path):
     path.write_text("Child Unique ID,Date of Contact\n", encoding="utf-8")
     with pytest.raises(CSCBookError, match=r"annex\.xlsx: not an Excel workbook"):
         read_annex_a(path)
+
+
+def test_contacts_join_a_census_series_where_months_overlap(tmp_path):
+    import pandas as pd
+
+    from cscbook.annexa import add_contacts
+
+    path = tmp_path / "SYNTHETIC_annex_a.xlsx"
+    known = synthetic_workbook(path)
+    census = pd.DataFrame({"referrals": 1.0}, index=pd.period_range("2023-01", "2023-06", freq="M"))
+    census.index.name = "month"
+    out = add_contacts(census, read_annex_a(path))
+    assert out["contacts"].iloc[:3].isna().all()
+    assert out.loc["2023-05", "contacts"] == known[(2023, 5)][0]

@@ -92,6 +92,28 @@ def test_deduplication_and_disagreements(real):
     assert rep["duplicates_removed"] == s.spanning
     assert rep["episodes"] == sum(f["episodes"] for f in rep["files"]) - s.spanning
     assert rep["disagreements"] == s.disagreements == 5
+    assert rep["missing_from_next_return"] == 0 and all(f["duplicates_within_return"] == 0 for f in rep["files"])
+
+
+def test_an_episode_given_twice_in_one_return_counts_once(tmp_path):
+    text = (HOSTILE / "good_minimal.xml").read_text()
+    start = text.index("<CINdetails>")
+    end = text.index("</CINdetails>") + len("</CINdetails>\n")
+    path = tmp_path / "twice.xml"
+    path.write_text(text[:end] + text[start:end] + text[end:])
+    result = C.read_returns([path], "825")
+    assert result.report["files"][0]["duplicates_within_return"] == 1 and result.report["episodes"] == 2
+
+
+def test_an_open_episode_missing_from_the_next_return_is_reported(tmp_path):
+    s = S.generate(tmp_path, years=(2023, 2024), totals={2023: 40, 2024: 40}, seed=4)
+    text = s.files[1].read_text()
+    first = text.index("<Child>")
+    end = text.index("</Child>", first) + len("</Child>\n")
+    s.files[1].write_text(text[:first] + text[end:])  # the first child held over from 2023 is dropped
+    result = C.read_returns(s.files, "825")
+    assert result.report["missing_from_next_return"] >= 1
+    assert "missing from the next year's return" in C.summary(result)
 
 
 def test_rereferrals_within_and_beyond_twelve_months(real):
@@ -240,3 +262,16 @@ def test_property_damaged_returns_fail_cleanly_or_load(cut, byte):
             except CSCBookError as err:
                 msg = str(err)
                 assert msg.startswith(path.name) and "\n" not in msg and "SYN0000" not in msg
+
+
+def test_digest_follows_contents_not_paths_or_order(tmp_path):
+    a, b = tmp_path / "a.xml", tmp_path / "b.xml"
+    shutil.copy(HOSTILE / "good_minimal.xml", a)
+    shutil.copy(HOSTILE / "other_council.xml", b)
+    first = C.digest([a, b])
+    assert first == C.digest([b, a]) and len(first) == 64
+    moved = tmp_path / "elsewhere.xml"
+    a.rename(moved)
+    assert C.digest([moved, b]) == first
+    moved.write_bytes(moved.read_bytes().replace(b"RC7", b"RC6"))
+    assert C.digest([moved, b]) != first

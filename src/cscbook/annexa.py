@@ -193,3 +193,13 @@ def read_annex_a(path: str | Path) -> pd.DataFrame:
     frame["conversion"] = frame["referrals"] / frame["contacts"].where(frame["contacts"] > 0)
     frame.attrs["undated"] = {"List 1": undated_c, "List 3": undated_r}
     return frame
+
+
+def add_contacts(monthly: pd.DataFrame, annex: pd.DataFrame) -> pd.DataFrame:
+    """``monthly`` (e.g. from the CIN census) with ``contacts`` from Annex A for the months both cover.
+
+    Months outside the workbook's range get an empty ``contacts`` (unknown, not zero).
+    """
+    out = monthly.copy()
+    out["contacts"] = annex["contacts"].reindex(out.index)
+    return out

@@ -33,7 +33,8 @@ episodes that appear in two consecutive returns and derives the monthly columns 
 Several returns: an episode is identified by the child (``LAchildID``) and its referral date. Where two
 returns hold the same episode, the later collection year wins; a *disagreement* is counted where the
 earlier return's facts up to its own reference date (referral source, NFA flag, closure, event dates) differ
-from the later return's.
+from the later return's. Episodes a return leaves open at its census date but the next return omits are
+counted in the report (``missing_from_next_return``) and stay open in ``open_cin``.
 
 Dates outside the collection year (1 April ``Y-1`` to 31 March ``Y``): no date of an episode's events
 (referral, closure, assessment start and authorisation, section 47 start, conference, plan start and end,
@@ -51,6 +52,7 @@ file and, where it helps, the element and line.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -394,7 +396,8 @@ def read_returns(files: list[Path], la: str | None = None) -> CensusResult:
                           f"{years[0]} and {years[-1]}; give every year so the months have no gap")
     episodes: dict = {}
     report_files = []
-    duplicates = disagreements = 0
+    duplicates = disagreements = vanished = 0
+    open_at_census: set = set()
     for year in years:
         h = by_year[year]
         stats: dict = {}
@@ -411,6 +414,9 @@ def read_returns(files: list[Path], la: str | None = None) -> CensusResult:
                 if _disagree(old, rec, date(old[8], 3, 31).toordinal()):
                     disagreements += 1
             episodes[key] = rec
+        # episodes the previous return left open at its census date must be in this one
+        vanished += len(open_at_census - found.keys())
+        open_at_census = {key for key, rec in found.items() if rec[1] is None}
         del found
     months = pd.period_range(f"{years[0] - 1}-04", f"{years[-1]}-03", freq="M")
     frame = _aggregate(episodes, months)
@@ -420,6 +426,7 @@ def read_returns(files: list[Path], la: str | None = None) -> CensusResult:
         "episodes": len(episodes),
         "duplicates_removed": duplicates,
         "disagreements": disagreements,
+        "missing_from_next_return": vanished,
         "months": [str(months[0]), str(months[-1])],
         "rereferrals_from": str(months[min(12, len(months) - 1)]) if len(months) > 12 else None,
     }
@@ -499,6 +506,21 @@ def _year_earlier(ordinal: int) -> int:
 # Writing, reconciling, the command
 
 
+def digest(files: list[Path]) -> str:
+    """A SHA-256 of the returns' contents (not their paths), the same whatever order they are given in.
+
+    For cache keys: it changes when any byte of any return changes, and reveals nothing about the contents.
+    """
+    parts = []
+    for f in files:
+        h = hashlib.sha256()
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        parts.append(h.hexdigest())
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
 def write_extract(result: CensusResult, path: str | Path) -> Path:
     """Write the monthly series as a contract CSV, atomically (nothing partial on failure)."""
     return contract.write_csv(result.monthly, path)
@@ -551,6 +573,9 @@ def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) ->
     lines.append(f"months {rep['months'][0]} to {rep['months'][1]}: {rep['episodes']} episodes after removing "
                  f"{rep['duplicates_removed']} held in two returns ({rep['disagreements']} where the later return "
                  "disagreed and was used)")
+    if rep.get("missing_from_next_return"):
+        lines.append(f"CHECK: {rep['missing_from_next_return']} episodes open at a census date are missing from the "
+                     "next year's return (counted as still open)")
     if rep.get("rereferrals_from"):
         lines.append(f"re-referrals from {rep['rereferrals_from']} (earlier months lack the previous year's referrals)")
     if reconciliation is not None and len(reconciliation):
