@@ -92,3 +92,53 @@ def test_missing_file(tmp_path):
 def test_zero_byte_file(tmp_path):
     with pytest.raises(MonthlyDataError, match="the file is empty"):
         read_extract(write(tmp_path, None, raw=b""))
+
+
+def test_census_columns_load_and_round_trip(tmp_path):
+    from cscbook.monthly import COLUMNS, write_csv
+
+    header = ",".join(COLUMNS)
+    rows = [header] + [f"{m},{500 + i},{40 + i % 7},{90},{1900},{430},{120},{60},{45},{1490},{1500},{96.5},"
+                       f"{0.25},{0.3},{0.125}" for i, m in enumerate(months(MIN_MONTHS))]
+    rows[5] = rows[5].rsplit(",", 3)[0] + ",,,"  # shares may be empty (a month without referrals)
+    frame = read_extract(write(tmp_path, rows))
+    assert list(frame.columns) == list(COLUMNS[1:])
+    assert frame["share_health"].iloc[0] == 0.125 and frame["rereferrals"].iloc[6] == 46
+    assert frame["share_school"].isna().sum() == 1
+    out = write_csv(frame, tmp_path / "again.csv")
+    assert read_extract(out).equals(frame)
+    assert not list(tmp_path.glob(".monthly-*"))  # no temporary file left behind
+
+
+@pytest.mark.parametrize("value, expected", [("25", "above 1"), ("-0.1", "is negative"), ("x", "is not a number")])
+def test_share_outside_zero_to_one_fails(tmp_path, value, expected):
+    rows = ["month,referrals,share_school"] + [f"{m},500,0.2" for m in months(MIN_MONTHS)]
+    rows[3] = rows[3].rsplit(",", 1)[0] + "," + value
+    with pytest.raises(MonthlyDataError, match=f"line 4, column 'share_school'.*{expected}"):
+        read_extract(write(tmp_path, rows))
+
+
+def test_fractional_census_count_fails(tmp_path):
+    rows = ["month,referrals,open_cin"] + [f"{m},500,1490" for m in months(MIN_MONTHS)]
+    rows[2] = rows[2].rsplit(",", 1)[0] + ",1490.5"
+    with pytest.raises(MonthlyDataError, match="column 'open_cin': 1490.5 is not a whole number"):
+        read_extract(write(tmp_path, rows))
+
+
+def test_writer_refuses_columns_outside_the_contract(tmp_path):
+    import pandas as pd
+
+    from cscbook.monthly import write_csv
+
+    frame = pd.DataFrame({"referrals": [1.0], "child_id": ["X"]}, index=pd.PeriodIndex(["2020-04"], freq="M"))
+    with pytest.raises(MonthlyDataError, match="'child_id' is not in the monthly extract contract"):
+        write_csv(frame, tmp_path / "out.csv")
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_shipped_example_is_reproduced_byte_for_byte(tmp_path):
+    from cscbook.illustrative import example_path, write_example
+
+    again = write_example(tmp_path / "example.csv")
+    assert again.read_bytes() == example_path().read_bytes()
+    assert read_extract(example_path())["referrals"].sum() > 0

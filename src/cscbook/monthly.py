@@ -1,13 +1,29 @@
-"""The council's monthly extract: the CSV contract, its validation, and the shipped illustrative example.
+"""The council's monthly extract: the CSV contract, reading it with validation, and writing it.
 
 Contract (one row per calendar month, no gaps, oldest first or in any order)::
 
     month,referrals,contacts,assessments,open_cases,social_workers_fte
     2019-04,612,2210,540,1480,96.5
 
-``month`` (YYYY-MM) and ``referrals`` (whole number, 0 or more) are required; the other columns are
-optional: ``contacts``, ``assessments`` and ``open_cases`` are whole numbers, ``social_workers_fte`` may
-have decimals. Encoding UTF-8 (a byte-order mark is fine), comma-separated, a header row. At least
+``month`` (YYYY-MM) and ``referrals`` (whole number, 0 or more) are required. Optional columns, in the
+order :data:`COLUMNS` writes them:
+
+``rereferrals``          referrals within 12 months of the same child's previous referral (DfE's definition)
+``nfa_referrals``        referrals that ended in no further action
+``contacts``             contacts received (Ofsted Annex A List 1)
+``assessments``          assessments started
+``s47``                  section 47 enquiries started
+``icpc``                 initial child protection conferences held
+``cp_plans``             child protection plans started
+``open_cin``             children in need episodes open at the month's end
+``open_cases``           cases open at the month's end (the council's own definition)
+``social_workers_fte``   case-holding social workers, full-time equivalent (may have decimals)
+``share_school``         share of the month's referrals from schools (a fraction from 0 to 1)
+``share_police``         share from the police (0 to 1)
+``share_health``         share from health services (0 to 1)
+
+Counts are whole numbers of 0 or more; an empty cell is a missing value (a share is empty in a month with
+no referrals). Encoding UTF-8 (a byte-order mark is fine), comma-separated, a header row. At least
 ``MIN_MONTHS`` consecutive months are needed for the seasonal models.
 
 Every problem raises :class:`MonthlyDataError` with one line naming the file, line and column and how to
@@ -19,22 +35,27 @@ from __future__ import annotations
 import csv
 import io
 import re
+import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import paths
 from .errors import CSCBookError
 
 REQUIRED = ("month", "referrals")
-OPTIONAL = ("contacts", "assessments", "open_cases", "social_workers_fte")
-INTEGER_COLUMNS = ("referrals", "contacts", "assessments", "open_cases")
+COUNT_COLUMNS = ("rereferrals", "nfa_referrals", "contacts", "assessments", "s47", "icpc", "cp_plans",
+                 "open_cin", "open_cases")
+SHARE_COLUMNS = ("share_school", "share_police", "share_health")
+OPTIONAL = COUNT_COLUMNS + ("social_workers_fte",) + SHARE_COLUMNS
+#: every column in the order the extract is written
+COLUMNS = REQUIRED + OPTIONAL
+INTEGER_COLUMNS = ("referrals",) + COUNT_COLUMNS
 MIN_MONTHS = 36
 MAX_BYTES = 5_000_000
 MAX_LINE = 10_000
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-ILLUSTRATIVE = "ILLUSTRATIVE: modelled monthly split of published annual totals, not real monthly data"
 
 
 class MonthlyDataError(CSCBookError):
@@ -155,145 +176,46 @@ def _number(text: str, col: str, lineno: int, name: str) -> float:
         raise MonthlyDataError(f"{name}: line {lineno}, column {col!r}: {text[:40]!r} is not a finite number")
     if value < 0:
         raise MonthlyDataError(f"{name}: line {lineno}, column {col!r}: {text} is negative; counts cannot be below 0")
+    if col in SHARE_COLUMNS and value > 1:
+        raise MonthlyDataError(f"{name}: line {lineno}, column {col!r}: {text} is above 1; shares are fractions "
+                               "from 0 to 1 (write 0.25, not 25)")
     if col in INTEGER_COLUMNS and value != int(value):
         raise MonthlyDataError(f"{name}: line {lineno}, column {col!r}: {text} is not a whole number; "
                                "counts are whole numbers")
     return value
 
 
-# ---------------------------------------------------------------------------------------------------
-# The shipped example: published annual totals split into months by a transparent model.
+def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a monthly frame (PeriodIndex ``month``) as a contract CSV, atomically (temp file, then replace).
 
-
-def pandemic_factors() -> pd.Series:
-    f = pd.read_csv(paths.curated_dir() / "pandemic_referral_factors.csv", dtype={"month": str})
-    return pd.Series(f["factor"].values, index=pd.PeriodIndex(f["month"], freq="M"))
-
-
-def school_referral_share(la: str) -> pd.Series:
-    """Share of the council's referrals from schools by year (LAIT 'RefBySource_Schl_%', 2016 on, as a fraction).
-
-    Years before the first published year take the first published value.
+    Columns are written in :data:`COLUMNS` order; counts as whole numbers, shares with four decimals,
+    missing values as empty cells. Unknown columns are an error, so nothing outside the contract is written.
     """
-    lait = pd.read_csv(paths.official_dir() / "dfe_lait_csc_indicators_2016_2025_long.csv", dtype=str)
-    rows = lait[(lait["Short Desc"] == "RefBySource_Schl_%") & (lait["LA Number"] == f"{int(la)}.0")
-                & lait["Years"].str.fullmatch(r"\d{4}")]
-    values = pd.to_numeric(rows["Values"], errors="coerce")
-    share = pd.Series(values.values / 100, index=rows["Years"].astype(int)).dropna().sort_index()
-    if share.empty:
-        raise CSCBookError(f"no published share of referrals from schools for council {la}")
-    return share
-
-
-def seasonal_weights(months: pd.PeriodIndex, school_share: pd.Series, catch_up: float) -> pd.Series:
-    """Relative expected referrals per month.
-
-    working days x (1 - s x school-holiday share) x pandemic factor, plus a catch-up in the month after a
-    holiday of ``catch_up`` times the school referrals the holiday held back. ``s`` is the council's share
-    of referrals from schools in that year.
-    """
-    from .calendar_england import month_calendar
-
-    cal = month_calendar(str(months.min() - 1), str(months.max()))
-    fy = pd.Series([m.year + (m.month >= 4) for m in cal.index], index=cal.index)  # year ending 31 March
-    s = fy.map(lambda y: school_share.get(y, school_share.iloc[0] if y < school_share.index[0] else school_share.iloc[-1]))
-    lost = cal["working_days"] * s * cal["school_holiday_share"]
-    weights = cal["working_days"] - lost + catch_up * lost.shift(1).fillna(0)
-    weights = weights * pandemic_factors().reindex(cal.index).fillna(1.0)
-    return weights.reindex(months)
-
-
-def _largest_remainder(values: np.ndarray, total: int) -> np.ndarray:
-    scaled = values / values.sum() * total
-    base = np.floor(scaled).astype(int)
-    short = total - base.sum()
-    order = np.argsort(-(scaled - base), kind="stable")
-    base[order[:short]] += 1
-    return base
-
-
-def calibrate_catch_up(la_share_year: int = 2019) -> float:
-    """Catch-up after holidays, from Shropshire's published months (Apr, Jun and Sep 2018; see PROVENANCE).
-
-    The one value that makes the model's September-to-spring ratio equal Shropshire's
-    151 / mean(127, 137); clipped to [0, 1]. A rough anchor from one council's three months, said so in the book.
-    """
-    frag = pd.read_csv(paths.monthly_dir() / "shropshire_csc_referrals_fragments.csv", dtype={"month": str})
-    v = dict(zip(frag["month"], frag["value"]))
-    target = v["2018-09"] / ((v["2018-04"] + v["2018-06"]) / 2)
-    share = school_referral_share("893")  # Shropshire
-    months = pd.PeriodIndex(["2018-04", "2018-06", "2018-09"], freq="M")
-
-    def ratio(c):
-        w = seasonal_weights(months, share, c)
-        return w.iloc[2] / ((w.iloc[0] + w.iloc[1]) / 2)
-
-    lo, hi = 0.0, 1.0
-    if ratio(lo) >= target:
-        return 0.0
-    if ratio(hi) <= target:
-        return 1.0
-    for _ in range(40):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if ratio(mid) < target else (lo, mid)
-    return round((lo + hi) / 2, 3)
-
-
-def example_extract(la: str = "825", seed: int = 20140901) -> pd.DataFrame:
-    """An ILLUSTRATIVE monthly referral series whose months sum exactly to DfE's annual totals.
-
-    For each year to 31 March with a published total: expected months from :func:`seasonal_weights`,
-    Poisson variation drawn with a fixed seed, then scaled back to the published total by largest
-    remainders. Years whose total is not published are left out (the series stops before them).
-    """
-    from .data import la_values
-
-    totals = la_values("referrals", "referral_count").xs(la, level="old_la_code")["value"].dropna().astype(int)
-    if totals.empty:
-        raise CSCBookError(f"council {la} has no published annual referral totals to build an example from")
-    share = school_referral_share(la)
-    catch_up = calibrate_catch_up()
-    rng = np.random.default_rng(seed)
-    parts = []
-    for year, total in totals.items():
-        months = pd.period_range(f"{year - 1}-04", f"{year}-03", freq="M")
-        w = seasonal_weights(months, share, catch_up).to_numpy()
-        expected = w / w.sum() * total
-        draw = rng.poisson(expected).astype(float)
-        counts = _largest_remainder(np.maximum(draw, 0.5), int(total))
-        parts.append(pd.Series(counts, index=months))
-    series = pd.concat(parts)
-    # keep the longest run of consecutive months ending at the latest
-    full = pd.period_range(series.index.min(), series.index.max(), freq="M")
-    missing = full.difference(series.index)
-    if len(missing):
-        series = series[series.index > missing.max()]
-    frame = series.rename("referrals").to_frame()
-    frame.index.name = "month"
-    return frame
-
-
-EXAMPLE_FILE = "example_monthly_referrals_825.csv"
-
-
-def example_path() -> Path:
-    return paths.data_dir() / "examples" / EXAMPLE_FILE
-
-
-def write_example(path: Path | None = None) -> Path:
-    path = path or example_path()
+    path = Path(path)
+    unknown = [c for c in frame.columns if c not in COLUMNS]
+    if unknown:
+        raise MonthlyDataError(f"{path.name}: column {unknown[0]!r} is not in the monthly extract contract")
+    if "referrals" not in frame.columns:
+        raise MonthlyDataError(f"{path.name}: a monthly extract needs a referrals column")
+    out = pd.DataFrame({"month": [str(m) for m in frame.index]})
+    for col in COLUMNS[1:]:
+        if col not in frame.columns:
+            continue
+        values = frame[col].to_numpy(dtype=float)
+        if col in INTEGER_COLUMNS:
+            cells = ["" if np.isnan(v) else str(int(v)) for v in values]
+        elif col in SHARE_COLUMNS:
+            cells = ["" if np.isnan(v) else f"{v:.4f}" for v in values]
+        else:
+            cells = ["" if np.isnan(v) else f"{v:g}" for v in values]
+        out[col] = cells
     path.parent.mkdir(parents=True, exist_ok=True)
-    frame = example_extract("825")
-    out = frame.reset_index()
-    out["month"] = out["month"].astype(str)
-    tmp = path.with_suffix(".tmp")
-    out.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(path)
+    fd, tmp = tempfile.mkstemp(prefix=".monthly-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            out.to_csv(fh, index=False, lineterminator="\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path
-
-
-def load_monthly(monthly: str | Path | None) -> tuple[pd.DataFrame, bool]:
-    """The council's extract if given, else the shipped example; returns (frame, illustrative)."""
-    if monthly:
-        return read_extract(monthly), False
-    return read_extract(example_path()), True

@@ -1,0 +1,605 @@
+"""Read a council's Children in Need (CIN) census returns (DfE XML) into a monthly demand series.
+
+Every English council sends DfE one CIN census return a year (collection year ``Y`` = the year ending
+31 March ``Y``), listing every episode open at any time in that year with the dates of its referral,
+assessments, section 47 enquiries, conferences and plans. :func:`read_returns` streams one or more returns
+(``lxml.etree.iterparse``, each child cleared as soon as it is read, so memory does not grow with the file),
+validates each against DfE's schema for its collection year (``data/specs/cin_census/``; a return for a
+year after the newest known schema is checked against the newest, and the report says so), de-duplicates
+episodes that appear in two consecutive returns and derives the monthly columns of the extract contract
+(:mod:`cscbook.monthly`):
+
+``referrals``        episodes by ``CINreferralDate`` (as DfE's table C1 counts referrals)
+``rereferrals``      referrals within 12 months of the same child's previous referral: the previous
+                     referral date is on or after the same day twelve calendar months earlier (DfE's C1
+                     definition). Empty for the first 12 months covered, where earlier referrals are unknown.
+``nfa_referrals``    referrals with ``ReferralNFA`` true (``true``/``TRUE``/``1``): no further action at the
+                     referral stage. ``ReasonForClosure`` RC8 (closed after assessment, no further action)
+                     is a closure after an assessment, not an NFA referral, and is not counted here.
+``assessments``      ``Assessments/AssessmentActualStartDate``
+``s47``              ``Section47/S47ActualStartDate``
+``icpc``             initial child protection conferences: distinct dates of ``DateOfInitialCPC`` in an
+                     episode (in ``Section47`` or directly in ``CINdetails``)
+``cp_plans``         ``ChildProtectionPlans/CPPstartDate``
+``open_cin``         episodes open at the month's last day: referred on or before it and not closed on or
+                     before it
+``share_school``     share of the month's referrals whose ``ReferralSource`` is ``2A`` (SCHOOLS). ``2B``
+                     (EDUCATION SERVICES) is a separate DfE category and not counted, as in DfE's tables
+                     and LAIT's ``RefBySource_Schl_%``.
+``share_police``     ``ReferralSource`` ``6`` (POLICE)
+``share_health``     ``ReferralSource`` ``3A`` to ``3F`` (HEALTH SERVICES: GP, health visitor, school nurse,
+                     other primary health, A&E, other)
+
+Several returns: an episode is identified by the child (``LAchildID``) and its referral date. Where two
+returns hold the same episode, the later collection year wins; a *disagreement* is counted where the
+earlier return's facts up to its own reference date (referral source, NFA flag, closure, event dates) differ
+from the later return's. Episodes a return leaves open at its census date but the next return omits are
+counted in the report (``missing_from_next_return``) and stay open in ``open_cin``.
+
+Dates outside the collection year (1 April ``Y-1`` to 31 March ``Y``): no date of an episode's events
+(referral, closure, assessment start and authorisation, section 47 start, conference, plan start and end,
+plan review, CIN plan dates) may be after the return's reference date, and a closure date may not be before
+the start of the collection year (a return only holds episodes open during the year). Referral and other
+event dates may precede the year, since long episodes stay open. ``InitialCPCtarget`` (a target, which can
+fall after 31 March) and the child's identifiers are not checked.
+
+Privacy: child IDs and dates stay inside this module. The result, the report and every error message hold
+only monthly aggregates, counts, file names, element names and line numbers.
+
+Every problem raises :class:`CensusError` (a :class:`~cscbook.errors.CSCBookError`) with one line naming the
+file and, where it helps, the element and line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from lxml import etree
+
+from . import monthly as contract
+from . import paths
+from .errors import CSCBookError
+
+MAX_BYTES = 512 * 1024 * 1024
+SCHEMA_YEARS = tuple(range(2017, 2025))
+SCHOOL_SOURCES = frozenset({"2A"})
+POLICE_SOURCES = frozenset({"6"})
+HEALTH_SOURCES = frozenset({"3A", "3B", "3C", "3D", "3E", "3F"})
+TRUE_VALUES = frozenset({"true", "TRUE", "1"})
+#: event dates that must not be after the return's reference date
+CHECKED_DATES = frozenset({
+    "CINreferralDate", "CINclosureDate", "DateOfInitialCPC", "AssessmentActualStartDate",
+    "AssessmentAuthorisationDate", "S47ActualStartDate", "CPPstartDate", "CPPendDate", "CPPreviewDate",
+    "CINPlanStartDate", "CINPlanEndDate",
+})
+COLUMNS = ("referrals", "rereferrals", "nfa_referrals", "assessments", "s47", "icpc", "cp_plans", "open_cin",
+           "share_school", "share_police", "share_health")
+_XS = "{http://www.w3.org/2001/XMLSchema}"
+_PARSER_OPTIONS = dict(huge_tree=False, resolve_entities=False, no_network=True, load_dtd=False)
+_MAGIC = ((b"PK\x03\x04", "a zip archive (an Excel .xlsx workbook is one)"),
+          (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook"),
+          (b"\x1f\x8b", "a gzip archive"),
+          (b"%PDF", "a PDF document"))
+
+
+class CensusError(CSCBookError):
+    """A CIN census return that cannot be read; the message names the file."""
+
+
+@dataclass
+class CensusResult:
+    """Monthly aggregates from a set of returns, and a report of how they were read (no child-level data)."""
+
+    monthly: pd.DataFrame
+    report: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Header:
+    path: Path
+    year: int
+    reference: date
+    lea: str
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemas
+
+
+def schema_dir() -> Path:
+    return paths.data_dir() / "specs" / "cin_census"
+
+
+def schema_year_for(year: int) -> int:
+    """The schema a collection year is checked against: its own, else the newest (or oldest) known."""
+    return min(max(year, SCHEMA_YEARS[0]), SCHEMA_YEARS[-1])
+
+
+@lru_cache(maxsize=None)
+def _schema(year: int, root: str) -> etree.XMLSchema:
+    """DfE's schema for ``year`` with ``Header`` and ``Child`` also declared as top-level elements.
+
+    The return is validated one ``Child`` at a time (so memory stays flat and errors carry line numbers);
+    the ``Message``/``Header``/``Children`` frame around them is checked by the reader itself.
+    """
+    path = Path(root) / "data" / "specs" / "cin_census" / f"CIN_schema_{year}.xsd"
+    doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True))
+    for name, typ in (("Header", "headertype"), ("Child", "childtype")):
+        el = etree.SubElement(doc.getroot(), _XS + "element")
+        el.set("name", name)
+        el.set("type", typ)
+    return etree.XMLSchema(doc)
+
+
+def _schema_for(year: int) -> etree.XMLSchema:
+    return _schema(year, str(paths.repo_root()))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Messages
+
+
+def _scrub(message: str) -> str:
+    """A parser or schema message without any value from the file (values may be child-level)."""
+    message = message.strip().rstrip(".")
+    head = re.match(r"Element '([^']*)'(?:, attribute '[^']*')?: ", message)
+    prefix, rest = ("", message)
+    if head:
+        prefix, rest = message[: head.end()], message[head.end():]
+    rest = re.sub(r"'(?!xs:)[^']*'", "a value", rest)
+    return prefix + rest
+
+
+def _fail(header_or_path, message: str, line: int | None = None, element: str | None = None) -> None:
+    name = header_or_path.path.name if isinstance(header_or_path, _Header) else Path(header_or_path).name
+    where = ""
+    if line:
+        where += f", line {line}"
+    if element:
+        where += f", element {element}"
+    raise CensusError(f"{name}{where}: {message}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading one return
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        _fail(path, "file not found; give the path of a CIN census return (.xml)")
+    size = path.stat().st_size
+    if size == 0:
+        _fail(path, "the file is empty; give the CIN census return exported for DfE (.xml)")
+    if size > MAX_BYTES:
+        _fail(path, f"{size} bytes is larger than any CIN census return should be (limit {MAX_BYTES}); "
+                    "give one council's annual return")
+    with open(path, "rb") as fh:
+        start = fh.read(65536)
+    for magic, what in _MAGIC:
+        if start.startswith(magic):
+            _fail(path, f"this is {what}, not XML; give the CIN census return exported for DfE (.xml)")
+    if b"\x00" in start and not start.startswith((b"\xff\xfe", b"\xfe\xff")):
+        _fail(path, "the file holds binary data, not XML; give the CIN census return exported for DfE (.xml)")
+    if b"<!DOCTYPE" in start or b"<!ENTITY" in start:
+        _fail(path, "the file declares a DOCTYPE or entities, which a CIN census return never does; "
+                    "give the return as exported for DfE")
+
+
+def _syntax_error(path: Path, exc: etree.XMLSyntaxError) -> None:
+    text = str(exc.msg or exc)
+    if "Excessive depth" in text or "huge" in text.lower():
+        _fail(path, "the XML is nested too deeply or holds an oversized text node (a CIN census return never "
+                    "does); give the return as exported for DfE", exc.lineno or None)
+    _fail(path, f"malformed XML ({_scrub(text)}); give the return as exported for DfE", exc.lineno or None)
+
+
+def read_header(path: str | Path) -> _Header:
+    """Collection year, reference date and council code from a return's header (reads only the start)."""
+    path = Path(path)
+    _check_file(path)
+    root_tag = None
+    header = None
+    try:
+        for event, el in etree.iterparse(str(path), events=("start", "end"), **_PARSER_OPTIONS):
+            if root_tag is None:
+                root_tag = el.tag
+                if root_tag != "Message":
+                    shown = root_tag if isinstance(root_tag, str) else "?"
+                    _fail(path, f"not a CIN census return (its root element is {shown[:60]}, expected Message)",
+                          el.sourceline)
+                continue
+            if event == "start" and el.tag == "Children":
+                break
+            if event == "end" and el.tag == "Header":
+                header = el
+                break
+    except etree.XMLSyntaxError as exc:
+        _syntax_error(path, exc)
+    if header is None:
+        _fail(path, "no Header before Children: a CIN census return starts with Header/CollectionDetails "
+                    "(Collection, Year, ReferenceDate) and Header/Source/LEA")
+    collection = header.findtext("CollectionDetails/Collection")
+    if collection is not None and collection.strip() != "CIN":
+        _fail(path, "not a CIN census return (Header/CollectionDetails/Collection is not CIN)",
+              header.find("CollectionDetails/Collection").sourceline, "Collection")
+    year_el = header.find("CollectionDetails/Year")
+    if year_el is None or not re.fullmatch(r"\s*\d{4}\s*", year_el.text or ""):
+        _fail(path, "Header/CollectionDetails/Year is missing or not a year (e.g. 2024)",
+              year_el.sourceline if year_el is not None else header.sourceline, "Year")
+    year = int(year_el.text)
+    ref_el = header.find("CollectionDetails/ReferenceDate")
+    reference = date(year, 3, 31)
+    if ref_el is not None:
+        try:
+            given = date.fromisoformat((ref_el.text or "").strip()[:10])
+        except ValueError:
+            _fail(path, "ReferenceDate is not a date (YYYY-MM-DD)", ref_el.sourceline, "ReferenceDate")
+        if given != reference:
+            _fail(path, f"ReferenceDate is not 31 March {year}, the census date of collection year {year}",
+                  ref_el.sourceline, "ReferenceDate")
+    lea_el = header.find("Source/LEA")
+    if lea_el is None or not re.fullmatch(r"\d{3}", (lea_el.text or "").strip()):
+        _fail(path, "Header/Source/LEA is missing or not a three-digit council code",
+              lea_el.sourceline if lea_el is not None else header.sourceline, "LEA")
+    return _Header(path, year, reference, lea_el.text.strip())
+
+
+def _ordinal(el, header: _Header) -> int:
+    try:
+        return date.fromisoformat((el.text or "").strip()[:10]).toordinal()
+    except ValueError:
+        _fail(header, "not a date (YYYY-MM-DD)", el.sourceline, el.tag)
+
+
+def _read_episodes(header: _Header, stats: dict) -> dict:
+    """Episodes of one return: {(child, referral ordinal): record}. Child-level; never leaves this module."""
+    schema = _schema_for(schema_year_for(header.year))
+    ref_limit = header.reference.toordinal()
+    year_start = date(header.year - 1, 4, 1).toordinal()
+    episodes: dict = {}
+    children = 0
+    within_duplicates = 0
+    seen_header = False
+    path = header.path
+    try:
+        context = etree.iterparse(str(path), events=("end",), tag=("Header", "Child"), **_PARSER_OPTIONS)
+        for _, el in context:
+            if not schema.validate(el):
+                err = schema.error_log.last_error
+                _fail(path, f"does not match DfE's CIN census schema {schema_year_for(header.year)} "
+                            f"({_scrub(err.message)})", err.line or el.sourceline)
+            if el.tag == "Header":
+                seen_header = True
+                continue
+            parent = el.getparent()
+            if not seen_header or parent is None or parent.tag != "Children" or parent.getparent() is None \
+                    or parent.getparent().getparent() is not None:
+                _fail(path, "Child is not inside Message/Children after the Header", el.sourceline, "Child")
+            children += 1
+            cid = el.findtext("ChildIdentifiers/LAchildID").strip()
+            for det in el.iterchildren("CINdetails"):
+                rec = _episode(det, header, ref_limit, year_start)
+                key = (cid, rec[0])
+                if key in episodes:
+                    within_duplicates += 1
+                episodes[key] = rec
+            parent.remove(el)
+            el.clear()
+        root = context.root
+    except etree.XMLSyntaxError as exc:
+        _syntax_error(path, exc)
+    # the frame around the children: Message holds Header and Children only, Children only Child
+    for part in root:
+        if part.tag not in ("Header", "Children") or not isinstance(part.tag, str):
+            _fail(path, "unexpected element in Message (expected Header and Children)", part.sourceline,
+                  str(part.tag)[:40] if isinstance(part.tag, str) else None)
+    frame = [p.tag for p in root]
+    if frame.count("Children") != 1:
+        _fail(path, "a CIN census return has exactly one Children element", root.sourceline, "Message")
+    leftover = [p for p in root.find("Children")]
+    if leftover:
+        _fail(path, "unexpected element in Children (expected Child)", leftover[0].sourceline,
+              str(leftover[0].tag)[:40])
+    if children == 0:
+        _fail(path, "the return holds no Child; export the full return", None, "Children")
+    stats.update(children=children, episodes=len(episodes), duplicates_within_return=within_duplicates)
+    return episodes
+
+
+def _episode(det, header: _Header, ref_limit: int, year_start: int) -> tuple:
+    referral = closure = None
+    nfa = False
+    source = ""
+    assessments, s47, icpc, cpp = [], [], set(), []
+    for node in det.iter():
+        tag = node.tag
+        if tag in CHECKED_DATES:
+            value = _ordinal(node, header)
+            if value > ref_limit:
+                _fail(header, f"a date after the reference date 31 March {header.year}; a return holds events up "
+                              "to its census date only", node.sourceline, tag)
+            if tag == "CINreferralDate":
+                referral = value
+            elif tag == "CINclosureDate":
+                if value < year_start:
+                    _fail(header, f"a closure before the collection year {header.year} (1 April {header.year - 1} "
+                                  f"to 31 March {header.year}); a return holds episodes open during the year",
+                          node.sourceline, tag)
+                closure = value
+            elif tag == "AssessmentActualStartDate":
+                assessments.append(value)
+            elif tag == "S47ActualStartDate":
+                s47.append(value)
+            elif tag == "DateOfInitialCPC":
+                icpc.add(value)
+            elif tag == "CPPstartDate":
+                cpp.append(value)
+        elif tag == "ReferralSource":
+            source = (node.text or "").strip()
+        elif tag == "ReferralNFA":
+            nfa = (node.text or "").strip() in TRUE_VALUES
+    return (referral, closure, nfa, source, tuple(sorted(assessments)), tuple(sorted(s47)),
+            tuple(sorted(icpc)), tuple(sorted(cpp)), header.year)
+
+
+def _disagree(old: tuple, new: tuple, old_reference: int) -> bool:
+    """Whether a later return contradicts what an earlier one said up to the earlier census date."""
+    if old[2] != new[2] or old[3] != new[3]:
+        return True
+    if old[1] is not None and old[1] != new[1]:
+        return True
+    if old[1] is None and new[1] is not None and new[1] <= old_reference:
+        return True
+    for i in (4, 5, 6, 7):
+        if tuple(d for d in old[i] if d <= old_reference) != tuple(d for d in new[i] if d <= old_reference):
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------------
+# Several returns
+
+
+def read_returns(files: list[Path], la: str | None = None) -> CensusResult:
+    """Read, validate and aggregate annual CIN census returns into the monthly extract contract.
+
+    ``la`` is the council's three-digit code; every return's ``LEA`` must match it (or, if ``None``, each
+    other). Returns a :class:`CensusResult` whose ``monthly`` frame has a monthly PeriodIndex ``month``
+    from April of the first collection year to March of the last and the columns in :data:`COLUMNS`.
+    """
+    if not files:
+        raise CensusError("no CIN census return given; give one or more annual return files (.xml)")
+    headers = [read_header(Path(f)) for f in files]
+    expected = la if la is not None else headers[0].lea
+    for h in headers:
+        if h.lea != expected:
+            whose = f"--la {la}" if la is not None else f"{headers[0].path.name} (LEA {expected})"
+            raise CensusError(f"{h.path.name}: the return is from council {h.lea} (Header/Source/LEA), not {whose}; "
+                              "give that council's own returns")
+    by_year: dict[int, _Header] = {}
+    for h in headers:
+        if h.year in by_year:
+            raise CensusError(f"{h.path.name}: collection year {h.year} is also given by {by_year[h.year].path.name}; "
+                              "give one return per year")
+        by_year[h.year] = h
+    years = sorted(by_year)
+    missing = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+    if missing:
+        raise CensusError(f"{by_year[years[-1]].path.name}: no return for collection year {missing[0]} between "
+                          f"{years[0]} and {years[-1]}; give every year so the months have no gap")
+    episodes: dict = {}
+    report_files = []
+    duplicates = disagreements = vanished = 0
+    open_at_census: set = set()
+    for year in years:
+        h = by_year[year]
+        stats: dict = {}
+        found = _read_episodes(h, stats)
+        schema_year = schema_year_for(year)
+        report_files.append({
+            "file": h.path.name, "collection_year": year, "lea": h.lea, "schema_year": schema_year,
+            "newer_than_known": year > SCHEMA_YEARS[-1], "older_than_known": year < SCHEMA_YEARS[0], **stats,
+        })
+        for key, rec in found.items():
+            old = episodes.get(key)
+            if old is not None:
+                duplicates += 1
+                if _disagree(old, rec, date(old[8], 3, 31).toordinal()):
+                    disagreements += 1
+            episodes[key] = rec
+        # episodes the previous return left open at its census date must be in this one
+        vanished += len(open_at_census - found.keys())
+        open_at_census = {key for key, rec in found.items() if rec[1] is None}
+        del found
+    months = pd.period_range(f"{years[0] - 1}-04", f"{years[-1]}-03", freq="M")
+    frame = _aggregate(episodes, months)
+    report = {
+        "lea": expected,
+        "files": report_files,
+        "episodes": len(episodes),
+        "duplicates_removed": duplicates,
+        "disagreements": disagreements,
+        "missing_from_next_return": vanished,
+        "months": [str(months[0]), str(months[-1])],
+        "rereferrals_from": str(months[min(12, len(months) - 1)]) if len(months) > 12 else None,
+    }
+    return CensusResult(frame, report)
+
+
+def _month_index(ordinals: np.ndarray) -> np.ndarray:
+    """Months since year 0 (year * 12 + month - 1) of proleptic Gregorian ordinals."""
+    days = ordinals.astype("int64") - date(1970, 1, 1).toordinal()
+    d64 = days.astype("datetime64[D]")
+    return d64.astype("datetime64[M]").astype("int64") + 1970 * 12
+
+
+def _aggregate(episodes: dict, months: pd.PeriodIndex) -> pd.DataFrame:
+    first = months[0].year * 12 + months[0].month - 1
+    n = len(months)
+    keys = list(episodes)
+    recs = [episodes[k] for k in keys]
+    referral = np.fromiter((r[0] for r in recs), dtype="int64", count=len(recs))
+    closure = np.fromiter((r[1] if r[1] is not None else 2**40 for r in recs), dtype="int64", count=len(recs))
+    nfa = np.fromiter((r[2] for r in recs), dtype=bool, count=len(recs))
+    source = np.array([r[3] for r in recs], dtype=object)
+
+    def by_month(ordinals: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        if len(ordinals) == 0:
+            return np.zeros(n)
+        idx = _month_index(ordinals) - first
+        ok = (idx >= 0) & (idx < n)
+        return np.bincount(idx[ok], weights=None if weights is None else weights[ok], minlength=n)[:n].astype(float)
+
+    out = pd.DataFrame(index=months)
+    out.index.name = "month"
+    out["referrals"] = by_month(referral)
+    # re-referrals: previous referral of the same child on or after the same day twelve months earlier
+    child = np.array([k[0] for k in keys], dtype=object)
+    order = np.lexsort((referral, pd.factorize(child)[0]))
+    codes = pd.factorize(child)[0][order]
+    ref_sorted = referral[order]
+    same = np.zeros(len(order), dtype=bool)
+    same[1:] = codes[1:] == codes[:-1]
+    prev = np.empty(len(order), dtype="int64")
+    prev[1:] = ref_sorted[:-1]
+    prev[0] = 0
+    year_ago = np.fromiter((_year_earlier(o) for o in ref_sorted), dtype="int64", count=len(ref_sorted))
+    rerefer = same & (prev >= year_ago)
+    rr = by_month(ref_sorted, rerefer.astype(float))
+    rr[: min(12, n)] = np.nan
+    out["rereferrals"] = rr
+    out["nfa_referrals"] = by_month(referral, nfa.astype(float))
+    for col, pos in (("assessments", 4), ("s47", 5), ("icpc", 6), ("cp_plans", 7)):
+        flat = np.fromiter((d for r in recs for d in r[pos]), dtype="int64")
+        out[col] = by_month(flat)
+    # open at each month end: referred on or before the last day, not closed on or before it
+    ends = np.array([(m.end_time.normalize().date()).toordinal() for m in months], dtype="int64")
+    ref_sorted_all = np.sort(referral)
+    close_sorted = np.sort(closure)
+    out["open_cin"] = (np.searchsorted(ref_sorted_all, ends, side="right")
+                       - np.searchsorted(close_sorted, ends, side="right")).astype(float)
+    for col, codes_set in (("share_school", SCHOOL_SOURCES), ("share_police", POLICE_SOURCES),
+                           ("share_health", HEALTH_SOURCES)):
+        hit = np.fromiter((s in codes_set for s in source), dtype=bool, count=len(source))
+        counts = by_month(referral, hit.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[col] = np.where(out["referrals"].to_numpy() > 0, counts / out["referrals"].to_numpy(), np.nan)
+    return out[list(COLUMNS)]
+
+
+def _year_earlier(ordinal: int) -> int:
+    d = date.fromordinal(int(ordinal))
+    try:
+        return d.replace(year=d.year - 1).toordinal()
+    except ValueError:  # 29 February
+        return date(d.year - 1, 2, 28).toordinal()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Writing, reconciling, the command
+
+
+def digest(files: list[Path]) -> str:
+    """A SHA-256 of the returns' contents (not their paths), the same whatever order they are given in.
+
+    For cache keys: it changes when any byte of any return changes, and reveals nothing about the contents.
+    """
+    parts = []
+    for f in files:
+        h = hashlib.sha256()
+        with open(f, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        parts.append(h.hexdigest())
+    return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
+
+
+def write_extract(result: CensusResult, path: str | Path) -> Path:
+    """Write the monthly series as a contract CSV, atomically (nothing partial on failure)."""
+    return contract.write_csv(result.monthly, path)
+
+
+def reconcile(monthly: pd.DataFrame, la: str) -> pd.DataFrame:
+    """Each complete year to 31 March: referrals derived from the returns against DfE's table C1.
+
+    Columns ``year``, ``derived``, ``published``, ``difference`` (derived - published), ``percent``
+    (difference as a percentage of published) and ``flag``: ``ok`` within 2%, ``check`` above 2%,
+    ``warning`` above 10%, ``unpublished`` where DfE has no figure for the year.
+    """
+    from .data import la_values
+
+    published = la_values("referrals", "referral_count")
+    codes = published.index.get_level_values("old_la_code")
+    table = published[codes == la].droplevel("old_la_code")["value"] if la in set(codes) else pd.Series(dtype=float)
+    ref = monthly["referrals"].dropna()
+    fy = pd.Series([m.year + (m.month >= 4) for m in ref.index], index=ref.index)
+    rows = []
+    for year, part in ref.groupby(fy.values):
+        if len(part) != 12:
+            continue
+        derived = int(part.sum())
+        pub = table.get(year, np.nan)
+        if pd.isna(pub):
+            rows.append({"year": int(year), "derived": derived, "published": np.nan, "difference": np.nan,
+                         "percent": np.nan, "flag": "unpublished"})
+            continue
+        diff = derived - int(pub)
+        pct = 100.0 * diff / pub if pub else (0.0 if diff == 0 else np.inf)
+        flag = "warning" if abs(pct) > 10 else "check" if abs(pct) > 2 else "ok"
+        rows.append({"year": int(year), "derived": derived, "published": int(pub), "difference": diff,
+                     "percent": round(pct, 2), "flag": flag})
+    return pd.DataFrame(rows, columns=["year", "derived", "published", "difference", "percent", "flag"])
+
+
+def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) -> str:
+    """The text the command line prints: what was read, how, and how it compares with DfE."""
+    rep = result.report
+    lines = []
+    for f in rep["files"]:
+        note = ""
+        if f["newer_than_known"]:
+            note = f"; year {f['collection_year']} is newer than the newest known schema, checked against {f['schema_year']}"
+        elif f["older_than_known"]:
+            note = f"; year {f['collection_year']} is older than the oldest known schema, checked against {f['schema_year']}"
+        lines.append(f"{f['file']}: CIN census {f['collection_year']}, council {f['lea']}, valid against DfE schema "
+                     f"{f['schema_year']}{note}; {f['children']} children, {f['episodes']} episodes")
+    lines.append(f"months {rep['months'][0]} to {rep['months'][1]}: {rep['episodes']} episodes after removing "
+                 f"{rep['duplicates_removed']} held in two returns ({rep['disagreements']} where the later return "
+                 "disagreed and was used)")
+    if rep.get("missing_from_next_return"):
+        lines.append(f"CHECK: {rep['missing_from_next_return']} episodes open at a census date are missing from the "
+                     "next year's return (counted as still open)")
+    if rep.get("rereferrals_from"):
+        lines.append(f"re-referrals from {rep['rereferrals_from']} (earlier months lack the previous year's referrals)")
+    if reconciliation is not None and len(reconciliation):
+        lines.append("referrals against DfE table C1:")
+        for r in reconciliation.itertuples():
+            if r.flag == "unpublished":
+                lines.append(f"  {r.year}: derived {r.derived}, not published by DfE")
+                continue
+            mark = {"ok": "ok", "check": "CHECK: more than 2% from DfE",
+                    "warning": "WARNING: more than 10% from DfE"}[r.flag]
+            lines.append(f"  {r.year}: derived {r.derived}, published {r.published}, difference {r.difference:+d} "
+                         f"({r.percent:+.1f}%) {mark}")
+    return "\n".join(lines)
+
+
+def extract_command(files: list[str], la: str | None, output: str) -> str:
+    """``cscbook extract --cin-census FILE... [--la X] --output monthly.csv``: read, write, summarise."""
+    code = None
+    if la is not None:
+        from .register import resolve
+
+        code = resolve(la).code
+    result = read_returns([Path(f) for f in files], code)
+    code = code or result.report["lea"]
+    reconciliation = reconcile(result.monthly, code)
+    path = write_extract(result, output)
+    return summary(result, reconciliation) + f"\nwritten {len(result.monthly)} months to {path.name}"
