@@ -51,7 +51,7 @@ def main() -> int:
     parser.add_argument("--skip-build", action="store_true", help="forecasting only")
     args = parser.parse_args()
 
-    from cscbook import annual, forecast, monthly
+    from cscbook import annual, forecast, illustrative, monthly
 
     rows = []
     t_annual, _ = timed(annual.backtest)
@@ -60,7 +60,7 @@ def main() -> int:
 
     t_panel, _ = timed(lambda: panelmodel.oos_forecasts(panelmodel.load_inputs()))
     rows.append(("annual panel model: rolling-origin fits, all councils, target years to 2025", t_panel, 20.0))
-    y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
+    y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
     t_fit = {}
     for model in forecast.MODELS:
         t_fit[model], _ = timed(forecast.fit_forecast, y, model)

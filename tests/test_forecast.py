@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import annual, forecast as F, monthly
+from cscbook import annual, forecast as F, illustrative, monthly
 from cscbook.data import la_values
 
 
@@ -73,7 +73,7 @@ def test_models_beat_naive_on_seasonal_data_with_noise():
 
 
 def test_example_extract_sums_exactly_to_published_annual_totals():
-    frame = monthly.read_extract(monthly.example_path())
+    frame = monthly.read_extract(illustrative.example_path())
     totals = la_values("referrals", "referral_count").xs("825", level="old_la_code")["value"]
     fy = [m.year + (m.month >= 4) for m in frame.index]
     sums = frame["referrals"].groupby(fy).sum()
@@ -84,12 +84,12 @@ def test_example_extract_sums_exactly_to_published_annual_totals():
 
 
 def test_shipped_example_is_reproducible(tmp_path):
-    path = monthly.write_example(tmp_path / "again.csv")
-    assert path.read_text() == monthly.example_path().read_text()
+    path = illustrative.write_example(tmp_path / "again.csv")
+    assert path.read_text() == illustrative.example_path().read_text()
 
 
 def test_example_shows_the_august_dip_and_the_lockdown():
-    frame = monthly.read_extract(monthly.example_path())
+    frame = monthly.read_extract(illustrative.example_path())
     s = frame["referrals"]
     ratio = s.groupby(s.index.month).mean()
     assert ratio[8] < ratio[7] and ratio[8] < ratio[9]

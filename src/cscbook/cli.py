@@ -114,6 +114,11 @@ def _cmd_build(args) -> str:
     log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
     for ed in editions[:3]:
         log(f"building {ed.council.name} ({ed.council.code}) {ed.quarter} [{ed.quarter.financial_quarter}]")
+    for ed in editions:
+        if ed.monthly is not None:
+            log(f"reconciliation of the monthly input with DfE's published referrals (table C1), {ed.slug}:")
+            for line in _reconciliation_lines(ed):
+                log(line)
     if len(editions) > 3:
         log(f"... and {len(editions) - 3} more editions")
     result = build_many(ctx, editions, log)
@@ -128,6 +133,28 @@ def _cmd_build(args) -> str:
         failed = "; ".join(f"{ed.slug} ({reason})" for ed, reason in result.failed)
         raise CSCBookError(f"{len(result.failed)} of {len(editions)} editions failed: {failed}")
     return "\n".join(lines)
+
+
+def _cmd_extract(args) -> str:
+    from .cincensus import extract_command
+
+    return extract_command(args.cin_census, args.la, args.output)
+
+
+def _reconciliation_lines(edition) -> list[str]:
+    """Each complete year's referrals from the council's own monthly input against DfE's table C1."""
+    from .cincensus import reconcile
+    from .monthly import read_extract
+
+    rec = reconcile(read_extract(edition.monthly), edition.council.code)
+    lines = []
+    for r in rec.itertuples():
+        if r.flag == "unpublished":
+            continue
+        lines.append(f"  {edition.council.name} {r.year}: {int(r.derived):,} referrals in the monthly input, "
+                     f"{int(r.published):,} published by DfE ({r.percent:+.1f}%)"
+                     + {"ok": "", "check": ": CHECK, above 2%", "warning": ": WARNING, above 10%"}.get(r.flag, ""))
+    return lines
 
 
 def _cmd_site(args) -> str:
@@ -233,6 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.set_defaults(func=_cmd_build)
+
+    p = sub.add_parser("extract", help="monthly demand from a council's CIN census returns, as a monthly CSV")
+    p.add_argument("--cin-census", nargs="+", required=True, metavar="FILE",
+                   help="the council's annual CIN census returns (DfE XML), one per collection year")
+    p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
+    p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
+    p.set_defaults(func=_cmd_extract)
 
     p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
     p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",

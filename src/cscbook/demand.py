@@ -8,7 +8,8 @@ import pandas as pd
 
 from . import annual, forecast
 from .errors import CSCBookError
-from .monthly import MIN_MONTHS, example_extract, example_path, read_extract
+from .illustrative import example_extract, example_path
+from .monthly import MIN_MONTHS, read_extract
 from .quarters import Quarter, latest_year_published
 from .register import resolve
 

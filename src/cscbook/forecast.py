@@ -37,7 +37,7 @@ Z = {80: stats.norm.ppf(0.9), 95: stats.norm.ppf(0.975)}
 
 def _exog(index: pd.PeriodIndex) -> pd.DataFrame:
     from .calendar_england import month_calendar
-    from .monthly import pandemic_factors
+    from .illustrative import pandemic_factors
 
     cal = month_calendar(str(index.min()), str(index.max())).reindex(index)
     pf = pandemic_factors().reindex(index).fillna(1.0)

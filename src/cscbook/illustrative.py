@@ -26,7 +26,9 @@ def school_referral_share(la: str) -> pd.Series:
 
     Years before the first published year take the first published value.
     """
-    lait = pd.read_csv(paths.official_dir() / "dfe_lait_csc_indicators_2016_2025_long.csv", dtype=str)
+    from . import manifest
+
+    lait = pd.read_csv(manifest.current_path(paths.official_dir(), "lait"), dtype=str)
     rows = lait[(lait["Short Desc"] == "RefBySource_Schl_%") & (lait["LA Number"] == f"{int(la)}.0")
                 & lait["Years"].str.fullmatch(r"\d{4}")]
     values = pd.to_numeric(rows["Values"], errors="coerce")
