@@ -526,16 +526,17 @@ def write_extract(result: CensusResult, path: str | Path) -> Path:
     return contract.write_csv(result.monthly, path)
 
 
-def reconcile(monthly: pd.DataFrame, la: str) -> pd.DataFrame:
+def reconcile(monthly: pd.DataFrame, la: str, as_of=None) -> pd.DataFrame:
     """Each complete year to 31 March: referrals derived from the returns against DfE's table C1.
 
     Columns ``year``, ``derived``, ``published``, ``difference`` (derived - published), ``percent``
     (difference as a percentage of published) and ``flag``: ``ok`` within 2%, ``check`` above 2%,
-    ``warning`` above 10%, ``unpublished`` where DfE has no figure for the year.
+    ``warning`` above 10%, ``unpublished`` where DfE has no figure for the year (or had none by the end of
+    quarter ``as_of``).
     """
     from .data import la_values
 
-    published = la_values("referrals", "referral_count")
+    published = la_values("referrals", "referral_count", as_of)
     codes = published.index.get_level_values("old_la_code")
     table = published[codes == la].droplevel("old_la_code")["value"] if la in set(codes) else pd.Series(dtype=float)
     ref = monthly["referrals"].dropna()
@@ -556,6 +557,31 @@ def reconcile(monthly: pd.DataFrame, la: str) -> pd.DataFrame:
         rows.append({"year": int(year), "derived": derived, "published": int(pub), "difference": diff,
                      "percent": round(pct, 2), "flag": flag})
     return pd.DataFrame(rows, columns=["year", "derived", "published", "difference", "percent", "flag"])
+
+
+def reconciliation_note(rec: pd.DataFrame) -> tuple[str, str]:
+    """(level, sentence) for a reconciliation table: level ``warning`` when a year differs from DfE's
+    published referrals by more than 10%, ``check`` above 2%, ``ok`` otherwise, ``none`` with nothing to compare."""
+    compared = rec[rec["flag"] != "unpublished"]
+    if compared.empty:
+        return "none", ("No complete year of the monthly input has a published DfE figure to compare with, so it "
+                        "could not be reconciled with table C1.")
+    worst = compared.loc[compared["percent"].abs().idxmax()]
+    years = len(compared)
+    if (compared["flag"] == "warning").any():
+        bad = compared[compared["flag"] == "warning"]
+        listing = ", ".join(f"{int(r.year)} ({r.percent:+.1f}%)" for r in bad.itertuples())
+        return "warning", (f"WARNING: the monthly input does not match what DfE published. Referrals differ from "
+                           f"table C1 by more than 10% in {listing}. Forecasts, peaks and the capacity plan below are "
+                           "built on figures that disagree with the official count: check the input before "
+                           "relying on them.")
+    if (compared["flag"] == "check").any():
+        bad = compared[compared["flag"] == "check"]
+        listing = ", ".join(f"{int(r.year)} ({r.percent:+.1f}%)" for r in bad.itertuples())
+        return "check", (f"Check: referrals in the monthly input differ from DfE's table C1 by more than 2% in "
+                         f"{listing}; the other years agree within 2%.")
+    return "ok", (f"The monthly input agrees with DfE's published referrals (table C1) within 2% in all {years} "
+                  f"complete years compared (largest gap {worst['percent']:+.1f}% in {int(worst['year'])}).")
 
 
 def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) -> str:
