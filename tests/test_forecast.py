@@ -106,7 +106,8 @@ def test_peaks_and_exceedance():
     p = F.peaks(fc)
     assert p.peak_month == "2026-09" and p.peak_probability > 0.99
     assert p.trough_month == "2026-08"
-    assert 3.5 < p.ratio_mean < 4.5
+    assert 3.5 < p.ratio < 4.5 and p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio_mean == p.ratio  # the old name still answers
     ex = F.exceedance_probability(fc, 150)
     assert ex["2026-09"] > 0.99 and ex["2026-04"] < 0.01
 
@@ -145,3 +146,60 @@ def test_annual_backtest_is_honest_and_calibrated():
     # empirical intervals from earlier years should cover roughly as promised across councils
     assert 0.7 <= s.at["naive", "coverage_80"] <= 0.9
     assert 0.9 <= s.at["naive", "coverage_95"] <= 0.99
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, 2000.0), min_size=12, max_size=12),
+       st.lists(st.floats(0.0, 1500.0), min_size=12, max_size=12))
+def test_peak_ratio_interval_contains_its_estimate(means, half_widths):
+    """Random (synthetic) forecasts, including intervals reaching below zero: the ratio's interval holds it."""
+    idx = pd.period_range("2026-04", periods=12, freq="M")
+    mean = np.array(means)
+    hw = np.array(half_widths)
+    fc = pd.DataFrame({"mean": mean, "lower_80": mean - hw, "upper_80": mean + hw}, index=idx)
+    p = F.peaks(fc, draws=500)
+    assert p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio >= 1.0 or p.peak_month == p.trough_month
+    assert 0 < p.peak_probability <= 1 and 0 < p.trough_probability <= 1
+
+
+def test_peak_ratio_of_the_reported_case_is_coherent():
+    """A trough whose interval reaches zero no longer gives a ratio interval of 4 to 946 around 1.58."""
+    idx = pd.period_range("2026-04", periods=12, freq="M")
+    mean = np.array([450, 470, 420, 430, 300, 536, 500, 480, 400, 380, 420, 440], dtype=float)
+    fc = pd.DataFrame({"mean": mean, "lower_80": mean - 320, "upper_80": mean + 320}, index=idx)
+    p = F.peaks(fc)
+    assert p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio_high < 50
+
+
+def test_peak_statement_inputs_carry_probability_and_bias():
+    y = seasonal_series(72, noise=15, seed=2)
+    errors = F.backtest_errors(y, models=("seasonal_naive",), step=12, last_n=24)
+    fc = F.fit_forecast(y, "seasonal_naive", 12)
+    s = F.peak_statement_inputs(fc, errors, "seasonal_naive")
+    b = F.bias(errors["actual"], errors["forecast"])
+    assert s.bias_per_month == pytest.approx(b)
+    peak = fc.loc[pd.Period(s.peak_month, freq="M")]
+    assert s.adjusted_mean == pytest.approx(max(peak["mean"] - b, 0))
+    assert s.peak_month == str(fc["mean"].idxmax())
+    assert s.runner_up_month != s.peak_month and s.runner_up_probability <= s.peak_probability
+    assert s.ratio_low <= s.ratio <= s.ratio_high
+
+
+def test_monthly_series_takes_a_code_and_never_resolves(monkeypatch):
+    from cscbook import demand, register
+    from cscbook.quarters import Quarter
+
+    def refuse(*a, **k):
+        raise AssertionError("monthly_series must not resolve the council again")
+
+    monkeypatch.setattr(register, "resolve", refuse)
+    s = demand.monthly_series("825", Quarter.parse("2026Q1"))
+    assert s.illustrative and s.basis.startswith("illustrative")
+    assert str(s.frame.index.max()) == "2025-03" and s.referrals.sum() > 0
+    table = demand.forecast_table("825", Quarter.parse("2026Q1"), models=("seasonal_naive",))
+    assert set(table["basis"]) == {"illustrative example (modelled from annual totals)", "official annual panel"}

@@ -8,9 +8,9 @@ import pandas as pd
 
 from . import annual, forecast
 from .errors import CSCBookError
-from .monthly import MIN_MONTHS, example_extract, example_path, read_extract
+from .monthly import MIN_MONTHS, read_extract
+from .monthly import example_extract, example_path  # the illustrative example: the one place this module names it
 from .quarters import Quarter, latest_year_published
-from .register import resolve
 
 
 @dataclass
@@ -28,12 +28,12 @@ class MonthlySeries:
         return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
 
 
-def monthly_series(la: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
+def monthly_series(code: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
     """Months known by the end of ``quarter``: the council's extract, or the illustrative example.
 
-    The example is derived from annual totals, so it only has the years published by then.
+    ``code`` is the council's three-digit DfE code, already resolved (``Edition.council.code``); it is never
+    resolved again here. The example is derived from annual totals, so it only has the years published by then.
     """
-    code = resolve(la).code
     if monthly:
         frame = read_extract(monthly)
         source = str(monthly)
@@ -71,9 +71,9 @@ def next_year(fc: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     return fc[fc.index >= start].iloc[:12]
 
 
-def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
-    """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis."""
-    series = monthly_series(la, quarter, monthly)
+def forecast_table(code: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
+    """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis, for council ``code`` (resolved)."""
+    series = monthly_series(code, quarter, monthly)
     rows = []
     horizon = horizon_for(series, quarter)
     for model in models:
@@ -81,7 +81,6 @@ def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models
         for month, r in fc.iterrows():
             rows.append(dict(period=str(month), model=model, **{k: float(r[k]) for k in fc.columns},
                              basis=series.basis))
-    code = resolve(la).code
     last = latest_year_published("referrals", quarter)
     fc_all = annual.add_intervals(annual.all_forecasts(last_target=last))
     target = fc_all[(fc_all["old_la_code"] == code) & (fc_all["year"] == last + 1)]
