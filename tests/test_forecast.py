@@ -203,3 +203,43 @@ def test_monthly_series_takes_a_code_and_never_resolves(monkeypatch):
     assert str(s.frame.index.max()) == "2025-03" and s.referrals.sum() > 0
     table = demand.forecast_table("825", Quarter.parse("2026Q1"), models=("seasonal_naive",))
     assert set(table["basis"]) == {"illustrative example (modelled from annual totals)", "official annual panel"}
+
+
+def _year_forecast(total=6000.0, half_width=0.1):
+    idx = pd.period_range("2025-04", periods=12, freq="M")
+    mean = total / 12 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(12) / 12))
+    hw = mean * half_width
+    return pd.DataFrame({"mean": mean, "lower_80": mean - hw, "upper_80": mean + hw,
+                         "lower_95": mean - 1.5 * hw, "upper_95": mean + 1.5 * hw}, index=idx)
+
+
+def test_reconciled_months_add_up_to_the_combined_total():
+    fc = _year_forecast()
+    rec = F.reconcile_to_annual(fc, 7000.0, 6500.0, 7500.0)
+    combined, _, w = F.combine_totals(fc["mean"].sum(), ((fc["upper_80"] - fc["lower_80"]) / (2 * F.Z[80])).sum(),
+                                      7000.0, 6500.0, 7500.0)
+    assert rec["mean"].sum() == pytest.approx(combined) == pytest.approx(rec.attrs["combined_total"])
+    assert 6000 < combined < 7000 and 0 < w < 1
+    # the seasonal shape is kept
+    assert np.allclose(rec["mean"] / fc["mean"], rec.attrs["factor"])
+    # a very precise annual forecast wins; a very vague one leaves the months almost as they were
+    assert F.reconcile_to_annual(fc, 7000.0, 6999.0, 7001.0)["mean"].sum() == pytest.approx(7000.0, rel=1e-3)
+    assert F.reconcile_to_annual(fc, 7000.0, 10.0, 1e6)["mean"].sum() == pytest.approx(6000.0, rel=1e-3)
+    # no annual forecast: unchanged
+    same = F.reconcile_to_annual(fc, float("nan"), float("nan"), float("nan"))
+    pd.testing.assert_frame_equal(same, fc) and not same.attrs["reconciled"]
+
+
+def test_reconciling_to_the_annual_naive_forecast_helps_in_the_buckinghamshire_backtest():
+    y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
+    errors = F.backtest_reconciled(y, "825", models=("seasonal_naive",), method="naive")
+    s = F.summarise(errors, by=("model", "reconciled")).set_index("reconciled")
+    assert s.at[True, "mase"] < s.at[False, "mase"]
+    assert errors["origin"].str.endswith("-03").all() and errors["annual_used"].sum() > 0
+
+
+def test_why_kept_names_the_best_and_the_baseline():
+    summary = pd.DataFrame({"model": ["naive", "seasonal_naive", "ets", "sarimax"], "mase": [1.2, 1.0, 0.9, 1.1]})
+    notes = F.why_kept(summary).set_index("model")["why_kept"]
+    assert notes["ets"] == "best in this backtest" and notes["seasonal_naive"].startswith("the baseline")
+    assert notes["sarimax"].startswith("does not beat seasonal naive") and "calendar" in notes["sarimax"]
