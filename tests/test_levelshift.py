@@ -79,3 +79,15 @@ def test_buckinghamshire_example_shift_at_april_2023():
     fc = F.fit_forecast(y[:"2025-03"], "ets", 18)
     sep = fc.loc[pd.Period("2026-09", freq="M")]
     assert sep["upper_80"] - sep["lower_80"] < 400
+
+
+def test_backtest_after_a_recent_shift_beats_seasonal_naive_only_with_the_shift_step():
+    y = synthetic(n=96, step_at="2021-01", ratio=0.55, seed=11)  # every origin sees 12+ months after the step
+    mase = {}
+    for shifts in (True, False):
+        errors = F.backtest_errors(y, models=("seasonal_naive", "ets"), step=6, last_n=12,
+                                   level_shifts=shifts)
+        mase[shifts] = F.summarise(errors).set_index("model")["mase"]
+    assert mase[True]["ets"] < mase[True]["seasonal_naive"]
+    assert mase[True]["ets"] < mase[False]["ets"]
+    assert mase[False]["ets"] > mase[False]["seasonal_naive"]  # trained across the step, ETS loses to the baseline
