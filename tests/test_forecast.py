@@ -243,3 +243,11 @@ def test_why_kept_names_the_best_and_the_baseline():
     notes = F.why_kept(summary).set_index("model")["why_kept"]
     assert notes["ets"] == "best in this backtest" and notes["seasonal_naive"].startswith("the baseline")
     assert notes["sarimax"].startswith("does not beat seasonal naive") and "calendar" in notes["sarimax"]
+
+
+def test_sarimax_fits_a_series_that_starts_after_the_lockdowns():
+    """The pandemic regressor is zero throughout such a series: it is left out rather than breaking the fit."""
+    idx = pd.period_range("2021-04", periods=48, freq="M")
+    y = pd.Series(np.tile([3.0, 7, 12, 9, 4, 10, 11, 8, 6, 9, 10, 5], 4), index=idx)  # synthetic small counts
+    fc = F.fit_forecast(y, "sarimax", 12)
+    assert np.allclose(fc["mean"].to_numpy(), y.iloc[-12:].to_numpy(), atol=0.5)

@@ -24,6 +24,11 @@ class MonthlySeries:
         return self.frame["referrals"].astype(float)
 
     @property
+    def prepared(self) -> forecast.Prepared:
+        """The level-shift step the models apply to these referrals: what it found and did, in a sentence."""
+        return forecast.prepare(self.referrals)
+
+    @property
     def basis(self) -> str:
         return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
 

@@ -175,12 +175,17 @@ def _fit_sarimax(y: pd.Series, x: pd.DataFrame):
     The parameters are estimated on the seasonally differenced series (``simple_differencing``: a smaller
     state vector) with the scale concentrated out, by L-BFGS, without their covariance matrix; then the full
     model (differencing inside the state, so forecasts and intervals are of referrals themselves) is run
-    once through the Kalman filter with those parameters.
+    once through the Kalman filter with those parameters. Where that filter cannot be initialised (estimates
+    at the edge of the stationary region, seen on short small-count series) the plain full fit is used instead.
     """
     kwargs = dict(exog=x, order=SARIMAX_ORDER, seasonal_order=SARIMAX_SEASONAL, concentrate_scale=True)
-    fast = SARIMAX(y, simple_differencing=True, **kwargs).fit(disp=False, method="lbfgs", maxiter=100,
-                                                              cov_type="none")
-    return SARIMAX(y, **kwargs).filter(fast.params, cov_type="none")
+    try:
+        fast = SARIMAX(y, simple_differencing=True, **kwargs).fit(disp=False, method="lbfgs", maxiter=100,
+                                                                  cov_type="none")
+        return SARIMAX(y, **kwargs).filter(fast.params, cov_type="none")
+    except np.linalg.LinAlgError:
+        # estimates at the edge of the stationary region (short, small-count series): the plain full fit
+        return SARIMAX(y, exog=x, order=SARIMAX_ORDER, seasonal_order=SARIMAX_SEASONAL).fit(disp=False, maxiter=200)
 
 
 def fit_forecast(y: pd.Series, model: str, horizon: int = 12, level_shifts: bool = True) -> pd.DataFrame:
@@ -216,8 +221,9 @@ def fit_forecast(y: pd.Series, model: str, horizon: int = 12, level_shifts: bool
                           upper={lv: f["pi_upper"] for lv, f in frames.items()})
         if model == "sarimax":
             x = _exog(y.index)
+            x = x.loc[:, (x != 0).any()]  # a regressor that is zero throughout (no lockdown months) is left out
             res = _fit_sarimax(y, x)
-            fc = res.get_forecast(horizon, exog=_exog(future))
+            fc = res.get_forecast(horizon, exog=_exog(future)[x.columns])
             bands = {lv: fc.conf_int(alpha=1 - lv / 100) for lv in LEVELS}
             return _frame(future, fc.predicted_mean, lower={lv: b.iloc[:, 0] for lv, b in bands.items()},
                           upper={lv: b.iloc[:, 1] for lv, b in bands.items()})
