@@ -106,7 +106,8 @@ def test_peaks_and_exceedance():
     p = F.peaks(fc)
     assert p.peak_month == "2026-09" and p.peak_probability > 0.99
     assert p.trough_month == "2026-08"
-    assert 3.5 < p.ratio_mean < 4.5
+    assert 3.5 < p.ratio < 4.5 and p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio_mean == p.ratio  # the old name still answers
     ex = F.exceedance_probability(fc, 150)
     assert ex["2026-09"] > 0.99 and ex["2026-04"] < 0.01
 
@@ -145,3 +146,108 @@ def test_annual_backtest_is_honest_and_calibrated():
     # empirical intervals from earlier years should cover roughly as promised across councils
     assert 0.7 <= s.at["naive", "coverage_80"] <= 0.9
     assert 0.9 <= s.at["naive", "coverage_95"] <= 0.99
+
+
+from hypothesis import given, settings, strategies as st
+
+
+@settings(derandomize=True, max_examples=60, deadline=None)
+@given(st.lists(st.floats(0.0, 2000.0), min_size=12, max_size=12),
+       st.lists(st.floats(0.0, 1500.0), min_size=12, max_size=12))
+def test_peak_ratio_interval_contains_its_estimate(means, half_widths):
+    """Random (synthetic) forecasts, including intervals reaching below zero: the ratio's interval holds it."""
+    idx = pd.period_range("2026-04", periods=12, freq="M")
+    mean = np.array(means)
+    hw = np.array(half_widths)
+    fc = pd.DataFrame({"mean": mean, "lower_80": mean - hw, "upper_80": mean + hw}, index=idx)
+    p = F.peaks(fc, draws=500)
+    assert p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio >= 1.0 or p.peak_month == p.trough_month
+    assert 0 < p.peak_probability <= 1 and 0 < p.trough_probability <= 1
+
+
+def test_peak_ratio_of_the_reported_case_is_coherent():
+    """A trough whose interval reaches zero no longer gives a ratio interval of 4 to 946 around 1.58."""
+    idx = pd.period_range("2026-04", periods=12, freq="M")
+    mean = np.array([450, 470, 420, 430, 300, 536, 500, 480, 400, 380, 420, 440], dtype=float)
+    fc = pd.DataFrame({"mean": mean, "lower_80": mean - 320, "upper_80": mean + 320}, index=idx)
+    p = F.peaks(fc)
+    assert p.ratio_low <= p.ratio <= p.ratio_high
+    assert p.ratio_high < 50
+
+
+def test_peak_statement_inputs_carry_probability_and_bias():
+    y = seasonal_series(72, noise=15, seed=2)
+    errors = F.backtest_errors(y, models=("seasonal_naive",), step=12, last_n=24)
+    fc = F.fit_forecast(y, "seasonal_naive", 12)
+    s = F.peak_statement_inputs(fc, errors, "seasonal_naive")
+    b = F.bias(errors["actual"], errors["forecast"])
+    assert s.bias_per_month == pytest.approx(b)
+    peak = fc.loc[pd.Period(s.peak_month, freq="M")]
+    assert s.adjusted_mean == pytest.approx(max(peak["mean"] - b, 0))
+    assert s.peak_month == str(fc["mean"].idxmax())
+    assert s.runner_up_month != s.peak_month and s.runner_up_probability <= s.peak_probability
+    assert s.ratio_low <= s.ratio <= s.ratio_high
+
+
+def test_monthly_series_takes_a_code_and_never_resolves(monkeypatch):
+    from cscbook import demand, register
+    from cscbook.quarters import Quarter
+
+    def refuse(*a, **k):
+        raise AssertionError("monthly_series must not resolve the council again")
+
+    monkeypatch.setattr(register, "resolve", refuse)
+    s = demand.monthly_series("825", Quarter.parse("2026Q1"))
+    assert s.illustrative and s.basis.startswith("illustrative")
+    assert str(s.frame.index.max()) == "2025-03" and s.referrals.sum() > 0
+    table = demand.forecast_table("825", Quarter.parse("2026Q1"), models=("seasonal_naive",))
+    assert set(table["basis"]) == {"illustrative example (modelled from annual totals)", "official annual panel"}
+
+
+def _year_forecast(total=6000.0, half_width=0.1):
+    idx = pd.period_range("2025-04", periods=12, freq="M")
+    mean = total / 12 * (1 + 0.2 * np.sin(2 * np.pi * np.arange(12) / 12))
+    hw = mean * half_width
+    return pd.DataFrame({"mean": mean, "lower_80": mean - hw, "upper_80": mean + hw,
+                         "lower_95": mean - 1.5 * hw, "upper_95": mean + 1.5 * hw}, index=idx)
+
+
+def test_reconciled_months_add_up_to_the_combined_total():
+    fc = _year_forecast()
+    rec = F.reconcile_to_annual(fc, 7000.0, 6500.0, 7500.0)
+    combined, _, w = F.combine_totals(fc["mean"].sum(), ((fc["upper_80"] - fc["lower_80"]) / (2 * F.Z[80])).sum(),
+                                      7000.0, 6500.0, 7500.0)
+    assert rec["mean"].sum() == pytest.approx(combined) == pytest.approx(rec.attrs["combined_total"])
+    assert 6000 < combined < 7000 and 0 < w < 1
+    # the seasonal shape is kept
+    assert np.allclose(rec["mean"] / fc["mean"], rec.attrs["factor"])
+    # a very precise annual forecast wins; a very vague one leaves the months almost as they were
+    assert F.reconcile_to_annual(fc, 7000.0, 6999.0, 7001.0)["mean"].sum() == pytest.approx(7000.0, rel=1e-3)
+    assert F.reconcile_to_annual(fc, 7000.0, 10.0, 1e6)["mean"].sum() == pytest.approx(6000.0, rel=1e-3)
+    # no annual forecast: unchanged
+    same = F.reconcile_to_annual(fc, float("nan"), float("nan"), float("nan"))
+    pd.testing.assert_frame_equal(same, fc) and not same.attrs["reconciled"]
+
+
+def test_reconciling_to_the_annual_naive_forecast_helps_in_the_buckinghamshire_backtest():
+    y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
+    errors = F.backtest_reconciled(y, "825", models=("seasonal_naive",), method="naive")
+    s = F.summarise(errors, by=("model", "reconciled")).set_index("reconciled")
+    assert s.at[True, "mase"] < s.at[False, "mase"]
+    assert errors["origin"].str.endswith("-03").all() and errors["annual_used"].sum() > 0
+
+
+def test_why_kept_names_the_best_and_the_baseline():
+    summary = pd.DataFrame({"model": ["naive", "seasonal_naive", "ets", "sarimax"], "mase": [1.2, 1.0, 0.9, 1.1]})
+    notes = F.why_kept(summary).set_index("model")["why_kept"]
+    assert notes["ets"] == "best in this backtest" and notes["seasonal_naive"].startswith("the baseline")
+    assert notes["sarimax"].startswith("does not beat seasonal naive") and "calendar" in notes["sarimax"]
+
+
+def test_sarimax_fits_a_series_that_starts_after_the_lockdowns():
+    """The pandemic regressor is zero throughout such a series: it is left out rather than breaking the fit."""
+    idx = pd.period_range("2021-04", periods=48, freq="M")
+    y = pd.Series(np.tile([3.0, 7, 12, 9, 4, 10, 11, 8, 6, 9, 10, 5], 4), index=idx)  # synthetic small counts
+    fc = F.fit_forecast(y, "sarimax", 12)
+    assert np.allclose(fc["mean"].to_numpy(), y.iloc[-12:].to_numpy(), atol=0.5)

@@ -11,7 +11,6 @@ from .errors import CSCBookError
 from .illustrative import example_extract, example_path
 from .monthly import MIN_MONTHS, read_extract
 from .quarters import Quarter, latest_year_published
-from .register import resolve
 
 
 @dataclass
@@ -25,16 +24,21 @@ class MonthlySeries:
         return self.frame["referrals"].astype(float)
 
     @property
+    def prepared(self) -> forecast.Prepared:
+        """The level-shift step the models apply to these referrals: what it found and did, in a sentence."""
+        return forecast.prepare(self.referrals)
+
+    @property
     def basis(self) -> str:
         return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
 
 
-def monthly_series(la: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
+def monthly_series(code: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
     """Months known by the end of ``quarter``: the council's extract, or the illustrative example.
 
-    The example is derived from annual totals, so it only has the years published by then.
+    ``code`` is the council's three-digit DfE code, already resolved (``Edition.council.code``); it is never
+    resolved again here. The example is derived from annual totals, so it only has the years published by then.
     """
-    code = resolve(la).code
     if monthly:
         frame = read_extract(monthly)
         source = str(monthly)
@@ -72,9 +76,9 @@ def next_year(fc: pd.DataFrame, quarter: Quarter) -> pd.DataFrame:
     return fc[fc.index >= start].iloc[:12]
 
 
-def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
-    """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis."""
-    series = monthly_series(la, quarter, monthly)
+def forecast_table(code: str, quarter: Quarter, monthly: str | None = None, models=forecast.MODELS) -> pd.DataFrame:
+    """Rows: period, model, mean, lower_80, upper_80, lower_95, upper_95, basis, for council ``code`` (resolved)."""
+    series = monthly_series(code, quarter, monthly)
     rows = []
     horizon = horizon_for(series, quarter)
     for model in models:
@@ -82,7 +86,6 @@ def forecast_table(la: str, quarter: Quarter, monthly: str | None = None, models
         for month, r in fc.iterrows():
             rows.append(dict(period=str(month), model=model, **{k: float(r[k]) for k in fc.columns},
                              basis=series.basis))
-    code = resolve(la).code
     last = latest_year_published("referrals", quarter)
     fc_all = annual.add_intervals(annual.all_forecasts(last_target=last))
     target = fc_all[(fc_all["old_la_code"] == code) & (fc_all["year"] == last + 1)]
