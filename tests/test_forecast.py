@@ -231,7 +231,7 @@ def test_reconciled_months_add_up_to_the_combined_total():
 
 
 def test_reconciling_to_the_annual_naive_forecast_helps_in_the_buckinghamshire_backtest():
-    y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
+    y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
     errors = F.backtest_reconciled(y, "825", models=("seasonal_naive",), method="naive")
     s = F.summarise(errors, by=("model", "reconciled")).set_index("reconciled")
     assert s.at[True, "mase"] < s.at[False, "mase"]

@@ -69,9 +69,9 @@ def test_forecast_after_a_shift_is_at_the_new_level_and_beats_ignoring_it():
 
 
 def test_buckinghamshire_example_shift_at_april_2023():
-    from cscbook import monthly
+    from cscbook import illustrative, monthly
 
-    y = monthly.read_extract(monthly.example_path())["referrals"].astype(float)
+    y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
     p = F.prepare(y)
     assert str(p.shift_month) == "2023-04"  # the fall after the 2022 and 2023 recording change
     assert p.action == "adjust"
