@@ -193,7 +193,8 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     bias = float(summary.set_index("model").at[best, "bias"])
     fc = next_year(forecast.fit_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
     pk = forecast.peaks(fc)
-    source = str(ed.monthly) if ed.monthly else "data/examples (illustrative monthly series)"
+    source = (f"the council's own monthly input (content key {ed.monthly_key})" if ed.monthly
+              else "data/examples (illustrative monthly series)")
     return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias,
                        float(series.referrals.iloc[-12:].mean()), series.illustrative, source)]
 
