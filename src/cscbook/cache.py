@@ -100,6 +100,14 @@ class SharedCache:
 
         return self.call(benchmark.flow, la)
 
+    def annual_with_intervals(self):
+        """Every annual method's forecasts for every council and year, with empirical intervals."""
+        return self.call(_annual_with_intervals)
+
+    def panel_oos(self):
+        """:func:`cscbook.panelmodel.oos_forecasts`: the panel model's out-of-sample forecasts, all councils."""
+        return self.call(_panel_oos)
+
     def event_study(self, outcome: str):
         """:func:`cscbook.eventstudy.estimate` for one outcome."""
         from . import eventstudy
@@ -111,6 +119,18 @@ class SharedCache:
         from . import eventstudy
 
         return {o: self.event_study(o) for o in eventstudy.OUTCOMES}
+
+
+def _annual_with_intervals():
+    from . import annual
+
+    return annual.add_intervals(annual.all_forecasts())
+
+
+def _panel_oos():
+    from . import panelmodel
+
+    return panelmodel.oos_forecasts(panelmodel.load_inputs())
 
 
 @lru_cache(maxsize=4)

@@ -92,11 +92,12 @@ def show(fig, alt: str, caption: str | None = None) -> None:
 
 
 def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
-          caption: str | None = None, places: dict | None = None, note: str | None = None) -> None:
-    """Display a table with disclosure control applied, text escaped, headers marked up."""
+          caption: str | None = None, places: dict | None = None, note: str | None = None,
+          policy=None) -> None:
+    """Display a table with the edition's disclosure ``policy`` applied, text escaped, headers marked up."""
     from IPython.display import HTML, display
 
-    safe = suppress(frame, counts or [], derived)
+    safe = suppress(frame, counts or [], derived, policy=policy)
     places = places or {}
 
     def fmt(col, v):
@@ -126,6 +127,13 @@ def _marked_up(text: str) -> str:
     """HTML-escape generated text, keeping **bold**."""
     parts = html.escape(text).split("**")
     return "".join(f"<strong>{p}</strong>" if i % 2 else p for i, p in enumerate(parts))
+
+
+def warning(text: str) -> None:
+    """A prominent warning box (for figures that disagree with the official count)."""
+    from IPython.display import HTML, display
+
+    display(HTML(f'<div class="cscbook-warning" role="alert"><p>{_marked_up(text)}</p></div>'))
 
 
 def prose(text: str) -> None:
