@@ -58,8 +58,13 @@ def chapter_key(entry: dict, edition: Edition, data_version: str, code_version: 
     """Everything that changes a chapter's output: its notebook, the edition's key (council, quarter, monthly
     content key, disclosure policy), the data version and the code version."""
     src = paths.repo_root() / entry["notebook"]
+    # earlier editions' forecast ledgers are scored by the forecast chapter: a new one changes its output
+    from .ledger import LEDGER_FILE
+
+    ledgers = sorted(p for p in edition.editions_dir.glob(f"{edition.council.code}-*/{LEDGER_FILE}")
+                     if p.parent.name < edition.slug)
     return _digest(src.read_bytes(), json.dumps(edition.key(), sort_keys=True).encode(),
-                   data_version.encode(), code_version.encode())
+                   data_version.encode(), code_version.encode(), *[p.read_bytes() for p in ledgers])
 
 
 def _book_files() -> list[Path]:

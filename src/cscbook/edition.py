@@ -63,6 +63,16 @@ class Edition:
         return shared(self.cache_dir)
 
     @property
+    def editions_dir(self) -> Path:
+        """The folder of built editions this edition belongs to (its shared cache sits at
+        ``<editions>/.cache/shared/<version>``; the repository's ``editions/`` by default)."""
+        if self.cache_dir:
+            return Path(self.cache_dir).parents[2]
+        from . import paths
+
+        return paths.repo_root() / "editions"
+
+    @property
     def slug(self) -> str:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.council.name.lower()).strip("-")
         while "--" in name:
