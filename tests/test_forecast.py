@@ -112,16 +112,6 @@ def test_peaks_and_exceedance():
     assert ex["2026-09"] > 0.99 and ex["2026-04"] < 0.01
 
 
-def test_capacity_plan_flags_and_lead_time():
-    idx = pd.period_range("2026-04", periods=3, freq="M")
-    fc = pd.DataFrame({"mean": [100.0, 120.0, 90.0], "upper_80": [110.0, 140.0, 95.0]}, index=idx)
-    plan = F.capacity_plan(fc, fte_per_monthly_referral=0.5, current_fte=60.0, lead_time_days=26)
-    assert plan["fte_needed"].tolist() == [50.0, 60.0, 45.0]
-    assert plan["flag"].tolist() == [False, True, False]
-    assert plan.loc[pd.Period("2026-05", freq="M"), "recruit_by"] == "2026-04-05"
-    assert plan.loc[pd.Period("2026-05", freq="M"), "shortfall_upper_80"] == pytest.approx(10.0)
-
-
 def test_annual_forecasts_ignore_the_future_and_flagged_years():
     panel, flags, england, neighbours = annual._panel()
     pf = annual.point_forecasts(panel, flags, england, neighbours, 2020)

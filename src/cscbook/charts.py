@@ -47,6 +47,9 @@ def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
               (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
               (f"{name}_region", f"{ed.council.region}", PALETTE[2], "-.", "^", 1.4),
               (f"{name}_england", "England", "#000000", ":", "D", 1.4)]
+    counts = ind.kind == "count"
+    if counts:  # England's and the region's totals dwarf one council's: compare counts with neighbours only
+        series = series[:2]
     for col, label, colour, style, marker, width in series:
         if col in d.columns and d[col].notna().any():
             ax.plot(x, d[col], label=label, color=colour, linestyle=style, marker=marker, linewidth=width, markersize=4)
@@ -63,16 +66,24 @@ def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
                            color="#999999", alpha=0.25, hatch="//", label=None)
                 ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
                         fontsize=7)
-    ax.set_title(f"{ind.label}: {ed.council.name} against neighbours, region and England")
+    ax.set_title(f"{ind.label}: {ed.council.name} against its statistical neighbours' median" if counts
+                 else f"{ind.label}: {ed.council.name} against neighbours, region and England")
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
     ax.set_ylabel(f"{ind.label} ({ind.unit})")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     last = d.iloc[-1]
-    alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
-           f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
-           f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
-           f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+    if counts:
+        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from "
+               f"{int(d['year'].min())} to {int(d['year'].max())}, with its statistical neighbours' median count "
+               f"(England and the region are compared as rates per 10,000 children, not counts). "
+               f"Latest: {last[name]:,.0f} against a neighbour median of {last.get(name + '_sn_median', float('nan')):,.0f}. "
+               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+    else:
+        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
+               f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
+               f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
+               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
     show(fig, alt)
 
 
@@ -191,20 +202,3 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
            f"to {fc['mean'].max():,.0f} referrals a month.")
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
                     series.illustrative)
-
-
-def capacity_chart(plan: pd.DataFrame, ed, series) -> None:
-    if plan.empty:
-        return
-    fig, ax = plt.subplots()
-    x = plan.index.to_timestamp()
-    ax.plot(x, plan["fte_needed"], color=PALETTE[0], marker="o", label="FTE needed (forecast mean)")
-    ax.plot(x, plan["fte_needed_upper_80"], color=PALETTE[3], linestyle="--", marker="^", label="FTE needed (upper 80%)")
-    ax.axhline(plan["current_fte"].iloc[0], color="#000000", linestyle=":", label="Current capacity")
-    for month in plan.index[plan["flag"]]:
-        ax.axvspan(month.start_time, month.end_time, color="#D55E00", alpha=0.15)
-    alt = (f"Line chart of case-holding social worker FTE needed per month against current capacity of "
-           f"{plan['current_fte'].iloc[0]:.1f} FTE; the upper forecast exceeds capacity in {int(plan['flag'].sum())} of "
-           f"{len(plan)} months.")
-    _label_and_show(fig, ax, f"Social worker capacity against forecast demand: {ed.council.name}", "Month",
-                    "Case-holding social workers (FTE)", alt, series.illustrative)

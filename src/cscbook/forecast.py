@@ -442,32 +442,6 @@ def exceedance_probability(fc: pd.DataFrame, threshold: float) -> pd.Series:
     return pd.Series(1 - stats.norm.cdf((threshold - fc["mean"]) / sd), index=fc.index)
 
 
-def capacity_plan(fc: pd.DataFrame, fte_per_monthly_referral: float, current_fte: float,
-                  lead_time_days: int = 26) -> pd.DataFrame:
-    """Social worker FTE needed per month from forecast referrals; flags and recruit-by dates.
-
-    ``fte_per_monthly_referral`` converts a month's referrals into case-holding FTE (current case-holding
-    FTE divided by the current average monthly referrals: constant conversion and caseload). A month is
-    flagged where the upper 80% need exceeds ``current_fte``; recruitment must start ``lead_time_days``
-    before that month begins (the review found 26 days to appoint an agency social worker).
-    """
-    out = pd.DataFrame(index=fc.index)
-    out["referrals_mean"] = fc["mean"]
-    out["fte_needed"] = fc["mean"] * fte_per_monthly_referral
-    out["fte_needed_upper_80"] = fc["upper_80"] * fte_per_monthly_referral
-    out["current_fte"] = current_fte
-    out["shortfall_upper_80"] = (out["fte_needed_upper_80"] - current_fte).clip(lower=0)
-    out["flag"] = out["fte_needed_upper_80"] > current_fte
-    if "lower_80" in fc.columns:
-        out["probability_over_capacity"] = exceedance_probability(fc, current_fte / fte_per_monthly_referral)
-    starts = [m.start_time.date() for m in fc.index]
-    out["recruit_by"] = [
-        (pd.Timestamp(s) - pd.Timedelta(days=lead_time_days)).date().isoformat() if f else ""
-        for s, f in zip(starts, out["flag"])
-    ]
-    return out
-
-
 # ---------------------------------------------------------------------------------------------------
 # Why each model is in the table
 

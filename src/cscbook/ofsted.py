@@ -37,7 +37,6 @@ GRADES = {
     "adequate": "Adequate",
     "inadequate": "Inadequate",
 }
-GRADE_ORDER = ["Outstanding", "Good", "Adequate", "Requires improvement", "Inadequate"]
 
 # (framework label, date column, overall column, [sub-judgement columns])
 SIF_BLOCKS = [

@@ -11,7 +11,6 @@ published by then (for official rows: the publication date).
 
 from __future__ import annotations
 
-from datetime import date
 
 import pandas as pd
 
@@ -69,6 +68,3 @@ def timeline(la: str, until: Quarter | None = None) -> pd.DataFrame:
             frame[col] = None
     return frame[keep]
 
-
-def first_date(frame: pd.DataFrame) -> date | None:
-    return None if frame.empty else frame["sort_date"].min()
