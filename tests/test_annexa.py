@@ -117,3 +117,22 @@ def test_contacts_join_a_census_series_where_months_overlap(tmp_path):
     out = add_contacts(census, read_annex_a(path))
     assert out["contacts"].iloc[:3].isna().all()
     assert out.loc["2023-05", "contacts"] == known[(2023, 5)][0]
+
+
+def test_extract_command_adds_annex_a_contacts_to_census_months(tmp_path):
+    """`cscbook extract --cin-census ... --annex-a ...`: the census months gain the workbook's contacts."""
+    import synthetic_cin
+
+    from cscbook.cli import main
+    from cscbook.monthly import read_extract
+
+    returns = synthetic_cin.generate(tmp_path / "returns", years=(2022, 2023, 2024))
+    book = tmp_path / "SYNTHETIC_annex_a.xlsx"
+    known = synthetic_workbook(book)
+    out = tmp_path / "monthly.csv"
+    assert main(["extract", "--cin-census", *map(str, returns.files), "--la", "825", "--annex-a", str(book),
+                 "--output", str(out)]) == 0
+    frame = read_extract(out)
+    assert int(frame.loc["2023-06", "contacts"]) == known[(2023, 6)][0]
+    assert frame.loc["2021-04":"2023-03", "contacts"].isna().all()  # before the workbook: unknown, not zero
+    assert frame["referrals"].sum() == returns.expected["referrals"].sum()

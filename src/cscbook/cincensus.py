@@ -617,8 +617,9 @@ def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) ->
     return "\n".join(lines)
 
 
-def extract_command(files: list[str], la: str | None, output: str) -> str:
-    """``cscbook extract --cin-census FILE... [--la X] --output monthly.csv``: read, write, summarise."""
+def extract_command(files: list[str], la: str | None, output: str, annex_a: str | None = None) -> str:
+    """``cscbook extract --cin-census FILE... [--la X] [--annex-a WORKBOOK] --output monthly.csv``: read, write,
+    summarise. With Ofsted's Annex A workbook, its monthly contacts join the series (the census has none)."""
     code = None
     if la is not None:
         from .register import resolve
@@ -627,5 +628,15 @@ def extract_command(files: list[str], la: str | None, output: str) -> str:
     result = read_returns([Path(f) for f in files], code)
     code = code or result.report["lea"]
     reconciliation = reconcile(result.monthly, code)
+    note = ""
+    if annex_a:
+        from dataclasses import replace
+
+        from .annexa import add_contacts, read_annex_a
+
+        annex = read_annex_a(annex_a)
+        result = replace(result, monthly=add_contacts(result.monthly, annex))
+        known = int(result.monthly["contacts"].notna().sum())
+        note = f"\ncontacts from Annex A for {known} of {len(result.monthly)} months"
     path = write_extract(result, output)
-    return summary(result, reconciliation) + f"\nwritten {len(result.monthly)} months to {path.name}"
+    return summary(result, reconciliation) + note + f"\nwritten {len(result.monthly)} months to {path.name}"

@@ -138,7 +138,7 @@ def _cmd_build(args) -> str:
 def _cmd_extract(args) -> str:
     from .cincensus import extract_command
 
-    return extract_command(args.cin_census, args.la, args.output)
+    return extract_command(args.cin_census, args.la, args.output, args.annex_a)
 
 
 def _reconciliation_lines(edition) -> list[str]:
@@ -265,6 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cin-census", nargs="+", required=True, metavar="FILE",
                    help="the council's annual CIN census returns (DfE XML), one per collection year")
     p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
+    p.add_argument("--annex-a", help="Ofsted Annex A workbook (.xlsx): adds monthly contacts")
     p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
     p.set_defaults(func=_cmd_extract)
 
