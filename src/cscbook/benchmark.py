@@ -96,10 +96,11 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
     from .quarters import latest_year_published
 
     c = resolve(la)
-    panel = la_panel()
-    statuses = la_panel(statuses=True)
-    region = comparator_panel("Regional")
-    england = comparator_panel("National")
+    # as known at the end of the quarter: the releases current then (revised figures appear only afterwards)
+    panel = la_panel(as_of=quarter)
+    statuses = la_panel(statuses=True, as_of=quarter)
+    region = comparator_panel("Regional", quarter)
+    england = comparator_panel("National", quarter)
     rows = []
     for name in indicators or [i.name for i in INDICATORS]:
         ind = BY_NAME[name]
@@ -149,8 +150,9 @@ FLOW = [
 ]
 
 
-def flow(la: str) -> pd.DataFrame:
-    """Conversion through the front door per year: the council, its neighbours' median and England.
+def flow(la: str, as_of=None) -> pd.DataFrame:
+    """Conversion through the front door per year: the council, its neighbours' median and England (as known
+    at the end of quarter ``as_of`` when given).
 
     Assessments are counted by DfE's 'episodes with assessment factors' (table C3, from 2018), the closest
     published proxy for completed assessments.
@@ -163,7 +165,7 @@ def flow(la: str) -> pd.DataFrame:
     def series(table, measure):
         key = (table, measure)
         if key not in cache:
-            t = load_table(table)
+            t = load_table(table, as_of)
             cache[key] = t[t["measure"] == measure]
         return cache[key]
 

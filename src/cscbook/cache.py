@@ -94,11 +94,11 @@ class SharedCache:
 
         return self.call(benchmark.benchmark, la, year, quarter=quarter)
 
-    def flow(self, la: str):
-        """:func:`cscbook.benchmark.flow`: a council's front-door conversion rates."""
+    def flow(self, la: str, as_of=None):
+        """:func:`cscbook.benchmark.flow`: a council's front-door conversion rates (as known at ``as_of``)."""
         from . import benchmark
 
-        return self.call(benchmark.flow, la)
+        return self.call(benchmark.flow, la, as_of)
 
     def annual_with_intervals(self):
         """Every annual method's forecasts for every council and year, with empirical intervals."""
