@@ -84,3 +84,18 @@ def test_bad_values_stop_the_chapter_before_it_shows_anything(tmp_path, args, ex
     assert expected in errors[0]["evalue"] and "\n" not in errors[0]["evalue"]
     # nothing but the error: no table, no prose
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "display_data"]
+
+
+CHAPTER_TITLES = {"summary": "Edition: <strong>West Sussex</strong>", "timeline": "West Sussex",
+                  "demand": "West Sussex", "scorecard": "Scorecard: West Sussex, edition 2019Q2",
+                  "forecast": "Monthly referrals", "factcheck": "West Sussex"}
+
+
+@pytest.mark.parametrize("la", [["-p", "la", "938"], ["-p", "la", "West Sussex"]], ids=["integer code", "name"])
+@pytest.mark.parametrize("chapter", sorted(CHAPTER_TITLES))
+def test_every_chapter_runs_under_papermill(chapter, la, tmp_path):
+    """Each chapter, run directly with papermill for West Sussex at 2019Q2, by integer code and by name."""
+    out = tmp_path / f"{chapter}.ipynb"
+    proc = papermill(f"notebooks/{chapter}.ipynb", str(out), *la, "-p", "quarter", "2019Q2")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert CHAPTER_TITLES[chapter] in shown(out)

@@ -28,15 +28,11 @@ if not CHROMIUM and not REQUIRE:
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     from cscbook import build as build_module
-    from cscbook.edition import make_edition
+    from cscbook.context import BuildContext
 
-    out = tmp_path_factory.mktemp("site")
-    build_module.OUTPUT_ROOT = out
-    try:
-        dest = build_module.build(make_edition(None, None), log=lambda m: None)
-    finally:
-        build_module.OUTPUT_ROOT = None
-    root = out / "_build" / "html"
+    ctx = BuildContext.create(tmp_path_factory.mktemp("site"))
+    dest = build_module.build(ctx, ctx.edition(None), log=lambda m: None)
+    root = ctx.site_dir
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *a, **k: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

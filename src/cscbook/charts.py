@@ -10,17 +10,10 @@ import pandas as pd
 
 from .indicators import BY_NAME
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
-from .ofsted import judgements
-from .sources import as_date
 
 
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
-
-
-def _judgements_until(ed) -> pd.DataFrame:
-    j = judgements(ed.council.code)
-    return j[j["date"].map(as_date) <= ed.quarter.end]
 
 
 def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
@@ -36,7 +29,9 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
     show(fig, alt)
 
 
-def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
+def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
+    """One indicator over time against neighbours, region and England. ``judged``: the council's Ofsted
+    judgements known at the edition's quarter; ``flagged_years``: years marked as likely recording changes."""
     ind = BY_NAME[name]
     d = data.dropna(subset=[name])
     if d.empty:
@@ -53,14 +48,11 @@ def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
     for col, label, colour, style, marker, width in series:
         if col in d.columns and d[col].notna().any():
             ax.plot(x, d[col], label=label, color=colour, linestyle=style, marker=marker, linewidth=width, markersize=4)
-    j = _judgements_until(ed)
+    j = judged
     j = j[(j["date"].map(pd.Timestamp) >= x.min() - pd.Timedelta(days=365)) & (j["date"].map(pd.Timestamp) <= x.max() + pd.Timedelta(days=365))]
     annotate_judgements(ax, j, to_x=pd.Timestamp)
     if name.startswith("referrals"):
-        from .breaks import detect_for
-
-        flags = detect_for(ed.council.code)
-        for year in flags[flags["flagged"]].index:
+        for year in flagged_years:
             if year in set(d["year"]):
                 ax.axvspan(_fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180),
                            color="#999999", alpha=0.25, hatch="//", label=None)
@@ -182,7 +174,7 @@ def backtest_chart(errors: pd.DataFrame, series) -> None:
                     "Mean absolute scaled error (MASE)", alt, series.illustrative)
 
 
-def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
+def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame) -> None:
     hist = series.referrals.iloc[-48:]
     fig, ax = plt.subplots()
     hx = hist.index.to_timestamp()
@@ -194,8 +186,7 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed) -> None:
     ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1)
     ax.text(pd.Timestamp(ed.quarter.end), 0.98, f" end of {ed.quarter}", transform=ax.get_xaxis_transform(),
             fontsize=7.5, va="top")
-    j = _judgements_until(ed)
-    j = j[j["date"].map(pd.Timestamp) >= hx.min()]
+    j = judged[judged["date"].map(pd.Timestamp) >= hx.min()]
     annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "

@@ -195,6 +195,14 @@ def judgements(la: str) -> pd.DataFrame:
     return ev[["date", "inspection_date", "framework", "grade", "source"]].reset_index(drop=True)
 
 
+def judgements_until(la: str, quarter) -> pd.DataFrame:
+    """:func:`judgements` published by the end of ``quarter`` (what an edition for that quarter can show)."""
+    from datetime import date
+
+    j = judgements(la)
+    return j[j["date"].map(lambda d: date.fromisoformat(str(d)[:10])) <= quarter.end].reset_index(drop=True)
+
+
 def inadequate_publications() -> pd.DataFrame:
     """Every publication of an overall 'Inadequate' judgement under SIF, SIF re-inspection or ILACS."""
     ev = official_events()
