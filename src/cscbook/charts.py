@@ -47,6 +47,10 @@ def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
               (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
               (f"{name}_region", f"{ed.council.region}", PALETTE[2], "-.", "^", 1.4),
               (f"{name}_england", "England", "#000000", ":", "D", 1.4)]
+    if ind.kind == "count":
+        # counts are on the council's own scale: England's and the region's totals would flatten its line, so
+        # comparisons are made with rates (the rate charts) and only the neighbours' median is drawn here
+        series = series[:2]
     for col, label, colour, style, marker, width in series:
         if col in d.columns and d[col].notna().any():
             ax.plot(x, d[col], label=label, color=colour, linestyle=style, marker=marker, linewidth=width, markersize=4)
@@ -63,49 +67,90 @@ def indicator_chart(data: pd.DataFrame, name: str, ed) -> None:
                            color="#999999", alpha=0.25, hatch="//", label=None)
                 ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
                         fontsize=7)
-    ax.set_title(f"{ind.label}: {ed.council.name} against neighbours, region and England")
+    ax.set_title(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
+                                                         else " against neighbours, region and England"))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
     ax.set_ylabel(f"{ind.label} ({ind.unit})")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     last = d.iloc[-1]
-    alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
-           f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
-           f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
-           f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+    if ind.kind == "count":
+        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
+               f"to {int(d['year'].max())}, with its statistical neighbours' median. Latest: {last[name]:,.0f}. "
+               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+    else:
+        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
+               f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
+               f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
+               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
     show(fig, alt)
 
 
-def timeline_chart(events: pd.DataFrame, ed) -> None:
+def graded_judgements(events: pd.DataFrame) -> pd.DataFrame:
+    """The official Ofsted judgements with a grade, oldest first (date, grade, framework)."""
+    if events.empty:
+        return pd.DataFrame(columns=["date", "grade", "framework"])
+    g = events[(events["kind"] == "judgement") & events["official"].astype(bool) & events["grade"].notna()
+               & (events["grade"].astype(str) != "")]
+    return pd.DataFrame({"date": g["sort_date"].map(pd.Timestamp), "grade": g["grade"].astype(str),
+                         "framework": g["framework"].fillna("").astype(str)}).reset_index(drop=True)
+
+
+def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) -> None:
+    """Lanes of events with every graded Ofsted judgement on its own top lane (drawn last, labelled), above
+    the referral and looked-after rates on the same time axis. The figure carries the judgements as data."""
     if events.empty:
         return
     from .timeline import KINDS
 
-    kinds = [k for k in KINDS if k in set(events["kind"])]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(kinds) + 1.6))
+    graded = graded_judgements(events)
+    others = events.drop(index=events.index[(events["kind"] == "judgement") & events["official"].astype(bool)
+                                             & events["grade"].notna() & (events["grade"].astype(str) != "")])
+    kinds = [k for k in KINDS if k in set(others["kind"])]
+    lanes = kinds + (["Ofsted grade"] if not graded.empty else [])
+    rate_cols = [(col, label, colour, style, marker) for col, label, colour, style, marker in
+                 [("referrals_rate_per_10k", "Referral rate", PALETTE[0], "-", "o"),
+                  ("cla_rate_per_10k", "Children looked after rate", PALETTE[2], "--", "s")]
+                 if rates is not None and col in rates.columns and rates[col].notna().any()]
+    has_rates = bool(rate_cols)
+    height = 0.32 * len(lanes) + 1.4
+    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(10, height + 2.2 * len(rate_cols)), sharex=True,
+                             gridspec_kw={"height_ratios": [height] + [2.2] * len(rate_cols)}, squeeze=False)
+    ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     for i, kind in enumerate(kinds):
-        sub = events[events["kind"] == kind]
-        dates = sub["sort_date"].map(pd.Timestamp)
-        if kind == "judgement":
-            for grade, g in sub.groupby(sub["grade"].fillna("not graded")):
-                ax.scatter(g["sort_date"].map(pd.Timestamp), [i] * len(g), color=GRADE_COLOURS.get(grade, "#777777"),
-                           marker=GRADE_MARKERS.get(grade, "o"), s=60, label=grade, zorder=3, edgecolor="black",
-                           linewidth=0.4)
-        else:
-            ax.scatter(dates, [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
-    ax.set_yticks(range(len(kinds)), [k.capitalize() for k in kinds])
-    ax.set_xlabel("Date")
+        sub = others[others["kind"] == kind]
+        ax.scatter(sub["sort_date"].map(pd.Timestamp), [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+    top = len(lanes) - 1
+    for grade, g in graded.groupby("grade", sort=False):
+        ax.scatter(g["date"], [top] * len(g), color=GRADE_COLOURS.get(grade, "#000000"),
+                   marker=GRADE_MARKERS.get(grade, "o"), s=130, label=grade, zorder=5, edgecolor="black", linewidth=0.6)
+    for k, (_, j) in enumerate(graded.iterrows()):
+        ax.annotate(f"{j['date']:%b %Y}\n{j['grade']}", (j["date"], top), xytext=(0, 12 if k % 2 == 0 else -22),
+                    textcoords="offset points", ha="center", fontsize=7, color="#1a1a1a", zorder=6)
+        for axr in rate_axes:
+            axr.axvline(j["date"], color=GRADE_COLOURS.get(j["grade"], "#000000"), linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(lanes)), [k.capitalize() for k in lanes])
+    ax.set_ylim(-0.7, len(lanes) - 0.2 + 0.6)
     ax.set_ylabel("Kind of event")
     ax.set_title(f"Improvement timeline: {ed.council.name}, events known by the end of {ed.quarter}")
-    if (events["kind"] == "judgement").any():
+    if not graded.empty:
         ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    counts = events["kind"].value_counts()
-    grades = events.loc[events["kind"] == "judgement", "grade"].dropna()
+    for axr, (col, label, colour, style, marker) in zip(rate_axes, rate_cols):
+        axr.plot(rates["year"].map(_fy_end), rates[col], color=colour, linestyle=style, marker=marker, markersize=4)
+        axr.set_ylabel("Per 10,000\nchildren")
+        axr.set_title(f"{label} (year ending 31 March), {ed.council.name}; dashed lines: Ofsted judgements", fontsize=9)
+    (rate_axes[-1] if rate_axes else ax).set_xlabel("Date")
+    (rate_axes[-1] if rate_axes else ax).xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    fig.tight_layout()
+    counts = others["kind"].value_counts()
     alt = (f"Timeline chart with one lane per kind of event for {ed.council.name} from "
            f"{events['sort_date'].min():%B %Y} to {events['sort_date'].max():%B %Y}: "
            + ", ".join(f"{n} {k}" for k, n in counts.items())
-           + (f". Judgements: {', '.join(f'{g} ({n})' for g, n in grades.value_counts().items())}." if len(grades) else "."))
-    show(fig, alt)
+           + (". Ofsted judgements: " + "; ".join(f"{j['date']:%B %Y} {j['grade']}" for _, j in graded.iterrows())
+              if len(graded) else "")
+           + (". Below, referral and children looked after rates per 10,000 children by year." if has_rates else "."))
+    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows())}
+    show(fig, alt, data=data)
 
 
 def flow_chart(flows: pd.DataFrame, ed) -> None:
