@@ -253,3 +253,74 @@ def capacity_chart(plan: pd.DataFrame, ed, series) -> None:
            f"{len(plan)} months.")
     _label_and_show(fig, ax, f"Social worker capacity against forecast demand: {ed.council.name}", "Month",
                     "Case-holding social workers (FTE)", alt, series.illustrative)
+
+
+HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per_10k", "cpp_rate_per_10k",
+                       "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
+
+
+def headline_multiples(ed, names: list[str] | None = None) -> None:
+    """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
+    England's middle half of councils (quartile band) and the Ofsted judgements, as published by the edition's
+    quarter."""
+    from .indicators import comparator_panel, la_panel, mask_unpublished
+
+    names = names or HEADLINE_INDICATORS
+    panel = la_panel()
+    eng = comparator_panel("National")
+    code, sn = ed.council.code, list(ed.council.neighbours)
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.7 * rows), sharex=True, squeeze=False)
+    j = _judgements_until(ed)
+    latest = []
+    for ax, name in zip(axes.flat, names):
+        ind = BY_NAME[name]
+        wide = panel[name].unstack("old_la_code")
+        frame = pd.DataFrame({"year": wide.index, name: wide.get(code), f"{name}_england": eng[name].reindex(wide.index),
+                              "q1": wide.quantile(0.25, axis=1), "q3": wide.quantile(0.75, axis=1),
+                              "lo": wide.reindex(columns=sn).min(axis=1), "hi": wide.reindex(columns=sn).max(axis=1),
+                              "med": wide.reindex(columns=sn).median(axis=1)}).reset_index(drop=True)
+        frame = mask_unpublished(frame.rename(columns={"q1": f"{name}_q1", "q3": f"{name}_q3", "lo": f"{name}_lo",
+                                                       "hi": f"{name}_hi", "med": f"{name}_sn_median"}), ed.quarter)
+        frame = frame[frame["year"] >= 2013]
+        x = frame["year"].map(_fy_end)
+        ax.fill_between(x, frame[f"{name}_q1"], frame[f"{name}_q3"], color="#CCCCCC", alpha=0.6, label="England: middle half of councils", step=None)
+        ax.fill_between(x, frame[f"{name}_lo"], frame[f"{name}_hi"], color=PALETTE[1], alpha=0.2, label="Neighbours' range")
+        ax.plot(x, frame[f"{name}_sn_median"], color=PALETTE[1], linestyle="--", linewidth=1.2, label="Neighbours' median")
+        ax.plot(x, frame[f"{name}_england"], color="#000000", linestyle=":", linewidth=1.3, label="England")
+        ax.plot(x, frame[name], color=PALETTE[0], marker="o", markersize=3, linewidth=2, label=ed.council.name)
+        for _, row in j.iterrows():
+            d = pd.Timestamp(row["date"])
+            if x.min() <= d <= x.max() + pd.Timedelta(days=365):
+                ax.axvline(d, color=GRADE_COLOURS.get(row["grade"], "#000000"), linewidth=1, linestyle="-", alpha=0.8)
+                ax.plot([d], [1.0], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(row["grade"], "o"),
+                        color=GRADE_COLOURS.get(row["grade"], "#000000"), markeredgecolor="black", markersize=7,
+                        clip_on=False, linestyle="none")
+        ax.set_title(ind.label, fontsize=9.5)
+        ax.set_ylabel(ind.unit, fontsize=8)
+        ax.tick_params(labelsize=7.5)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
+        own = frame.dropna(subset=[name])
+        if not own.empty:
+            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in {int(own['year'].iloc[-1])} "
+                          f"(England {own[f'{name}_england'].iloc[-1]:,.1f})")
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("Year ending 31 March ('yy)", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+
+    grades = [g for g in GRADE_COLOURS if g in set(j["grade"])]
+    handles += [Line2D([], [], color=GRADE_COLOURS[g], marker=GRADE_MARKERS[g], markeredgecolor="black",
+                       linestyle="-") for g in grades]
+    labels += [f"Ofsted: {g}" for g in grades]
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.06))
+    fig.suptitle(f"Key indicators at a glance: {ed.council.name}, published by the end of {ed.quarter}",
+                 fontweight="bold")
+    fig.tight_layout()
+    alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
+           f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
+           f"{len(j)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
+    show(fig, alt, data={"indicators": ",".join(names)})
