@@ -86,7 +86,7 @@ def test_key_numbers_and_navigation(site, browser):
     assert "Requires improvement" in text
     page.close()
     page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
-    assert "2014-08-08" in page.inner_text("main")
+    assert "08 Aug 2014" in page.inner_text("main")
     page.close()
     page, _, _ = visit(browser, f"{base}/editions/{slug}/index.html")
     page.wait_for_load_state("load")
@@ -135,3 +135,110 @@ def test_accessibility_axe_core(site, browser):
             problems[rel] = found
         page.close()
     assert problems == {}
+
+
+LEADERSHIP = ["summary", "timeline", "demand", "scorecard", "forecast"]
+
+
+def test_leadership_pages_have_no_code(site, browser):
+    root, base, slug = site
+    for chapter in LEADERSHIP:
+        page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/{chapter}.html")
+        toggles = page.eval_on_selector_all(
+            "main .toggle-details, main details.hide-input, main .cell_input, main button.toggle-button",
+            "els => els.map(e => (e.innerText || e.className).slice(0, 60))")
+        assert toggles == [], (chapter, toggles)
+        assert "Show code cell source" not in page.inner_text("main"), chapter
+        page.close()
+
+
+def test_every_official_judgement_is_in_the_timeline_chart(site, browser):
+    from cscbook.charts import graded_judgements
+    from cscbook.edition import make_edition
+    from cscbook.timeline import timeline
+
+    root, base, slug = site
+    ed = make_edition(None, None)
+    expected = {f"{d:%Y-%m-%d}|{g}" for d, g in zip(*[graded_judgements(timeline(ed.council.code, ed.quarter))[c]
+                                                     for c in ("date", "grade")])}
+    assert {"2014-08-08|Inadequate", "2018-01-29|Inadequate"} <= expected  # Ofsted: the two SIF judgements
+    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
+    shown = page.eval_on_selector("figure[data-judgements]", "f => f.dataset.judgements")
+    assert set(shown.split(";")) == expected
+    page.close()
+
+
+def test_download_links_resolve_and_read_back_to_the_table(site, browser):
+    import base64
+    import io
+
+    import pandas as pd
+
+    root, base, slug = site
+    checked = 0
+    for chapter in LEADERSHIP:
+        page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/{chapter}.html")
+        tables = page.eval_on_selector_all(
+            "div.cscbook-table", """boxes => boxes.map(b => {
+                const link = b.parentElement.querySelector('p.cscbook-download a');
+                return {href: link ? link.getAttribute('href') : null,
+                        heads: [...b.querySelectorAll('thead th')].map(t => t.innerText.trim()),
+                        rows: [...b.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('td')].map(d => d.innerText.trim()))};
+            })""")
+        for t in tables:
+            assert t["href"] and t["href"].startswith("data:text/csv;charset=utf-8;base64,"), chapter
+            csv = pd.read_csv(io.StringIO(base64.b64decode(t["href"].split(",", 1)[1]).decode("utf-8")), dtype=str,
+                              keep_default_na=False)
+            assert list(csv.columns) == t["heads"], chapter
+            assert [[" ".join(v.split()) for v in r] for r in csv.values.tolist()] == \
+                [[" ".join(v.split()) for v in r] for r in t["rows"]], chapter
+            checked += 1
+        page.close()
+    assert checked >= 8
+
+
+def test_no_table_overflows_the_page_at_1366px(site, browser):
+    root, base, slug = site
+    for chapter in LEADERSHIP:
+        page = browser.new_page(viewport={"width": 1366, "height": 900})
+        page.goto(f"{base}/editions/{slug}/notebooks/{chapter}.html", wait_until="load")
+        # each table sits in its own scrolling box, which must stay inside the page's main column
+        over = page.eval_on_selector_all("div.cscbook-table", """boxes => boxes.filter(b => {
+            const main = document.querySelector('main').getBoundingClientRect();
+            return b.getBoundingClientRect().right > main.right + 1;
+        }).length""")
+        assert over == 0, chapter
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), chapter
+        page.close()
+    page = browser.new_page(viewport={"width": 1366, "height": 900})
+    page.goto(f"{base}/editions/{slug}/notebooks/scorecard.html", wait_until="load")
+    # the scorecard's rating and significance columns are on screen: its box scrolls by less than a column
+    spare = page.eval_on_selector("div.cscbook-table", "b => b.scrollWidth - b.clientWidth")
+    assert spare <= 80, spare
+    page.close()
+
+
+def test_source_pages_highlight_the_quotes(site, browser):
+    root, base, slug = site
+    pages = sorted((root / "editions" / slug / "book" / "sources").glob("*.html"))
+    if not pages:
+        pytest.skip("source pages are written by cscbook.sourcepages.write_source_pages during the build")
+    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
+    link = page.eval_on_selector("a[href*='book/sources/']", "a => a.getAttribute('href')")
+    page.goto(f"{base}/editions/{slug}/notebooks/{link}", wait_until="load")
+    anchor = link.split("#")[1]
+    assert page.eval_on_selector(f"mark#{anchor}", "m => m.innerText.length") > 20
+    page.close()
+
+
+def test_committee_paper_pdf(site):
+    from pypdf import PdfReader
+
+    root, base, slug = site
+    pdfs = list((root / "editions" / slug).glob("*.pdf"))
+    if not pdfs:
+        pytest.skip("the committee paper is printed by cscbook.paper after the HTML build")
+    reader = PdfReader(str(pdfs[0]))
+    assert 3 <= len(reader.pages) <= 80
+    text = " ".join(p.extract_text() for p in reader.pages)
+    assert "5,518" in text and "Buckinghamshire" in text

@@ -381,8 +381,36 @@ def _write_toc(stage: Path, entries: list[dict]) -> None:
     chapter_files = [{"file": f"notebooks/{Path(e['notebook']).stem}"} for e in entries]
     if chapter_files:
         parts.insert(0, {"caption": "Chapters", "chapters": chapter_files})
+    parts[-1].setdefault("chapters", []).append({"file": "book/this_edition"})
     parts[-1].setdefault("chapters", []).append({"file": "book/colophon"})
     (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+
+
+def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
+    """"About this edition": the committee paper, the data pack and the executed chapter notebooks to download."""
+    notebooks = "\n".join(f"- {{download}}`{Path(e['notebook']).stem}.ipynb <../notebooks/{Path(e['notebook']).name}>`"
+                          for e in entries)
+    text = f"""# About this edition
+
+{meta['council']} ({meta['la']}), calendar quarter {meta['quarter']} (financial year {meta['financial_quarter']}).
+
+## For the committee
+
+- <a href="../committee-paper.pdf">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and forecast,
+  with the council, edition and date on every page.
+- <a href="../data-pack.xlsx">Data pack (Excel workbook)</a>: every table of the edition, one sheet each, with a
+  sheet of notes and sources. Small counts are suppressed as on the pages.
+
+Every table on a page also has its own CSV download link beneath it.
+
+## For reviewers
+
+The executed chapter notebooks, as papermill ran them for this edition (code, outputs and the parameters used);
+`nbval` checks the committed copies in the project's tests:
+
+{notebooks}
+"""
+    (stage / "book" / "this_edition.md").write_text(text)
 
 
 @dataclass
@@ -433,6 +461,10 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
             "package_version": __version__, "data_version": ctx.data_version[:16],
             "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash}
     _write_colophon(stage, meta)
+    _write_edition_page(stage, entries, meta)
+    from .sourcepages import write_source_pages
+
+    write_source_pages(stage, edition)
     (stage / "edition.json").write_text(json.dumps(meta, indent=1))
     from .ledger import LEDGER_FILE, edition_ledger, write_ledger
 
@@ -452,6 +484,12 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
         first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
         raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
     postprocess_site(stage / "_build" / "html")
+    from .datapack import write_datapack
+    from .paper import print_paper
+
+    html_dir = stage / "_build" / "html"
+    write_datapack(html_dir, edition)
+    print_paper(html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
     with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here

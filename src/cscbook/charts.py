@@ -10,10 +10,17 @@ import pandas as pd
 
 from .indicators import BY_NAME
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
+from .ofsted import judgements
+from .sources import as_date
 
 
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
+
+
+def _judgements_until(ed) -> pd.DataFrame:
+    j = judgements(ed.council.code)
+    return j[j["date"].map(as_date) <= ed.quarter.end]
 
 
 def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
@@ -30,8 +37,8 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
 
 
 def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
-    """One indicator over time against neighbours, region and England. ``judged``: the council's Ofsted
-    judgements known at the edition's quarter; ``flagged_years``: years marked as likely recording changes."""
+    """One indicator over time. ``judged``: the council's Ofsted judgements known at the edition's quarter
+    (:func:`cscbook.ofsted.judgements_until`); ``flagged_years``: years marked as likely recording changes."""
     ind = BY_NAME[name]
     d = data.dropna(subset=[name])
     if d.empty:
@@ -42,8 +49,9 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
               (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
               (f"{name}_region", f"{ed.council.region}", PALETTE[2], "-.", "^", 1.4),
               (f"{name}_england", "England", "#000000", ":", "D", 1.4)]
-    counts = ind.kind == "count"
-    if counts:  # England's and the region's totals dwarf one council's: compare counts with neighbours only
+    if ind.kind == "count":
+        # counts are on the council's own scale: England's and the region's totals would flatten its line, so
+        # comparisons are made with rates (the rate charts) and only the neighbours' median is drawn here
         series = series[:2]
     for col, label, colour, style, marker, width in series:
         if col in d.columns and d[col].notna().any():
@@ -58,18 +66,16 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
                            color="#999999", alpha=0.25, hatch="//", label=None)
                 ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
                         fontsize=7)
-    ax.set_title(f"{ind.label}: {ed.council.name} against its statistical neighbours' median" if counts
-                 else f"{ind.label}: {ed.council.name} against neighbours, region and England")
+    ax.set_title(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
+                                                         else " against neighbours, region and England"))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
     ax.set_ylabel(f"{ind.label} ({ind.unit})")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     last = d.iloc[-1]
-    if counts:
-        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from "
-               f"{int(d['year'].min())} to {int(d['year'].max())}, with its statistical neighbours' median count "
-               f"(England and the region are compared as rates per 10,000 children, not counts). "
-               f"Latest: {last[name]:,.0f} against a neighbour median of {last.get(name + '_sn_median', float('nan')):,.0f}. "
+    if ind.kind == "count":
+        alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
+               f"to {int(d['year'].max())}, with its statistical neighbours' median. Latest: {last[name]:,.0f}. "
                f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
     else:
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
@@ -79,36 +85,71 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     show(fig, alt)
 
 
-def timeline_chart(events: pd.DataFrame, ed) -> None:
+def graded_judgements(events: pd.DataFrame) -> pd.DataFrame:
+    """The official Ofsted judgements with a grade, oldest first (date, grade, framework)."""
+    if events.empty:
+        return pd.DataFrame(columns=["date", "grade", "framework"])
+    g = events[(events["kind"] == "judgement") & events["official"].astype(bool) & events["grade"].notna()
+               & (events["grade"].astype(str) != "")]
+    return pd.DataFrame({"date": g["sort_date"].map(pd.Timestamp), "grade": g["grade"].astype(str),
+                         "framework": g["framework"].fillna("").astype(str)}).reset_index(drop=True)
+
+
+def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) -> None:
+    """Lanes of events with every graded Ofsted judgement on its own top lane (drawn last, labelled), above
+    the referral and looked-after rates on the same time axis. The figure carries the judgements as data."""
     if events.empty:
         return
     from .timeline import KINDS
 
-    kinds = [k for k in KINDS if k in set(events["kind"])]
-    fig, ax = plt.subplots(figsize=(9, 0.45 * len(kinds) + 1.6))
+    graded = graded_judgements(events)
+    others = events.drop(index=events.index[(events["kind"] == "judgement") & events["official"].astype(bool)
+                                             & events["grade"].notna() & (events["grade"].astype(str) != "")])
+    kinds = [k for k in KINDS if k in set(others["kind"])]
+    lanes = kinds + (["Ofsted grade"] if not graded.empty else [])
+    rate_cols = [(col, label, colour, style, marker) for col, label, colour, style, marker in
+                 [("referrals_rate_per_10k", "Referral rate", PALETTE[0], "-", "o"),
+                  ("cla_rate_per_10k", "Children looked after rate", PALETTE[2], "--", "s")]
+                 if rates is not None and col in rates.columns and rates[col].notna().any()]
+    has_rates = bool(rate_cols)
+    height = 0.32 * len(lanes) + 1.4
+    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(10, height + 2.2 * len(rate_cols)), sharex=True,
+                             gridspec_kw={"height_ratios": [height] + [2.2] * len(rate_cols)}, squeeze=False)
+    ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     for i, kind in enumerate(kinds):
-        sub = events[events["kind"] == kind]
-        dates = sub["sort_date"].map(pd.Timestamp)
-        if kind == "judgement":
-            for grade, g in sub.groupby(sub["grade"].fillna("not graded")):
-                ax.scatter(g["sort_date"].map(pd.Timestamp), [i] * len(g), color=GRADE_COLOURS.get(grade, "#777777"),
-                           marker=GRADE_MARKERS.get(grade, "o"), s=60, label=grade, zorder=3, edgecolor="black",
-                           linewidth=0.4)
-        else:
-            ax.scatter(dates, [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
-    ax.set_yticks(range(len(kinds)), [k.capitalize() for k in kinds])
-    ax.set_xlabel("Date")
+        sub = others[others["kind"] == kind]
+        ax.scatter(sub["sort_date"].map(pd.Timestamp), [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+    top = len(lanes) - 1
+    for grade, g in graded.groupby("grade", sort=False):
+        ax.scatter(g["date"], [top] * len(g), color=GRADE_COLOURS.get(grade, "#000000"),
+                   marker=GRADE_MARKERS.get(grade, "o"), s=130, label=grade, zorder=5, edgecolor="black", linewidth=0.6)
+    for k, (_, j) in enumerate(graded.iterrows()):
+        ax.annotate(f"{j['date']:%b %Y}\n{j['grade']}", (j["date"], top), xytext=(0, 12 if k % 2 == 0 else -22),
+                    textcoords="offset points", ha="center", fontsize=7, color="#1a1a1a", zorder=6)
+        for axr in rate_axes:
+            axr.axvline(j["date"], color=GRADE_COLOURS.get(j["grade"], "#000000"), linestyle="--", linewidth=1)
+    ax.set_yticks(range(len(lanes)), [k.capitalize() for k in lanes])
+    ax.set_ylim(-0.7, len(lanes) - 0.2 + 0.6)
     ax.set_ylabel("Kind of event")
     ax.set_title(f"Improvement timeline: {ed.council.name}, events known by the end of {ed.quarter}")
-    if (events["kind"] == "judgement").any():
+    if not graded.empty:
         ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-    counts = events["kind"].value_counts()
-    grades = events.loc[events["kind"] == "judgement", "grade"].dropna()
+    for axr, (col, label, colour, style, marker) in zip(rate_axes, rate_cols):
+        axr.plot(rates["year"].map(_fy_end), rates[col], color=colour, linestyle=style, marker=marker, markersize=4)
+        axr.set_ylabel("Per 10,000\nchildren")
+        axr.set_title(f"{label} (year ending 31 March), {ed.council.name}; dashed lines: Ofsted judgements", fontsize=9)
+    (rate_axes[-1] if rate_axes else ax).set_xlabel("Date")
+    (rate_axes[-1] if rate_axes else ax).xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    fig.tight_layout()
+    counts = others["kind"].value_counts()
     alt = (f"Timeline chart with one lane per kind of event for {ed.council.name} from "
            f"{events['sort_date'].min():%B %Y} to {events['sort_date'].max():%B %Y}: "
            + ", ".join(f"{n} {k}" for k, n in counts.items())
-           + (f". Judgements: {', '.join(f'{g} ({n})' for g, n in grades.value_counts().items())}." if len(grades) else "."))
-    show(fig, alt)
+           + (". Ofsted judgements: " + "; ".join(f"{j['date']:%B %Y} {j['grade']}" for _, j in graded.iterrows())
+              if len(graded) else "")
+           + (". Below, referral and children looked after rates per 10,000 children by year." if has_rates else "."))
+    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows())}
+    show(fig, alt, data=data)
 
 
 def flow_chart(flows: pd.DataFrame, ed) -> None:
@@ -193,3 +234,70 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
            f"to {fc['mean'].max():,.0f} referrals a month.")
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
                     series.illustrative)
+
+
+def headline_multiples(ed, names: list[str] | None = None) -> None:
+    """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
+    England's middle half of councils (quartile band) and the Ofsted judgements, as published by the edition's
+    quarter."""
+    from .indicators import comparator_panel, la_panel, mask_unpublished
+
+    names = names or HEADLINE_INDICATORS
+    panel = la_panel()
+    eng = comparator_panel("National")
+    code, sn = ed.council.code, list(ed.council.neighbours)
+    cols = 4
+    rows = -(-len(names) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.7 * rows), sharex=True, squeeze=False)
+    j = _judgements_until(ed)
+    latest = []
+    for ax, name in zip(axes.flat, names):
+        ind = BY_NAME[name]
+        wide = panel[name].unstack("old_la_code")
+        frame = pd.DataFrame({"year": wide.index, name: wide.get(code), f"{name}_england": eng[name].reindex(wide.index),
+                              "q1": wide.quantile(0.25, axis=1), "q3": wide.quantile(0.75, axis=1),
+                              "lo": wide.reindex(columns=sn).min(axis=1), "hi": wide.reindex(columns=sn).max(axis=1),
+                              "med": wide.reindex(columns=sn).median(axis=1)}).reset_index(drop=True)
+        frame = mask_unpublished(frame.rename(columns={"q1": f"{name}_q1", "q3": f"{name}_q3", "lo": f"{name}_lo",
+                                                       "hi": f"{name}_hi", "med": f"{name}_sn_median"}), ed.quarter)
+        frame = frame[frame["year"] >= 2013]
+        x = frame["year"].map(_fy_end)
+        ax.fill_between(x, frame[f"{name}_q1"], frame[f"{name}_q3"], color="#CCCCCC", alpha=0.6, label="England: middle half of councils", step=None)
+        ax.fill_between(x, frame[f"{name}_lo"], frame[f"{name}_hi"], color=PALETTE[1], alpha=0.2, label="Neighbours' range")
+        ax.plot(x, frame[f"{name}_sn_median"], color=PALETTE[1], linestyle="--", linewidth=1.2, label="Neighbours' median")
+        ax.plot(x, frame[f"{name}_england"], color="#000000", linestyle=":", linewidth=1.3, label="England")
+        ax.plot(x, frame[name], color=PALETTE[0], marker="o", markersize=3, linewidth=2, label=ed.council.name)
+        for _, row in j.iterrows():
+            d = pd.Timestamp(row["date"])
+            if x.min() <= d <= x.max() + pd.Timedelta(days=365):
+                ax.axvline(d, color=GRADE_COLOURS.get(row["grade"], "#000000"), linewidth=1, linestyle="-", alpha=0.8)
+                ax.plot([d], [1.0], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(row["grade"], "o"),
+                        color=GRADE_COLOURS.get(row["grade"], "#000000"), markeredgecolor="black", markersize=7,
+                        clip_on=False, linestyle="none")
+        ax.set_title(ind.label, fontsize=9.5)
+        ax.set_ylabel(ind.unit, fontsize=8)
+        ax.tick_params(labelsize=7.5)
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
+        own = frame.dropna(subset=[name])
+        if not own.empty:
+            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in {int(own['year'].iloc[-1])} "
+                          f"(England {own[f'{name}_england'].iloc[-1]:,.1f})")
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes[-1]:
+        ax.set_xlabel("Year ending 31 March ('yy)", fontsize=8)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    from matplotlib.lines import Line2D
+
+    grades = [g for g in GRADE_COLOURS if g in set(j["grade"])]
+    handles += [Line2D([], [], color=GRADE_COLOURS[g], marker=GRADE_MARKERS[g], markeredgecolor="black",
+                       linestyle="-") for g in grades]
+    labels += [f"Ofsted: {g}" for g in grades]
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.06))
+    fig.suptitle(f"Key indicators at a glance: {ed.council.name}, published by the end of {ed.quarter}",
+                 fontweight="bold")
+    fig.tight_layout()
+    alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
+           f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
+           f"{len(j)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
+    show(fig, alt, data={"indicators": ",".join(names)})

@@ -78,30 +78,57 @@ def style() -> None:
                          "axes.titleweight": "bold", "axes.titlesize": 12})
 
 
-def show(fig, alt: str, caption: str | None = None) -> None:
-    """Display a figure as an image with alt text (and an optional caption), then close it."""
+#: figures are stored at this resolution so that they print sharply (at least 200 dpi at their printed size)
+FIGURE_DPI = 200
+
+
+def show(fig, alt: str, caption: str | None = None, data: dict | None = None) -> None:
+    """Display a figure as an image with alt text (and an optional caption), then close it.
+
+    ``data`` becomes ``data-*`` attributes of the figure, so tests and readers can find what it plots."""
     from IPython.display import HTML, display
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", bbox_inches="tight")
+    width = fig.get_size_inches()[0]
+    fig.savefig(buf, format="png", bbox_inches="tight", dpi=FIGURE_DPI)
     plt.close(fig)
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+    encoded = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
-    display(HTML(f'<figure class="cscbook-figure"><img src="data:image/png;base64,{data}" '
-                 f'alt="{html.escape(alt, quote=True)}" style="max-width:100%">{cap}</figure>'))
+    attrs = "".join(f' data-{html.escape(k, quote=True)}="{html.escape(str(v), quote=True)}"'
+                    for k, v in (data or {}).items())
+    display(HTML(f'<figure class="cscbook-figure"{attrs}><img src="data:image/png;base64,{encoded}" '
+                 f'alt="{html.escape(alt, quote=True)}" style="max-width:100%;width:{width * 96:.0f}px">{cap}</figure>'))
 
 
 def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
           caption: str | None = None, places: dict | None = None, note: str | None = None,
-          policy=None) -> None:
-    """Display a table with the edition's disclosure ``policy`` applied, text escaped, headers marked up."""
+          labels: dict | None = None, policy=None, filename: str | None = None, hrefs: dict | None = None) -> None:
+    """Display a table for people, with disclosure control applied, and a link to download it as CSV.
+
+    ``labels`` maps column names to headings in words; ``places`` gives decimals per column (counts are
+    whole numbers, other numbers one decimal); ``policy`` is passed to the disclosure policy when given;
+    ``hrefs`` maps a column to the column holding each cell's link (not shown). The CSV holds the same
+    suppressed values as the page, with the same headings.
+    """
     from IPython.display import HTML, display
 
+    display(HTML(table_html(frame, counts, derived, caption, places, note, labels, policy, filename, hrefs)))
+
+
+def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
+               caption: str | None = None, places: dict | None = None, note: str | None = None,
+               labels: dict | None = None, policy=None, filename: str | None = None,
+               hrefs: dict | None = None) -> str:
+    """The HTML of :func:`table`: a scrolling box holding the table, its note and a CSV download link."""
+    hrefs = {c: h for c, h in (hrefs or {}).items() if c in frame.columns and h in frame.columns}
+    targets = {c: frame[h].tolist() for c, h in hrefs.items()}
+    frame = frame.drop(columns=list(set(hrefs.values())))
     safe = suppress(frame, counts or [], derived, policy=policy)
     places = places or {}
+    labels = labels or {}
 
     def fmt(col, v):
-        if v is None or (isinstance(v, float) and pd.isna(v)):
+        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
             return ""
         if hasattr(v, "item"):
             v = v.item()
@@ -112,15 +139,41 @@ def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | 
             return f"{v:,.{p}f}"
         if isinstance(v, int):
             return f"{v:,}"
+        if isinstance(v, pd.Timestamp):
+            return f"{v:%d %b %Y}" if (v.hour, v.minute) == (0, 0) else str(v)
         return str(v)
 
-    head = "".join(f'<th scope="col">{html.escape(str(c))}</th>' for c in safe.columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(fmt(c, v))}</td>" for c, v in zip(safe.columns, row)) + "</tr>"
-                   for row in safe.itertuples(index=False, name=None))
+    heads = [str(labels.get(c, c)) for c in safe.columns]
+    shown = [[fmt(c, v) for c, v in zip(safe.columns, row)] for row in safe.itertuples(index=False, name=None)]
+    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in heads)
+    def cell(c, v, i):
+        href = targets.get(c, [None] * (i + 1))[i]
+        text = html.escape(v)
+        if isinstance(href, str) and href:
+            text = f'<a href="{html.escape(href, quote=True)}">{text}</a>'
+        return f'<td class="{_cell_class(c)}">{text}</td>'
+
+    body = "".join("<tr>" + "".join(cell(c, v, i) for c, v in zip(safe.columns, row)) + "</tr>"
+                   for i, row in enumerate(shown))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
-    display(HTML(f'<div class="cscbook-table"><table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody>'
-                 f"</table>{foot}</div>"))
+    csv = pd.DataFrame(shown, columns=heads).to_csv(index=False)
+    href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
+    name = filename or _slug(caption or "table") + ".csv"
+    link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}">'
+            f'Download this table as CSV</a></p>')
+    return (f'<div class="cscbook-table" tabindex="0" role="region" aria-label="{html.escape(caption or "Table", quote=True)}">'
+            f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{foot}{link}")
+
+
+def _cell_class(col) -> str:
+    return "cscbook-col-" + _slug(str(col))
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "table"
 
 
 def _marked_up(text: str) -> str:

@@ -1,0 +1,146 @@
+"""Funnel plots: every council's rate against England's with 95% and 99.8% control limits that narrow as the
+denominator grows, and whether a council lies significantly above or below England.
+
+Rates per 10,000 children are counts out of the child population (Poisson limits); published percentages are
+proportions of a count (binomial limits). Councils differ for reasons beyond chance, so by default the limits
+are widened by an overdispersion factor estimated from winsorised z-scores (Spiegelhalter, Statistics in
+Medicine 2005, 24:1185-1202); ``overdispersion=False`` gives the plain Poisson or binomial limits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .indicators import BY_NAME, comparator_panel, la_panel
+
+#: denominator of each percentage indicator (a count column of the panel)
+PCT_DENOMINATORS = {"rereferral_pct": "referrals", "nfa_pct": "referrals", "cpp_repeat_pct": "cpp_starts",
+                    "cpp_2yrs_pct": "cpp_at_31_march"}
+LIMITS = {"95%": 0.95, "99.8%": 0.998}
+
+
+def supported(indicator: str) -> bool:
+    """Whether a funnel plot can be drawn (a rate per 10,000 or a percentage with a published denominator)."""
+    ind = BY_NAME.get(indicator)
+    return ind is not None and (ind.kind == "rate" or indicator in PCT_DENOMINATORS)
+
+
+@dataclass(frozen=True)
+class Funnel:
+    indicator: str
+    year: int
+    england: float          # target value, on the indicator's scale
+    scale: float            # 10,000 for rates, 100 for percentages
+    kind: str               # "poisson" or "binomial"
+    phi: float              # overdispersion factor (1 = none)
+    points: pd.DataFrame    # old_la_code, value, denominator, z, band
+
+    def limits(self, denominators: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        """Lower and upper control limits at each denominator, on the indicator's scale."""
+        n = np.asarray(denominators, dtype=float)
+        p0 = self.england / self.scale
+        z = stats.norm.ppf(0.5 + level / 2)
+        if self.kind == "poisson":
+            se = np.sqrt(p0 / n)
+        else:
+            se = np.sqrt(p0 * (1 - p0) / n)
+        half = z * np.sqrt(self.phi) * se
+        return (np.maximum(p0 - half, 0) * self.scale, (p0 + half) * self.scale)
+
+
+def _z(value: pd.Series, n: pd.Series, p0: float, kind: str) -> pd.Series:
+    p = value
+    se = np.sqrt(p0 / n) if kind == "poisson" else np.sqrt(p0 * (1 - p0) / n)
+    return (p - p0) / se
+
+
+def funnel(indicator: str, year: int, overdispersion: bool = True) -> Funnel:
+    """Every council's value and denominator for ``indicator`` in ``year`` with z-scores against England and
+    the band each falls in: 'above 99.8%', 'above 95%', 'within', 'below 95%', 'below 99.8%'."""
+    ind = BY_NAME[indicator]
+    if not supported(indicator):
+        raise ValueError(f"no funnel plot for {indicator!r}: it is neither a rate per 10,000 nor a percentage "
+                         f"with a published denominator")
+    panel = la_panel().xs(year, level="year")
+    if ind.kind == "rate":
+        scale, kind, den = 10_000.0, "poisson", panel["children_0_17"]
+    else:
+        scale, kind, den = 100.0, "binomial", panel[PCT_DENOMINATORS[indicator]]
+    england = float(comparator_panel("National")[indicator].get(year, np.nan))
+    pts = pd.DataFrame({"value": panel[indicator], "denominator": den})
+    pts.index.name = "old_la_code"
+    return from_points(indicator, year, pts.reset_index(), england, scale, kind, overdispersion)
+
+
+def from_points(indicator: str, year: int, points: pd.DataFrame, england: float, scale: float, kind: str,
+                overdispersion: bool = True) -> Funnel:
+    """A funnel from a frame of old_la_code, value (on the indicator's scale) and denominator."""
+    pts = points.dropna(subset=["value", "denominator"])
+    pts = pts[pts["denominator"] > 0]
+    p0 = england / scale
+    z = _z(pts["value"] / scale, pts["denominator"], p0, kind)
+    phi = 1.0
+    if overdispersion and len(z) >= 10:
+        lo, hi = z.quantile([0.1, 0.9])
+        phi = max(1.0, float((z.clip(lo, hi) ** 2).sum() / len(z)))
+    zadj = z / np.sqrt(phi)
+    z95, z998 = stats.norm.ppf(0.975), stats.norm.ppf(0.999)
+    band = np.select([zadj > z998, zadj > z95, zadj < -z998, zadj < -z95],
+                     ["above 99.8%", "above 95%", "below 99.8%", "below 95%"], "within")
+    pts = pts.assign(z=zadj, band=band).reset_index(drop=True)
+    return Funnel(indicator, int(year), england, scale, kind, phi, pts)
+
+
+def significance(f: Funnel, la: str) -> str:
+    """Words for a council against England: e.g. 'significantly above England (99.8% limits)'."""
+    row = f.points[f.points["old_la_code"] == la]
+    if row.empty:
+        return "not tested"
+    band = row.iloc[0]["band"]
+    if band == "within":
+        return "not significantly different from England"
+    side, level = band.split(" ")
+    return f"significantly {side} England ({level} limits)"
+
+
+def funnel_chart(f: Funnel, ed) -> None:
+    """The funnel plot: councils as grey dots, neighbours and the council marked, England's line and the limits."""
+    import matplotlib.pyplot as plt
+
+    from .notebook import PALETTE, show
+
+    ind = BY_NAME[f.indicator]
+    pts = f.points
+    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    n = np.linspace(max(pts["denominator"].min() * 0.9, 1), pts["denominator"].max() * 1.05, 300)
+    for (name, level), style in zip(LIMITS.items(), ["--", ":"]):
+        lo, hi = f.limits(n, level)
+        ax.plot(n, lo, color="#555555", linestyle=style, linewidth=1.2, label=f"{name} limits")
+        ax.plot(n, hi, color="#555555", linestyle=style, linewidth=1.2)
+    ax.axhline(f.england, color="#000000", linewidth=1.2, label=f"England ({f.england:,.1f})")
+    others = pts[~pts["old_la_code"].isin([ed.council.code, *ed.council.neighbours])]
+    ax.scatter(others["denominator"], others["value"], s=14, color="#999999", label="Other councils", zorder=2)
+    sn = pts[pts["old_la_code"].isin(ed.council.neighbours)]
+    ax.scatter(sn["denominator"], sn["value"], s=36, color=PALETTE[1], marker="s", edgecolor="black",
+               linewidth=0.4, label="Statistical neighbours", zorder=3)
+    own = pts[pts["old_la_code"] == ed.council.code]
+    ax.scatter(own["denominator"], own["value"], s=110, color=PALETTE[0], marker="D", edgecolor="black",
+               label=ed.council.name, zorder=4)
+    den_label = "Children aged 0 to 17" if f.kind == "poisson" else f"Denominator: {PCT_DENOMINATORS[f.indicator].replace('_', ' ')}"
+    ax.set_xscale("log")
+    ax.set_xlabel(den_label + " (log scale)")
+    ax.set_ylabel(f"{ind.label} ({ind.unit})")
+    ax.set_title(f"{ind.label}, {f.year}: all councils against England")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    verdict = significance(f, ed.council.code)
+    counts = pts["band"].value_counts()
+    alt = (f"Funnel plot of {ind.label.lower()} for {len(pts)} councils in {f.year} against England's "
+           f"{f.england:,.1f}, with 95% and 99.8% control limits"
+           + (f" widened for overdispersion (factor {f.phi:.1f})" if f.phi > 1 else "")
+           + f". {ed.council.name}: {own['value'].iloc[0]:,.1f}, {verdict}. " if not own.empty else ". "
+           ) + f"{int(counts.get('within', 0))} councils lie within the 95% limits."
+    show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested"})

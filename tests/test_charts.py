@@ -1,0 +1,66 @@
+"""Tables for people, the timeline's judgements and source pages (synthetic frames are labelled synthetic)."""
+
+import base64
+import io
+import re
+from datetime import date
+
+import pandas as pd
+
+from cscbook import sourcepages
+from cscbook.charts import graded_judgements
+from cscbook.notebook import table_html
+from cscbook.timeline import timeline
+
+
+def _csv(html: str) -> pd.DataFrame:
+    data = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', html).group(1)
+    return pd.read_csv(io.StringIO(base64.b64decode(data).decode("utf-8")), dtype=str, keep_default_na=False)
+
+
+def test_table_headings_in_words_counts_whole_rates_one_decimal_and_csv_matches():
+    # synthetic frame
+    frame = pd.DataFrame({"year": [2024, 2025], "referrals": [5518.0, 3.0], "rate": [422.94, 12.25]})
+    html = table_html(frame, counts=["referrals"], derived={"rate": "referrals"},
+                      labels={"year": "Year", "referrals": "Referrals", "rate": "Rate per 10,000"})
+    assert '<th scope="col">Referrals</th>' in html and "referrals</th>" not in html
+    assert "<td class=\"cscbook-col-referrals\">5,518</td>" in html and "5,518.0" not in html
+    assert ">422.9<" in html
+    csv = _csv(html)
+    assert list(csv.columns) == ["Year", "Referrals", "Rate per 10,000"]
+    assert csv.values.tolist() == [["2024", "5,518", "422.9"], ["2025", "c", "c"]]  # small count and its rate hidden
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells == [v for row in csv.values.tolist() for v in row]
+
+
+def test_table_links_are_not_columns_and_escape():
+    frame = pd.DataFrame({"source": ["A <paper>"], "link": ["../book/sources/x.html#quote-2"]})  # synthetic
+    html = table_html(frame, hrefs={"source": "link"})
+    assert '<a href="../book/sources/x.html#quote-2">A &lt;paper&gt;</a>' in html
+    assert "link</th>" not in html and list(_csv(html).columns) == ["source"]
+
+
+def test_every_official_judgement_of_buckinghamshire_is_graded_in_the_chart_data():
+    events = timeline("825")
+    g = graded_judgements(events)
+    inadequate = g[g["grade"] == "Inadequate"]["date"].dt.year.tolist()
+    assert inadequate == [2014, 2018]
+    official = events[(events["kind"] == "judgement") & events["official"].astype(bool) & events["grade"].notna()]
+    assert len(g) == len(official)
+
+
+def test_sources_are_named_by_title_and_every_quote_is_highlighted():
+    assert sourcepages.title("002_ed146779f1375d57.txt").endswith("February 2015")
+    assert "txt" not in sourcepages.title("002_ed146779f1375d57.txt")
+    for source, quotes in sourcepages.quotes_by_source().items():
+        if sourcepages.page_name(source):
+            assert set(sourcepages.quote_numbers(source)) == set(quotes), source
+    page = sourcepages.page_markdown("001_7bb63c69319b4d04.txt")
+    assert page.startswith("# Report to Cabinet") and '<mark id="quote-1">' in page
+
+
+def test_highlight_spans_line_breaks_and_typographic_quotes():
+    text = "Intro.\nThe council\u2019s plan was\n  agreed on 3 May.\nEnd."  # synthetic
+    out, numbers = sourcepages.highlighted(text, ["The council's plan was agreed on 3 May."])
+    assert numbers == {"The council's plan was agreed on 3 May.": 1}
+    assert out.count("<mark") == 1 and "End." in out.split("</mark>")[1]
