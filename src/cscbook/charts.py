@@ -236,6 +236,10 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
                     series.illustrative)
 
 
+HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per_10k", "cpp_rate_per_10k",
+                       "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
+
+
 def headline_multiples(ed, names: list[str] | None = None) -> None:
     """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
     England's middle half of councils (quartile band) and the Ofsted judgements, as published by the edition's
