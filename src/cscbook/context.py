@@ -135,14 +135,7 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
 
         frame = read_returns([str(f) for f in cin_census], la).monthly
         cache_root = cache_root or default_cache_root()
-    text = aggregate_csv(frame)
-    key = hashlib.sha256(text.encode()).hexdigest()[:24]
-    dest = cache_root / "monthly" / f"{key}.csv"
-    if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, dest)
+    dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract
     return dest
 
@@ -159,9 +152,13 @@ def materialise_scenarios(scenarios: str | Path, quarter, la: str, cache_root: P
     load_scenarios(path, quarter, la, parameter=parameter)  # every problem in the file stops here
     if cache_root is None:
         return path.resolve()
-    data = path.read_bytes()
+    return content_keyed(cache_root / "scenarios", path.read_bytes(), ".yml")
+
+
+def content_keyed(folder: Path, data: bytes, suffix: str) -> Path:
+    """``data`` written once, atomically, to ``folder/<content key><suffix>``: only its content decides its name."""
     key = hashlib.sha256(data).hexdigest()[:24]
-    dest = cache_root / "scenarios" / f"{key}.yml"
+    dest = folder / f"{key}{suffix}"
     if not dest.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
         tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
