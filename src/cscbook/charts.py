@@ -119,6 +119,15 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
     for i, kind in enumerate(kinds):
         sub = others[others["kind"] == kind]
         ax.scatter(sub["sort_date"].map(pd.Timestamp), [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+        if kind in KEY_EVENT_KINDS:  # the intervention itself: label each, one per month
+            when = sub["sort_date"].map(pd.Timestamp)
+            first = sub.assign(when=when).drop_duplicates(subset=["when"]).sort_values("when")
+            first = first[~first["when"].dt.to_period("M").duplicated()]
+            for k, (_, e) in enumerate(first.iterrows()):
+                title = str(e["title"])
+                short = title if len(title) <= 34 else title[:33].rsplit(" ", 1)[0] + "…"
+                ax.annotate(f"{short}\n{e['when']:%b %Y}", (e["when"], i), xytext=(0, 9 if k % 2 == 0 else -19),
+                            textcoords="offset points", ha="center", fontsize=6.5, color="#1a1a1a", zorder=4)
     top = len(lanes) - 1
     for grade, g in graded.groupby("grade", sort=False):
         ax.scatter(g["date"], [top] * len(g), color=GRADE_COLOURS.get(grade, "#000000"),
@@ -235,6 +244,9 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
                     series.illustrative)
 
+
+#: kinds of curated event labelled on the timeline chart: the statutory intervention and its board
+KEY_EVENT_KINDS = ("direction", "board")
 
 HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per_10k", "cpp_rate_per_10k",
                        "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
