@@ -24,7 +24,7 @@ def _scorecard(code: str, quarter: Quarter) -> pd.DataFrame:
     return benchmark(code, year, quarter=quarter)
 
 
-def new_releases(quarter: Quarter) -> list[tuple[str, str]]:
+def new_releases(quarter: Quarter) -> list[tuple[str, int]]:
     """(collection, year) of each release calendar table whose latest published year moved this quarter."""
     from .quarters import latest_year_published, releases
 
@@ -33,7 +33,7 @@ def new_releases(quarter: Quarter) -> list[tuple[str, str]]:
         table = r["tables"].split()[0]
         now, before = latest_year_published(table, quarter), latest_year_published(table, quarter.previous())
         if now is not None and now != before:
-            out.append((r["collection"].replace("_", " "), str(now)))
+            out.append((r["collection"], now))
     return out
 
 
@@ -61,7 +61,7 @@ def since_previous(code: str, quarter: Quarter) -> pd.DataFrame:
     """Every change since the previous quarter's edition of council ``code``: change, what, before, now."""
     from .ofsted import judgements_until
 
-    rows = [dict(change="New release", what=f"{name} figures for {year}", before="", now="published")
+    rows = [dict(change="New release", what=f"{name.replace('_', ' ')} figures for {year}", before="", now="published")
             for name, year in new_releases(quarter)]
     for r in revised_figures(code, quarter).itertuples():
         rows.append(dict(change="Revised figure", what=f"{r.indicator}, {r.year}", before=f"{r.before:,.1f}",

@@ -606,15 +606,22 @@ def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) ->
         lines.append(f"re-referrals from {rep['rereferrals_from']} (earlier months lack the previous year's referrals)")
     if reconciliation is not None and len(reconciliation):
         lines.append("referrals against DfE table C1:")
-        for r in reconciliation.itertuples():
-            if r.flag == "unpublished":
-                lines.append(f"  {r.year}: derived {r.derived}, not published by DfE")
-                continue
-            mark = {"ok": "ok", "check": "CHECK: more than 2% from DfE",
-                    "warning": "WARNING: more than 10% from DfE"}[r.flag]
-            lines.append(f"  {r.year}: derived {r.derived}, published {r.published}, difference {r.difference:+d} "
-                         f"({r.percent:+.1f}%) {mark}")
+        lines += reconciliation_lines(reconciliation)
     return "\n".join(lines)
+
+
+def reconciliation_lines(reconciliation: pd.DataFrame) -> list[str]:
+    """One indented line per complete year of a :func:`reconcile` table, as the command line prints it."""
+    lines = []
+    for r in reconciliation.itertuples():
+        if r.flag == "unpublished":
+            lines.append(f"  {r.year}: derived {r.derived}, not published by DfE")
+            continue
+        mark = {"ok": "ok", "check": "CHECK: more than 2% from DfE",
+                "warning": "WARNING: more than 10% from DfE"}[r.flag]
+        lines.append(f"  {r.year}: derived {r.derived}, published {r.published}, difference {r.difference:+d} "
+                     f"({r.percent:+.1f}%) {mark}")
+    return lines
 
 
 def extract_command(files: list[str], la: str | None, output: str, annex_a: str | None = None) -> str:

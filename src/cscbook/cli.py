@@ -142,19 +142,12 @@ def _cmd_extract(args) -> str:
 
 
 def _reconciliation_lines(edition) -> list[str]:
-    """Each complete year's referrals from the council's own monthly input against DfE's table C1."""
-    from .cincensus import reconcile
+    """Each complete year's referrals from the council's own monthly input against DfE's table C1, as known at
+    the edition's quarter (the comparison its forecast page shows)."""
+    from .cincensus import reconcile, reconciliation_lines
     from .monthly import read_extract
 
-    rec = reconcile(read_extract(edition.monthly), edition.council.code)
-    lines = []
-    for r in rec.itertuples():
-        if r.flag == "unpublished":
-            continue
-        lines.append(f"  {edition.council.name} {r.year}: {int(r.derived):,} referrals in the monthly input, "
-                     f"{int(r.published):,} published by DfE ({r.percent:+.1f}%)"
-                     + {"ok": "", "check": ": CHECK, above 2%", "warning": ": WARNING, above 10%"}.get(r.flag, ""))
-    return lines
+    return reconciliation_lines(reconcile(read_extract(edition.monthly), edition.council.code, edition.quarter))
 
 
 def _cmd_site(args) -> str:

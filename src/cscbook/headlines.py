@@ -200,17 +200,12 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
 
 
 def new_this_quarter(ed: Edition) -> list[Claim]:
-    from .quarters import latest_year_published, releases
+    from .changes import new_releases
 
-    prev = ed.quarter.previous()
     items, figs = [], []
-    for _, r in releases().iterrows():
-        table = r["tables"].split()[0]
-        now, before = latest_year_published(table, ed.quarter), latest_year_published(table, prev)
-        if now != before and now is not None:
-            name = r["collection"]
-            figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}"))
-            items.append(f"{name.replace('_', ' ')} figures for {{{name}}}")
+    for name, now in new_releases(ed.quarter):
+        figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}"))
+        items.append(f"{name.replace('_', ' ')} figures for {{{name}}}")
     if items:
         return [Claim(f"New official statistics this quarter: {'; '.join(items)}.", "demand", tuple(figs),
                       name="new_statistics")]
