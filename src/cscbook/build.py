@@ -470,7 +470,8 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
 
     # the edition's forecasts, kept beside it so later editions can score them (aggregates only)
     write_ledger(stage / LEDGER_FILE, edition.cache.call(edition_ledger, edition.council.code, edition.quarter,
-                                                         edition.monthly))
+                                                         edition.monthly,
+                                                         annual_forecasts=edition.cache.annual_with_intervals()))
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going", "--quiet"],
         capture_output=True, text=True,

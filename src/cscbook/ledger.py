@@ -67,9 +67,12 @@ def annual_entries(rows: pd.DataFrame, code: str, quarter: Quarter, origin: int,
 
 
 def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = None,
-                   models=None) -> pd.DataFrame:
+                   models=None, annual_forecasts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every forecast an edition makes: each monthly model over its horizon (where enough months are known) and
-    each annual method for the next year to 31 March."""
+    each annual method for the next year to 31 March.
+
+    ``annual_forecasts``: ``annual.add_intervals(annual.all_forecasts())`` if already computed (the build passes
+    its shared copy); each year's row there uses only the years before it, so it serves any quarter."""
     from . import annual, forecast
     from .demand import horizon_for, monthly_series
     from .quarters import latest_year_published
@@ -87,7 +90,8 @@ def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = Non
             parts.append(monthly_entries(fc, code, quarter, model, origin, series.basis))
     last = latest_year_published("referrals", quarter)
     if last is not None:
-        fc_all = annual.add_intervals(annual.all_forecasts(last_target=last))
+        fc_all = (annual_forecasts if annual_forecasts is not None
+                  else annual.add_intervals(annual.all_forecasts(last_target=last)))
         target = fc_all[(fc_all["old_la_code"] == code) & (fc_all["year"] == last + 1)]
         parts.append(annual_entries(target, code, quarter, last))
     parts = [p for p in parts if not p.empty]
