@@ -124,3 +124,20 @@ def test_ofsted_features_count_judgements_published_by_31_march_of_the_year_befo
     seen = {t: P.features(inputs, t).loc["938", ["inadequate_2y", "inspected_1y"]].tolist()
             for t in (2020, 2021, 2022, 2023)}
     assert seen == {2020: [0.0, 0.0], 2021: [1.0, 1.0], 2022: [1.0, 0.0], 2023: [0.0, 0.0]}
+
+
+def test_variant_parameters_fix_w_alpha_and_the_features(real):
+    inputs, oos, _, _ = real
+    subset = ("growth_1", "rereferral_pct", "inspected_1y")
+    var = P.oos_forecasts(inputs, last_target=2018, feature_names=subset, w=0.25, alpha=0.016)
+    done = var[var["forecast"].notna()]
+    assert len(done) > 400 and sorted(done["year"].unique()) == [2015, 2016, 2017, 2018]
+    assert (done["w"] == 0.25).all() and (done["alpha"] == 0.016).all()
+    c = P.contributions("938", 2018, inputs, var, feature_names=subset)
+    assert sorted(c["feature"]) == sorted(subset)
+    assert np.isfinite(c["effect"]).all()
+    # naming every feature and leaving w and alpha to be chosen is the method itself
+    same = P.oos_forecasts(inputs, last_target=2018, feature_names=list(P.FEATURES)[::-1])
+    pd.testing.assert_frame_equal(_rows(same, 2018), _rows(oos, 2018))
+    with pytest.raises(ValueError):
+        P.oos_forecasts(inputs, last_target=2016, feature_names=["no_such_feature"])

@@ -24,11 +24,15 @@ percentile. The forecast is naive × exp(w × predicted growth); the penalty ``a
 ``w`` are chosen for T from the fixed grids below by the MASE of the out-of-sample forecasts of earlier
 target years only (defaults while fewer than two earlier years exist). Intervals are empirical quantiles of
 the method's own out-of-sample log errors in earlier target years.
+
+For sensitivity studies :func:`oos_forecasts` also takes a subset of the features, a fixed ``w`` and a fixed
+``alpha``; left out, they give the method above unchanged.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,6 +66,19 @@ FEATURES = {
     "break_recent": "a recording change flagged in the last three years",
     "naive_stale": "last year's count missing or flagged, so an older year stands in",
 }
+
+
+def feature_list(names: Iterable[str] | None = None) -> list[str]:
+    """The features a variant uses, in the order of :data:`FEATURES` (all of them when ``names`` is None)."""
+    if names is None:
+        return list(FEATURES)
+    wanted = set(names)
+    unknown = wanted - set(FEATURES)
+    if unknown:
+        raise ValueError(f"unknown panel features: {', '.join(sorted(unknown))}")
+    if not wanted:
+        raise ValueError("a panel variant needs at least one feature")
+    return [f for f in FEATURES if f in wanted]
 
 
 @dataclass(frozen=True)
@@ -206,10 +223,12 @@ def panel_rows(inputs: Inputs, last_target: int | None = None) -> pd.DataFrame:
 # Fitting
 
 
-def prepare(train: pd.DataFrame, other: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def prepare(train: pd.DataFrame, other: pd.DataFrame,
+            feature_names: Iterable[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Winsorise, median-fill and standardise with statistics of the training rows only."""
-    x = train[list(FEATURES)].to_numpy(dtype=float)
-    z = other[list(FEATURES)].to_numpy(dtype=float)
+    names = feature_list(feature_names)
+    x = train[names].to_numpy(dtype=float)
+    z = other[names].to_numpy(dtype=float)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a feature not yet published: filled with 0 below
         lo, hi = np.nanquantile(x, WINSOR[0], axis=0), np.nanquantile(x, WINSOR[1], axis=0)
@@ -230,7 +249,8 @@ def _training(rows: pd.DataFrame, flags: pd.DataFrame, target: int) -> pd.DataFr
     return tr[~flagged.to_numpy(dtype=bool)]
 
 
-def fit_predict(rows: pd.DataFrame, flags: pd.DataFrame, target: int, alphas=ALPHAS) -> dict[float, np.ndarray]:
+def fit_predict(rows: pd.DataFrame, flags: pd.DataFrame, target: int, alphas=ALPHAS,
+                feature_names: Iterable[str] | None = None) -> dict[float, np.ndarray]:
     """Predicted log growth for the rows of ``target``, one array per penalty, fitted on earlier rows."""
     from sklearn.linear_model import QuantileRegressor
 
@@ -238,7 +258,7 @@ def fit_predict(rows: pd.DataFrame, flags: pd.DataFrame, target: int, alphas=ALP
     te = rows[rows["year"] == target]
     if tr.empty:
         return {a: np.zeros(len(te)) for a in alphas}
-    x, z = prepare(tr, te)
+    x, z = prepare(tr, te, feature_names)
     y = tr["growth"].to_numpy(dtype=float)
     y = np.clip(y, *np.quantile(y, WINSOR))
     wt = (tr["naive"] / tr["scale"]).to_numpy(dtype=float)
@@ -251,13 +271,13 @@ def fit_predict(rows: pd.DataFrame, flags: pd.DataFrame, target: int, alphas=ALP
     return out
 
 
-def fit_model(inputs: Inputs, target: int, alpha: float):
+def fit_model(inputs: Inputs, target: int, alpha: float, feature_names: Iterable[str] | None = None):
     """(fitted model, training frame) for ``target``: used to explain a forecast."""
     from sklearn.linear_model import QuantileRegressor
 
     rows = panel_rows(inputs, target)
     tr = _training(rows, flags_before(inputs, target), target)
-    x, _ = prepare(tr, tr.iloc[:0])
+    x, _ = prepare(tr, tr.iloc[:0], feature_names)
     y = tr["growth"].to_numpy(dtype=float)
     y = np.clip(y, *np.quantile(y, WINSOR))
     wt = (tr["naive"] / tr["scale"]).to_numpy(dtype=float)
@@ -269,19 +289,27 @@ def _mase(naive, pred, w, actual, scale) -> float:
     return float(np.mean(np.abs(naive * np.exp(w * pred) - actual) / scale))
 
 
-def oos_forecasts(inputs: Inputs, last_target: int | None = None) -> pd.DataFrame:
+def oos_forecasts(inputs: Inputs, last_target: int | None = None, *, feature_names: Iterable[str] | None = None,
+                  w: float | None = None, alpha: float | None = None) -> pd.DataFrame:
     """Out-of-sample panel forecasts for every council and target year (the expensive step: cache it).
 
     Columns: old_la_code, year, naive, scale, actual, flagged, pred_growth, alpha, w, forecast, lower_80,
-    upper_80, lower_95, upper_95, plus the features. Every value in the row of year T uses data before T.
+    upper_80, lower_95, upper_95, plus all the features. Every value in the row of year T uses data before T.
+
+    Variants for sensitivity studies (the defaults are the method itself): ``feature_names``, the features the
+    regression uses (default all of :data:`FEATURES`); ``w``, a shrink weight fixed for every year instead of
+    chosen from earlier years; ``alpha``, a penalty fixed likewise. What is not fixed is still chosen inside
+    each origin from earlier years, over the grids with the fixed value held.
     """
+    alphas = ALPHAS if alpha is None else (float(alpha),)
+    weights = WEIGHTS if w is None else (float(w),)
     rows = panel_rows(inputs, last_target)
     targets = sorted(rows["year"].unique())
     preds = {}
     for target in targets[1:]:
         fl = flags_before(inputs, target)
         idx = rows.index[rows["year"] == target]
-        for a, p in fit_predict(rows, fl, target).items():
+        for a, p in fit_predict(rows, fl, target, alphas, feature_names).items():
             preds[(target, a)] = pd.Series(p, index=idx)
     rows = rows[rows["year"] > targets[0]].copy()
     for col in ("pred_growth", "alpha", "w", "forecast", "lower_80", "upper_80", "lower_95", "upper_95"):
@@ -296,21 +324,22 @@ def oos_forecasts(inputs: Inputs, last_target: int | None = None) -> pd.DataFram
                         dtype=bool)
         ok &= past["actual"].notna() & past["naive"].notna() & past["scale"].gt(0)
         past = past[ok]
-        alpha, w = DEFAULT_ALPHA, DEFAULT_W
+        a_t = DEFAULT_ALPHA if alpha is None else float(alpha)
+        w_t = DEFAULT_W if w is None else float(w)
         if past["year"].nunique() >= MIN_SELECTION_YEARS:
             best = None
-            for a in ALPHAS:
+            for a in alphas:
                 p = pd.concat([preds[(y, a)] for y in sorted(past["year"].unique())]).reindex(past.index)
-                for ww in WEIGHTS:
+                for ww in weights:
                     score = _mase(past["naive"], p, ww, past["actual"], past["scale"])
                     if best is None or score < best[0] - 1e-12:
                         best = (score, a, ww)
-            _, alpha, w = best
+            _, a_t, w_t = best
         idx = rows.index[rows["year"] == target]
-        p = preds[(target, alpha)]
+        p = preds[(target, a_t)]
         rows.loc[idx, "pred_growth"] = p
-        rows.loc[idx, "alpha"], rows.loc[idx, "w"] = alpha, w
-        rows.loc[idx, "forecast"] = rows.loc[idx, "naive"] * np.exp(w * p)
+        rows.loc[idx, "alpha"], rows.loc[idx, "w"] = a_t, w_t
+        rows.loc[idx, "forecast"] = rows.loc[idx, "naive"] * np.exp(w_t * p)
         errs = np.log(past["actual"] / rows.loc[past.index, "forecast"]).dropna()
         if len(errs) >= MIN_ERRORS:
             q = np.quantile(errs, QUANTILES)
@@ -321,21 +350,24 @@ def oos_forecasts(inputs: Inputs, last_target: int | None = None) -> pd.DataFram
 
 
 def contributions(code: str, target: int, inputs: Inputs | None = None,
-                  oos: pd.DataFrame | None = None) -> pd.DataFrame:
+                  oos: pd.DataFrame | None = None, feature_names: Iterable[str] | None = None) -> pd.DataFrame:
     """Per feature for one council and target: value, training median, coefficient and the change it makes to
-    the forecast's log growth (coefficient × standardised value × shrink weight), largest first."""
+    the forecast's log growth (coefficient × standardised value × shrink weight), largest first.
+
+    ``feature_names`` must be those ``oos`` was computed with (default: all features)."""
     inputs = load_inputs() if inputs is None else inputs
-    oos = oos_forecasts(inputs, target) if oos is None else oos
+    names = feature_list(feature_names)
+    oos = oos_forecasts(inputs, target, feature_names=feature_names) if oos is None else oos
     row = oos[(oos["old_la_code"] == code) & (oos["year"] == target)]
     if row.empty or pd.isna(row.iloc[0]["alpha"]):
         return pd.DataFrame(columns=["feature", "value", "median", "coef", "effect"])
     alpha, w = float(row.iloc[0]["alpha"]), float(row.iloc[0]["w"])
-    model, tr = fit_model(inputs, target, alpha)
-    mine = features(inputs, target).loc[[code]]
-    _, z = prepare(tr, mine)
+    model, tr = fit_model(inputs, target, alpha, names)
+    mine = features(inputs, target).loc[[code], names]
+    _, z = prepare(tr, mine, names)
     effect = model.coef_ * z[0] * w
-    out = pd.DataFrame({"feature": list(FEATURES), "value": mine.iloc[0].to_numpy(dtype=float),
-                        "median": tr[list(FEATURES)].median().to_numpy(dtype=float), "coef": model.coef_,
+    out = pd.DataFrame({"feature": names, "value": mine.iloc[0].to_numpy(dtype=float),
+                        "median": tr[names].median().to_numpy(dtype=float), "coef": model.coef_,
                         "effect": effect})
     return out.reindex(out["effect"].abs().sort_values(ascending=False).index).reset_index(drop=True)
 
@@ -356,14 +388,14 @@ BINARY = ("inadequate_2y", "inspected_1y", "break_recent", "naive_stale")
 
 
 def explain(code: str, target: int, inputs: Inputs | None = None, oos: pd.DataFrame | None = None,
-            min_effect: float = 0.005, most: int = 4) -> list[str]:
+            min_effect: float = 0.005, most: int = 4, feature_names: Iterable[str] | None = None) -> list[str]:
     """Plain-English sentences naming the features that moved this council's forecast, and which way.
 
     A feature is named when it moves the forecast by at least ``min_effect`` (0.5%) in log terms; at most
     ``most`` features, largest first. ``inputs`` and ``oos`` (:func:`load_inputs`, :func:`oos_forecasts`)
-    are computed when not given.
+    are computed when not given; ``feature_names`` as in :func:`contributions`.
     """
-    c = contributions(code, target, inputs, oos)
+    c = contributions(code, target, inputs, oos, feature_names)
     c = c[c["effect"].abs() >= min_effect].head(most)
     sentences = []
     for _, r in c.iterrows():
