@@ -20,3 +20,20 @@ def fake_root(tmp_path, monkeypatch):
     data._load_table_cached.cache_clear()
     register._build.cache_clear()
     indicators._long_cached.cache_clear()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def shared_results_cache(tmp_path_factory):
+    """One folder of shared results (panel model, event study, monthly backtests) for every build, chapter and
+    notebook of the test run, as ``CSCBOOK_SHARED_CACHE`` gives it to a national run: the results are keyed by
+    data version, code version and arguments, so a test that changes the data gets a folder of its own."""
+    import os
+
+    folder = tmp_path_factory.mktemp("shared-cache")
+    old = os.environ.get("CSCBOOK_SHARED_CACHE")
+    os.environ["CSCBOOK_SHARED_CACHE"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("CSCBOOK_SHARED_CACHE", None)
+    else:
+        os.environ["CSCBOOK_SHARED_CACHE"] = old

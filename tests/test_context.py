@@ -33,7 +33,7 @@ def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
     with pytest.raises(dataclasses.FrozenInstanceError):
         ctx.output = tmp_path
     assert ctx.editions_dir == (tmp_path / "out" / "editions").resolve()
-    assert ctx.shared_dir.parent == ctx.cache_root / "shared"
+    assert ctx.shared_dir.parent == (ctx.shared_root or ctx.cache_root) / "shared"
     assert ctx.shared_dir.name == f"{ctx.data_version[:16]}-{ctx.code_version[:16]}"
     ed = ctx.edition(938, "2019q2")
     assert (ed.council.code, ed.council.name, ed.quarter) == ("938", "West Sussex", Quarter(2019, 2))
@@ -200,3 +200,12 @@ def test_site_merges_shards_grouped_by_region_and_searchable(tmp_path, capsys):
     assert '<input type="search" id="edition-filter"' in index and "http" not in index.split("<body>")[1]
     assert (html / "editions" / "825-buckinghamshire-2026Q1" / "index.html").read_text() == "new 825"
     assert main(["site", "--from", str(tmp_path / "nowhere")]) == 2
+
+
+def test_the_shared_results_folder_can_be_given_and_is_checked(tmp_path):
+    ctx = BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "national")
+    assert ctx.shared_dir.parent == (tmp_path / "national").resolve() / "shared"
+    assert ctx.edition("825", "2019Q2").cache_dir == ctx.shared_dir
+    (tmp_path / "a-file").write_text("x")
+    with pytest.raises(CSCBookError, match="--shared-cache .*a-file: exists and is not a folder"):
+        BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "a-file")

@@ -142,9 +142,12 @@ def add_intervals(fc: pd.DataFrame) -> pd.DataFrame:
 
 
 def backtest(la: str | None = None, start: int = BACKTEST_FROM,
-             oos: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(summary per method, detail rows) over target years ``start``..latest; flagged targets excluded."""
-    fc = add_intervals(all_forecasts(oos=oos))
+             oos: pd.DataFrame | None = None, forecasts: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(summary per method, detail rows) over target years ``start``..latest; flagged targets excluded.
+
+    ``forecasts``: ``add_intervals(all_forecasts(oos=oos))`` if already computed (the shared cache passes its
+    copy), so the panel model is fitted once for the forecasts and their backtest."""
+    fc = forecasts if forecasts is not None else add_intervals(all_forecasts(oos=oos))
     detail = fc[(fc["year"] >= start) & fc["actual"].notna() & fc["forecast"].notna() & ~fc["flagged"]
                 & fc["scale"].gt(0) & fc["lower_80"].notna()]
     # the panel model flags recording changes from earlier years only, so its "last year" can differ from

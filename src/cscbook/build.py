@@ -177,59 +177,114 @@ def _tidy_executed(path: Path) -> None:
 
 
 class Kernels:
-    """One warm kernel per worker thread, reused from chapter to chapter: a chapter starts with an empty
-    namespace (``%reset -f``; its parameters checked by ``nb.setup``, which refuses any leftover name), but
-    the libraries stay imported, which saves the kernel start and the imports (about 4 s) per chapter."""
+    """A pool of warm kernels, reused from chapter to chapter: a chapter starts with an empty namespace
+    (``%reset -f``; its parameters checked by ``nb.setup``, which refuses any leftover name), but the libraries
+    stay imported and the official tables loaded, which saves the kernel start, the imports and the loading
+    (about 4 s) per chapter. :meth:`warm` starts the kernels in the background, so they boot while the shared
+    results are computed; a chapter takes whichever kernel is free."""
 
-    RECYCLE = 50  # chapters per kernel
+    RECYCLE = 50  # chapters per kernel: a fresh kernel now and then bounds what a long batch holds
     RESET = ("%reset -f\nimport matplotlib as _mpl, matplotlib.pyplot as _plt\n_plt.close('all')\n_mpl.rcdefaults()\n"
              "del _mpl, _plt")
+    #: run once in each new kernel: the imports and the official tables every chapter needs
+    WARM = ("import pandas, matplotlib, seaborn, statsmodels.api\n"
+            "import cscbook.notebook, cscbook.charts, cscbook.headlines\n"
+            "from cscbook.indicators import la_panel as _p\n_p()\ndel _p")
 
-    def __init__(self, cwd: Path):
+    def __init__(self, cwd: Path, size: int):
+        import queue
         import threading
 
         self.cwd = cwd
-        self._local = threading.local()
+        self.size = max(1, size)
+        self._free: "queue.Queue" = queue.Queue()
         self._lock = threading.Lock()
         self._managers = []
+        self._runs: dict[int, int] = {}
+        self._warming = []
 
-    def _manager(self):
+    def _start(self):
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        km = getattr(self._local, "km", None)
-        self._local.runs = getattr(self._local, "runs", 0) + 1
-        if km is not None and self._local.runs % self.RECYCLE == 0:
-            run_sync(km.shutdown_kernel)(now=True)  # a fresh kernel now and then bounds what a long batch holds
-        elif km is not None and run_sync(km.is_alive)():
-            return km
         km = AsyncKernelManager(kernel_name="python3")
         run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd), env={**os.environ, **ONE_THREAD})
-        self._local.km = km
         with self._lock:
             self._managers.append(km)
+            self._runs[id(km)] = 0
+        try:
+            import nbformat
+
+            self._run(km, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(self.WARM)]), 600)
+        except Exception:  # a chapter run in this kernel reports any real problem
+            pass
         return km
 
-    def execute(self, nb, timeout: int = 1200):
-        """Run a parameterised notebook in this thread's kernel; raises nbclient's CellExecutionError."""
-        import nbformat
+    def warm(self) -> None:
+        """Start the pool's kernels in background threads (each put in the pool once it has warmed up)."""
+        import threading
+
+        def boot():
+            try:
+                self._free.put(self._start())
+            except Exception as exc:  # no kernel could start: chapters report it when they ask for one
+                self._free.put(exc)
+
+        for _ in range(self.size - len(self._warming)):
+            t = threading.Thread(target=boot, daemon=True)
+            t.start()
+            self._warming.append(t)
+
+    def _take(self):
+        from jupyter_core.utils import run_sync
+
+        if not self._warming:
+            self.warm()
+        km = self._free.get()
+        if isinstance(km, Exception):
+            self._free.put(km)
+            raise km
+        self._runs[id(km)] += 1
+        if self._runs[id(km)] > self.RECYCLE or not run_sync(km.is_alive)():
+            try:
+                run_sync(km.shutdown_kernel)(now=True)
+            except Exception:  # already gone
+                pass
+            km = self._start()
+            self._runs[id(km)] = 1
+        return km
+
+    def _run(self, km, nb, timeout: int):
         from nbclient import NotebookClient
 
-        reset = nbformat.v4.new_code_cell(self.RESET, metadata={"tags": ["remove-cell"]})
-        nb.cells.insert(0, reset)
-        client = NotebookClient(nb, km=self._manager(), kernel_name="python3", timeout=timeout,
+        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=timeout,
                                 resources={"metadata": {"path": str(self.cwd)}})
         try:
             client.execute()
         finally:
-            nb.cells.remove(reset)
             if client.kc is not None:
                 client.kc.stop_channels()
+        return nb
+
+    def execute(self, nb, timeout: int = 1200):
+        """Run a parameterised notebook in a free kernel of the pool; raises nbclient's CellExecutionError."""
+        import nbformat
+
+        reset = nbformat.v4.new_code_cell(self.RESET, metadata={"tags": ["remove-cell"]})
+        nb.cells.insert(0, reset)
+        km = self._take()
+        try:
+            self._run(km, nb, timeout)
+        finally:
+            nb.cells.remove(reset)
+            self._free.put(km)
         return nb
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
 
+        for t in self._warming:
+            t.join()
         for km in self._managers:
             try:
                 run_sync(km.shutdown_kernel)(now=True)
@@ -294,42 +349,54 @@ def _in_one_thread(func, *args):
         return func(*args)
 
 
-def _global_results(cache_dir: str) -> None:
-    """The all-council results (annual panel backtest, event study): computed once, into the cache."""
+def _annual_results(cache_dir: str) -> None:
+    """The annual panel: the panel model's out-of-sample forecasts, every method's forecasts with intervals
+    and their backtest, each computed once into the cache (all councils)."""
     from .cache import shared
 
-    sc = shared(cache_dir)
-    sc.annual_backtest(None)
-    sc.event_studies()
+    shared(cache_dir).annual_backtest(None)
+
+
+def _event_results(cache_dir: str) -> None:
+    """The event study of inadequate judgements (all councils), computed once into the cache."""
+    from .cache import shared
+
+    shared(cache_dir).event_studies()
 
 
 def _edition_results(edition: Edition) -> None:
-    """The results an edition's chapters and headlines share: computed once, into the cache."""
-    from .demand import monthly_series
+    """The results of one council that its chapters, headlines, scenarios and ledger share: its front-door
+    flow as known at the quarter, the monthly backtest and each monthly model's forecast."""
+    from . import forecast
+    from .demand import horizon_for, monthly_series
     from .errors import CSCBookError as Expected
 
     sc = edition.cache
-    sc.annual_backtest(edition.council.code)
-    year = edition.data_year("referrals")
-    if year:
-        sc.benchmark(edition.council.code, year)
-    sc.flow(edition.council.code)
+    sc.flow(edition.council.code, edition.quarter)
     try:
         series = monthly_series(edition.council.code, edition.quarter, str(edition.monthly) if edition.monthly else None)
     except Expected:
         return  # too few months: the chapters say so
     sc.monthly_backtest(series.referrals)
+    horizon = horizon_for(series, edition.quarter)
+    for model in forecast.MODELS:
+        sc.monthly_forecast(series.referrals, model, horizon)
 
 
-def precompute(ctx: BuildContext, editions: list[Edition], log=print) -> list[tuple[Edition, str]]:
+def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=None) -> list[tuple[Edition, str]]:
     """Compute the shared results of ``editions`` into the cache, in a process pool of ``ctx.jobs``: the
-    all-council results once and each edition's own, side by side. Returns the editions whose results failed,
-    with the reason (their chapters then say why); the all-council results failing stops the batch."""
-    if not editions:
-        return []
+    all-council results once and each edition's own, side by side. ``started`` is called once the pool's
+    processes exist (the build starts its kernels then, never before a fork). Returns the editions whose
+    results failed, with the reason (their chapters then say why); the all-council results failing stops the
+    batch."""
     failed = []
-    if ctx.jobs == 1:
-        _global_results(str(ctx.shared_dir))
+    if ctx.jobs == 1 or not editions:
+        if started is not None:
+            started()
+        if not editions:
+            return failed
+        _annual_results(str(ctx.shared_dir))
+        _event_results(str(ctx.shared_dir))
         for ed in editions:
             try:
                 _edition_results(ed)
@@ -338,16 +405,19 @@ def precompute(ctx: BuildContext, editions: list[Edition], log=print) -> list[tu
         return failed
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) + 1),
+    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) + 2),
                              mp_context=multiprocessing.get_context("fork")) as pool:
-        shared = pool.submit(_in_one_thread, _global_results, str(ctx.shared_dir))
+        shared = [pool.submit(_in_one_thread, f, str(ctx.shared_dir)) for f in (_annual_results, _event_results)]
+        if started is not None:
+            started()  # every worker of a fork pool is started by the first submission
         futures = {pool.submit(_in_one_thread, _edition_results, ed): ed for ed in editions}
         for fut, ed in futures.items():
             try:
                 fut.result()
             except Exception as exc:
                 failed.append((ed, f"{type(exc).__name__}: {exc}"))
-        shared.result()
+        for fut in shared:
+            fut.result()
     return failed
 
 
@@ -469,9 +539,9 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
     from .ledger import LEDGER_FILE, edition_ledger, write_ledger
 
     # the edition's forecasts, kept beside it so later editions can score them (aggregates only)
-    write_ledger(stage / LEDGER_FILE, edition.cache.call(edition_ledger, edition.council.code, edition.quarter,
-                                                         edition.monthly,
-                                                         annual_forecasts=edition.cache.annual_with_intervals()))
+    write_ledger(stage / LEDGER_FILE, edition_ledger(edition.council.code, edition.quarter, edition.monthly,
+                                                     annual_forecasts=edition.cache.annual_with_intervals(),
+                                                     forecaster=edition.cache.monthly_forecast))
     proc = subprocess.run(
         [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going", "--quiet"],
         capture_output=True, text=True,
@@ -537,24 +607,33 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
     if todo:
         needs_run = [p.edition for p in todo if not all((ctx.chapters_cache / f"{k}.ipynb").exists()
                                                        for k in p.keys.values())]
-        if needs_run:
-            log(f"  computing shared results for {len(needs_run)} edition(s)")
-            for ed, reason in precompute(ctx, needs_run, log):
-                log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
-        _run_batch(ctx, todo, entries, result, log)
+        kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
+        try:
+            if needs_run:
+                log(f"  computing shared results for {len(needs_run)} edition(s)")
+                for ed, reason in precompute(ctx, needs_run, log, started=kernels.warm):
+                    log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
+            _run_batch(ctx, todo, entries, result, log, kernels)
+        finally:
+            kernels.shutdown()
     if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
 
 
-def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log) -> None:
-    """Every chapter of every edition in one pool of ``ctx.jobs`` workers (each runs a kernel process); an
-    edition's book is compiled as soon as its chapters are done."""
+def _run_order(entries: list[dict]) -> list[dict]:
+    """The chapters in the order they are started: the longest first (``cost`` in chapters.yml, seconds on a
+    typical edition), so that on a few cores the last chapter to finish is a short one."""
+    return sorted(entries, key=lambda e: -float(e.get("cost", 0)))
+
+
+def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log,
+               kernels: Kernels) -> None:
+    """Every chapter of every edition in one pool of ``ctx.jobs`` workers (each runs a chapter in a warm kernel
+    of ``kernels``); an edition's book is compiled as soon as its chapters are done."""
     batch = _bar(len(todo), "editions", 0)
     bars = {}
-    kernels = Kernels(paths.repo_root())
     with ExitStack() as stagings, ThreadPoolExecutor(max_workers=ctx.jobs) as pool:
-        stagings.callback(kernels.shutdown)
         pending = {}
         for i, p in enumerate(todo):
             p.stage = stagings.enter_context(staging(ctx.editions_dir, p.edition.slug))
@@ -563,9 +642,9 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
             shutil.copytree(paths.repo_root() / "book", p.stage / "book")
             _write_toc(p.stage, entries)
             bars[p.edition.slug] = _bar(len(entries) + 1, p.edition.slug, 1 + i % max(ctx.jobs, 1), leave=False)
-        # chapters in book order per edition, editions interleaved so the first ones finish first
+        # the longest chapters of each edition first, editions in turn so the first ones finish first
         for p in todo:
-            for e in entries:
+            for e in _run_order(entries):
                 fut = pool.submit(run_chapter, ctx, e, p.edition, p.stage, p.keys[e["notebook"]], kernels)
                 pending[fut] = ("chapter", p, e)
         remaining = {p.edition.slug: len(entries) for p in todo}

@@ -59,22 +59,16 @@ class SharedCache:
 
         return self.call(forecast.backtest_errors, y, **kwargs)
 
-    def annual_forecasts(self, last_target: int | None = None):
-        """:func:`cscbook.annual.all_forecasts`: the annual panel's point forecasts for every council."""
-        from . import annual
-
-        return self.call(annual.all_forecasts, last_target)
-
     def annual_backtest(self, la: str | None = None):
         """:func:`cscbook.annual.backtest`: (summary, detail) for all councils or one council code.
 
-        The all-council backtest is computed once; a council's is its rows of that detail, summarised as
-        :func:`cscbook.annual.backtest` summarises them (the same result, without forecasting every council
-        again for each edition).
+        The all-council backtest is computed once, from :meth:`annual_with_intervals`; a council's is its rows
+        of that detail, summarised as :func:`cscbook.annual.backtest` summarises them (the same result, without
+        forecasting every council again for each edition).
         """
         from . import annual
 
-        summary, detail = self.call(annual.backtest, None)
+        summary, detail = self.call(_annual_backtest, self.annual_with_intervals())
         if la is None:
             return summary, detail
         own = detail[detail["old_la_code"] == la]
@@ -101,15 +95,24 @@ class SharedCache:
         return self.call(benchmark.flow, la, as_of)
 
     def annual_with_intervals(self):
-        """Every annual method's forecasts for every council and year, with empirical intervals."""
-        return self.call(_annual_with_intervals)
+        """Every annual method's forecasts for every council and year, with empirical intervals (the panel
+        model's from :meth:`panel_oos`, fitted once)."""
+        return self.call(_annual_with_intervals, self.panel_oos())
+
+    def monthly_forecast(self, y, model: str, horizon: int = 12):
+        """:func:`cscbook.forecast.fit_forecast` of a monthly series by one model: the forecast chapter, the
+        headlines, the scenarios and the edition's ledger share one fit."""
+        from . import forecast
+
+        return self.call(forecast.fit_forecast, y, model, horizon)
 
     def panel_oos(self):
         """:func:`cscbook.panelmodel.oos_forecasts`: the panel model's out-of-sample forecasts, all councils."""
         return self.call(_panel_oos)
 
     def event_study(self, outcome: str):
-        """:func:`cscbook.eventstudy.estimate` for one outcome."""
+        """:func:`cscbook.eventstudy.estimate` for one outcome (the demand chapter and the inadequate-judgement
+        scenario share it)."""
         from . import eventstudy
 
         return self.call(eventstudy.estimate, outcome)
@@ -121,10 +124,16 @@ class SharedCache:
         return {o: self.event_study(o) for o in eventstudy.OUTCOMES}
 
 
-def _annual_with_intervals():
+def _annual_with_intervals(oos):
     from . import annual
 
-    return annual.add_intervals(annual.all_forecasts())
+    return annual.add_intervals(annual.all_forecasts(oos=oos))
+
+
+def _annual_backtest(forecasts):
+    from . import annual
+
+    return annual.backtest(None, forecasts=forecasts)
 
 
 def _panel_oos():
@@ -134,8 +143,9 @@ def _panel_oos():
 
 
 @lru_cache(maxsize=4)
-def _default_folder(root: str) -> str:
-    """The default shared folder of a repository root (hashing the data once per process)."""
+def _default_folder(root: str, env: str) -> str:
+    """The default shared folder of a repository root and ``CSCBOOK_SHARED_CACHE`` (hashing the data once per
+    process)."""
     from .context import default_cache_root, shared_dir
 
     return str(shared_dir(default_cache_root(), data_hash(), code_hash()))
@@ -144,4 +154,10 @@ def _default_folder(root: str) -> str:
 def shared(folder: Path | str | None = None) -> SharedCache:
     """The shared cache in ``folder`` (an edition's ``cache_dir``); None: the default one of this repository,
     keyed by the current data and code versions."""
-    return SharedCache(Path(folder) if folder else Path(_default_folder(str(paths.repo_root()))))
+    import os
+
+    from .context import SHARED_CACHE_ENV
+
+    if folder:
+        return SharedCache(Path(folder))
+    return SharedCache(Path(_default_folder(str(paths.repo_root()), os.environ.get(SHARED_CACHE_ENV, ""))))

@@ -87,7 +87,7 @@ def _cmd_build(args) -> str:
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
-    ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force)
+    ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache)
     if args.editions:
         from .editions_file import read_editions
 
@@ -252,6 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
+    p.add_argument("--shared-cache", metavar="DIR",
+                   help="folder of the results shared by every council (panel model, event study), keyed by data "
+                        "and code version; one folder can serve several outputs or CI runners (default: "
+                        "$CSCBOOK_SHARED_CACHE, else inside --output)")
     p.set_defaults(func=_cmd_build)
 
     p = sub.add_parser("extract", help="monthly demand from a council's CIN census returns, as a monthly CSV")

@@ -22,6 +22,10 @@ from .errors import CSCBookError
 
 #: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
 DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
+#: Where the shared results are kept when ``--shared-cache`` is not given (default: inside the output folder).
+#: They are keyed by data version, code version and arguments, so one folder can serve several output folders,
+#: CI runners or test runs; it never changes what an edition shows.
+SHARED_CACHE_ENV = "CSCBOOK_SHARED_CACHE"
 
 
 def policy_from_env(environ=None) -> DisclosurePolicy:
@@ -31,8 +35,10 @@ def policy_from_env(environ=None) -> DisclosurePolicy:
 
 
 def default_cache_root() -> Path:
-    """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter."""
-    return paths.repo_root() / "editions" / ".cache"
+    """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter:
+    ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache``."""
+    env = os.environ.get(SHARED_CACHE_ENV)
+    return Path(env).resolve() if env else paths.repo_root() / "editions" / ".cache"
 
 
 def shared_dir(cache_root: Path, data_version: str, code_version: str) -> Path:
@@ -48,10 +54,14 @@ class BuildContext:
     code_version: str
     jobs: int
     force: bool = False
+    shared_root: Path | None = None
 
     @classmethod
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
-               jobs: int | None = None, force: bool = False) -> "BuildContext":
+               jobs: int | None = None, force: bool = False,
+               shared_cache: str | Path | None = None) -> "BuildContext":
+        """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
+        output's own ``editions/.cache``)."""
         from .cache import code_hash, data_hash
 
         if output is not None:
@@ -62,7 +72,15 @@ class BuildContext:
             out = paths.repo_root()
         if jobs is not None and jobs < 1:
             raise CSCBookError(f"--jobs {jobs}: give 1 or more")
-        return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force)
+        shared_cache = shared_cache or os.environ.get(SHARED_CACHE_ENV) or None
+        if shared_cache is not None:
+            shared_root = Path(shared_cache).resolve()
+            if shared_root.exists() and not shared_root.is_dir():
+                raise CSCBookError(f"--shared-cache {shared_cache}: exists and is not a folder")
+        else:
+            shared_root = None
+        return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force,
+                   shared_root)
 
     @property
     def editions_dir(self) -> Path:
@@ -83,7 +101,7 @@ class BuildContext:
 
     @property
     def shared_dir(self) -> Path:
-        return shared_dir(self.cache_root, self.data_version, self.code_version)
+        return shared_dir(self.shared_root or self.cache_root, self.data_version, self.code_version)
 
     def edition(self, la: str | int | None, quarter: str | None = None, monthly: str | Path | None = None,
                 cin_census: list[str] | None = None, scenarios: str | Path | None = None) -> Edition:

@@ -191,7 +191,7 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     summary = forecast.summarise(errors)
     best = forecast.best_model(summary)
     bias = float(summary.set_index("model").at[best, "bias"])
-    fc = next_year(forecast.fit_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
+    fc = next_year(ed.cache.monthly_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
     pk = forecast.peaks(fc)
     source = (f"the council's own monthly input (content key {ed.monthly_key})" if ed.monthly
               else "data/examples (illustrative monthly series)")

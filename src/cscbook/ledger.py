@@ -67,12 +67,14 @@ def annual_entries(rows: pd.DataFrame, code: str, quarter: Quarter, origin: int,
 
 
 def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = None,
-                   models=None, annual_forecasts: pd.DataFrame | None = None) -> pd.DataFrame:
+                   models=None, annual_forecasts: pd.DataFrame | None = None, forecaster=None) -> pd.DataFrame:
     """Every forecast an edition makes: each monthly model over its horizon (where enough months are known) and
     each annual method for the next year to 31 March.
 
     ``annual_forecasts``: ``annual.add_intervals(annual.all_forecasts())`` if already computed (the build passes
-    its shared copy); each year's row there uses only the years before it, so it serves any quarter."""
+    its shared copy); each year's row there uses only the years before it, so it serves any quarter.
+    ``forecaster``: ``(series, model, horizon) -> forecast`` (default :func:`cscbook.forecast.fit_forecast`; the
+    build passes its shared cache's, so the chapter's fit is not repeated)."""
     from . import annual, forecast
     from .demand import horizon_for, monthly_series
     from .quarters import latest_year_published
@@ -85,8 +87,9 @@ def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = Non
     if series is not None:
         horizon = horizon_for(series, quarter)
         origin = series.frame.index.max()
+        fit = forecaster or forecast.fit_forecast
         for model in models or forecast.MODELS:
-            fc = forecast.fit_forecast(series.referrals, model, horizon)
+            fc = fit(series.referrals, model, horizon)
             parts.append(monthly_entries(fc, code, quarter, model, origin, series.basis))
     last = latest_year_published("referrals", quarter)
     if last is not None:

@@ -301,9 +301,10 @@ def read_yaml(path: Path, source: str):
 
 
 def load_scenarios(path: str | Path, quarter: Quarter | None = None, code: str | None = None,
-                   parameter: str = "--scenarios") -> list[Scenario]:
+                   parameter: str = "--scenarios", estimate=None) -> list[Scenario]:
     """Scenarios from a YAML file, validated; with ``quarter``, every month must lie in its forecast horizon;
-    with ``code``, event-study demand changes are worked out for that council (see :func:`resolve_event_study`).
+    with ``code``, event-study demand changes are worked out for that council (see :func:`resolve_event_study`;
+    ``estimate``: where the event study's estimates come from, e.g. the build's shared cache).
     """
     source = f"{parameter} {path}" if parameter else str(path)
     data = read_yaml(Path(path), source)
@@ -311,7 +312,7 @@ def load_scenarios(path: str | Path, quarter: Quarter | None = None, code: str |
     if code is not None:
         if quarter is None:
             raise ValueError("a quarter is needed to work out event-study scenarios for a council")
-        scenarios = [resolve_event_study(s, code, quarter) for s in scenarios]
+        scenarios = [resolve_event_study(s, code, quarter, estimate) for s in scenarios]
     return scenarios
 
 
@@ -319,9 +320,9 @@ def default_path() -> Path:
     return Path(str(resources.files("cscbook").joinpath(DEFAULT_FILE)))
 
 
-def default_scenarios(code: str, quarter: Quarter) -> list[Scenario]:
+def default_scenarios(code: str, quarter: Quarter, estimate=None) -> list[Scenario]:
     """The shipped default set (plus and minus 10% demand, an inadequate judgement) for a council and quarter."""
-    return load_scenarios(default_path(), quarter, code, parameter="default scenarios")
+    return load_scenarios(default_path(), quarter, code, parameter="default scenarios", estimate=estimate)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -341,14 +342,16 @@ class EventStep:
 
 
 def event_step(code: str, quarter: Quarter, outcome: str = "referrals_rate_per_10k",
-               relative_year: int = 0) -> EventStep:
+               relative_year: int = 0, estimate=None) -> EventStep:
     """The event study's estimate (and 95% interval) for ``relative_year`` turned into referrals a month for a
     council: rate per 10,000 children x the council's children aged 0 to 17 (latest ONS estimate published by the
-    end of ``quarter``) / 10,000 / 12."""
+    end of ``quarter``) / 10,000 / 12. ``estimate``: outcome -> :func:`cscbook.eventstudy.estimate`'s frame
+    (default: that function; the build passes its shared cache's copy)."""
     from .data import la_values
-    from .eventstudy import estimate
     from .quarters import latest_year_published
 
+    if estimate is None:
+        from .eventstudy import estimate
     est = estimate(outcome).set_index("relative_year").loc[relative_year]
     year = latest_year_published("population", quarter)
     pop = la_values("population", "population_estimate")
@@ -361,11 +364,11 @@ def event_step(code: str, quarter: Quarter, outcome: str = "referrals_rate_per_1
                      float(est["estimate"]) * conv, float(est["ci_low"]) * conv, float(est["ci_high"]) * conv)
 
 
-def resolve_event_study(scenario: Scenario, code: str, quarter: Quarter) -> Scenario:
+def resolve_event_study(scenario: Scenario, code: str, quarter: Quarter, estimate=None) -> Scenario:
     d = scenario.demand
     if d is None or d.event_study is None:
         return scenario
-    s = event_step(code, quarter, EVENT_STUDIES[d.event_study])
+    s = event_step(code, quarter, EVENT_STUDIES[d.event_study], estimate=estimate)
     source = (f"event study: {s.rate_per_10k:+.0f} referrals per 10,000 children in the year of publication "
               f"(95% interval {s.rate_low:+.0f} to {s.rate_high:+.0f}), times {s.population:,.0f} children "
               f"(ONS mid-{s.population_year}) gives {s.per_month:+.0f} referrals a month "
@@ -451,9 +454,11 @@ def describe(scenario: Scenario) -> str:
 def for_edition(ed) -> list[Scenario]:
     """The edition's scenarios: its ``--scenarios`` file (``ed.scenarios``) if given, else the default set."""
     path = getattr(ed, "scenarios", None)
+    cache = getattr(ed, "cache", None)
+    estimate = cache.event_study if cache is not None else None
     if path:
-        return load_scenarios(path, ed.quarter, ed.council.code)
-    return default_scenarios(ed.council.code, ed.quarter)
+        return load_scenarios(path, ed.quarter, ed.council.code, estimate=estimate)
+    return default_scenarios(ed.council.code, ed.quarter, estimate)
 
 
 def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: list[Scenario],
