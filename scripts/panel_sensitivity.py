@@ -9,13 +9,13 @@ whatever B and C show.
 A  "as built": :func:`cscbook.panelmodel.oos_forecasts` with its defaults, the method described in
    ``book/methods.md`` (all 14 features; penalty ``alpha`` and shrink weight ``w`` chosen inside each origin
    from earlier target years only).
-B  "the issue's specification": the issue asking for the panel model describes the independent study that
+B  "the specification": the brief for the panel model describes the independent study that
    reached about 0.97 as "a median (least-absolute-deviation) regression of log growth on these features,
    pooled across councils and halved towards naive". Its features are the front-door mix the year before
    (re-referral %, no-further-action % against England's, not-in-need %, children in need per referral),
    recent Ofsted events (an inadequate judgement in the last two years, an inspection published in the last
    year), the council's own reversal of recent growth (``growth_1``) and the workforce (vacancy and agency
-   rates). "Halved towards naive" is ``w`` fixed at 0.5. The issue names no penalty, so ``alpha`` is chosen
+   rates). "Halved towards naive" is ``w`` fixed at 0.5. The brief names no penalty, so ``alpha`` is chosen
    inside each origin as in A.
 C  B's features with ``w`` and ``alpha`` both chosen inside each origin as in A: separates the effect of the
    smaller feature set from that of fixing ``w``.
@@ -33,13 +33,13 @@ import numpy as np
 
 from cscbook import annual, panelmodel
 
-ISSUE_FEATURES = ("rereferral_pct", "nfa_gap_pp", "not_in_need_pct", "log_cin_per_referral", "growth_1",
+BRIEF_FEATURES = ("rereferral_pct", "nfa_gap_pp", "not_in_need_pct", "log_cin_per_referral", "growth_1",
                   "inadequate_2y", "inspected_1y", "vacancy_pct", "agency_pct")
 
 VARIANTS = {
     "A": dict(label="as built", params={}),
-    "B": dict(label="the issue's specification", params=dict(feature_names=ISSUE_FEATURES, w=0.5)),
-    "C": dict(label="issue's features, w and alpha chosen", params=dict(feature_names=ISSUE_FEATURES)),
+    "B": dict(label="the brief's specification", params=dict(feature_names=BRIEF_FEATURES, w=0.5)),
+    "C": dict(label="the brief's features, w and alpha chosen", params=dict(feature_names=BRIEF_FEATURES)),
 }
 
 

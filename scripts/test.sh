@@ -5,5 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PATH"
-exec python -m pytest -q -p no:cacheprovider tests notebooks/*.ipynb \
+# Test files run in parallel, one worker per core (pytest-xdist), each file whole on one worker so that its
+# module fixtures (built editions) are made once; the shared results are computed once for all workers.
+exec python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests notebooks/*.ipynb \
     --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 "$@"

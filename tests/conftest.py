@@ -29,7 +29,11 @@ def shared_results_cache(tmp_path_factory):
     data version, code version and arguments, so a test that changes the data gets a folder of its own."""
     import os
 
-    folder = tmp_path_factory.mktemp("shared-cache")
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest-xdist) share one folder
+        base = base.parent
+    folder = base / "shared-cache"
+    folder.mkdir(exist_ok=True)
     old = os.environ.get("CSCBOOK_SHARED_CACHE")
     os.environ["CSCBOOK_SHARED_CACHE"] = str(folder)
     yield folder

@@ -97,7 +97,7 @@ def test_panel_beats_naive_by_a_little(real):
     _, _, _, detail = real
     c = annual.comparison(detail)
     assert c["n"] == 1327
-    # measured: 0.979 overall (the target of 0.97 is not reached), bootstrap 95% 0.965-0.997
+    # measured: 0.979 overall (the target of 0.97 is not reached), bootstrap 95% 0.965-0.997
     assert c["ratio"] == pytest.approx(0.979, abs=0.002)
     assert c["bootstrap_95"][1] < 1.0
     assert c["bootstrap_95"][0] < c["ratio"] < c["bootstrap_95"][1]

@@ -559,8 +559,10 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
     from .paper import print_paper
 
     html_dir = stage / "_build" / "html"
-    write_datapack(html_dir, edition)
-    print_paper(html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
+    with ThreadPoolExecutor(max_workers=1) as printer:  # Chromium prints while the data pack is written
+        paper = printer.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
+        write_datapack(html_dir, edition)
+        paper.result()
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
     with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here

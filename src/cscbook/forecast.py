@@ -213,7 +213,7 @@ def fit_forecast(y: pd.Series, model: str, horizon: int = 12, level_shifts: bool
         warnings.simplefilter("ignore")
         if model == "ets":
             res = ETSModel(y, error="add", trend="add", damped_trend=True, seasonal="add",
-                           seasonal_periods=12).fit(disp=False, maxiter=200)
+                           seasonal_periods=12).fit(disp=False, maxiter=1000)
             pred = res.get_prediction(start=len(y), end=len(y) + horizon - 1)
             frames = {lv: pred.summary_frame(alpha=1 - lv / 100) for lv in LEVELS}
             mean = frames[80]["mean"].to_numpy()

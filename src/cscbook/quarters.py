@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -70,14 +71,25 @@ class Quarter:
         return f"{self.financial_year} Q{(self.q - 2) % 4 + 1}"
 
 
+RELEASE_COLUMNS = ("collection", "tables", "period_end_month", "publication_year_offset", "publication_month", "basis")
+
+
+@lru_cache(maxsize=8)
+def _releases_parsed(path: str, content: bytes) -> pd.DataFrame:
+    return read_csv_checked(Path(path), list(RELEASE_COLUMNS))
+
+
 def releases(curated: Path | None = None) -> pd.DataFrame:
     """Release calendar per collection: collection, tables, period_end_month, publication_year_offset,
-    publication_month, basis (from ``data/curated/releases.csv``, or the one in ``curated``)."""
+    publication_month, basis (from ``data/curated/releases.csv``, or the one in ``curated``). Parsed once per
+    content of the file (every "as known at a quarter" question asks it)."""
     folder = Path(curated) if curated is not None else paths.curated_dir()
-    return read_csv_checked(
-        folder / "releases.csv",
-        ["collection", "tables", "period_end_month", "publication_year_offset", "publication_month", "basis"],
-    )
+    path = folder / "releases.csv"
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return read_csv_checked(path, list(RELEASE_COLUMNS))  # its clear message for a missing file
+    return _releases_parsed(str(path), content).copy()
 
 
 def publication_quarter(collection: str, year: int) -> Quarter:
