@@ -94,7 +94,7 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     nbformat.write(nb, broken)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(broken)}])
     monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
-    ctx = BuildContext.create(out_with_edition)
+    ctx = BuildContext.create(out_with_edition, paper=False)
     edition = ctx.edition("825", "2019Q1")
     with pytest.raises(CSCBookError) as err:
         build_module.build(ctx, edition, log=lambda m: None)
@@ -115,7 +115,7 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     from cscbook import forecast
     from cscbook.demand import monthly_series
 
-    ctx = BuildContext.create(tmp_path / "out", jobs=1)
+    ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
     ed = ctx.edition("938", "2019Q2")
     models = ("naive", "seasonal_naive")
     code = ("from cscbook.context import BuildContext\nfrom cscbook.demand import monthly_series\n"
@@ -168,7 +168,7 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
 
     def one():
         try:
-            ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True)
+            ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True, paper=False)
             results.append(build_module.build(ctx, ctx.edition("825", "2019Q2"), log=lambda m: None))
         except Exception as exc:  # collected for the assertion
             errors.append(exc)

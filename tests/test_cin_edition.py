@@ -27,7 +27,7 @@ def _text(page: Path) -> str:
 
 def _build(tmp_path, monkeypatch, synthetic):
     monkeypatch.setattr(build_module, "chapters", lambda: CHAPTERS)
-    ctx = BuildContext.create(tmp_path / "out")
+    ctx = BuildContext.create(tmp_path / "out", paper=False)
     edition = ctx.edition("825", "2025Q4", cin_census=[str(f) for f in synthetic.files])
     dest = build_module.build(ctx, edition, log=lambda m: None)
     return ctx, dest

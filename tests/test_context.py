@@ -29,7 +29,7 @@ def extract(path: Path, start=2019) -> Path:
 
 
 def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
-    ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=False), jobs=3)
+    ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=False), jobs=3, paper=False)
     with pytest.raises(dataclasses.FrozenInstanceError):
         ctx.output = tmp_path
     assert ctx.editions_dir == (tmp_path / "out" / "editions").resolve()
@@ -161,7 +161,7 @@ def test_one_failed_edition_does_not_stop_the_others(tmp_path, monkeypatch):
     nbformat.write(nb, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
     monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
-    ctx = BuildContext.create(tmp_path / "out", jobs=2)
+    ctx = BuildContext.create(tmp_path / "out", jobs=2, paper=False)
     eds = [ctx.edition(c, "2019Q2") for c in ("938", "825")]
     result = build_module.build_many(ctx, eds, log=lambda m: None)
     assert [d.name for d in result.built] == ["825-buckinghamshire-2019Q2"]
@@ -209,3 +209,15 @@ def test_the_shared_results_folder_can_be_given_and_is_checked(tmp_path):
     (tmp_path / "a-file").write_text("x")
     with pytest.raises(CSCBookError, match="--shared-cache .*a-file: exists and is not a folder"):
         BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "a-file")
+
+
+def test_an_edition_without_its_paper_is_not_reused_when_the_paper_is_asked_for(tmp_path):
+    """--no-paper changes what an edition holds, so it is part of the edition's input hash."""
+    from dataclasses import replace
+
+    entries = [{"notebook": "notebooks/scorecard.ipynb"}]
+    with_paper = BuildContext.create(tmp_path / "out")
+    without = replace(with_paper, paper=False)
+    ed = with_paper.edition("825", "2019Q2")
+    assert build_module.plan(with_paper, ed, entries).input_hash != build_module.plan(without, ed, entries).input_hash
+    assert build_module.plan(without, ed, entries).input_hash == build_module.plan(without, ed, entries).input_hash

@@ -70,7 +70,7 @@ def test_small_counts_are_suppressed_in_the_html(policy, tmp_path, monkeypatch):
         pytest.skip("the notebook tables do not take the edition's policy yet (nb.table(..., policy=ed.policy))")
     extract = small_extract(tmp_path / "small.csv")
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/forecast.ipynb"}])
-    ctx = BuildContext.create(tmp_path / "out", policy_from_env({"CSCBOOK_DISCLOSURE": policy}))
+    ctx = BuildContext.create(tmp_path / "out", policy_from_env({"CSCBOOK_DISCLOSURE": policy}), paper=False)
     dest = build_module.build(ctx, ctx.edition("825", "2026Q1", str(extract)), log=lambda m: None)
     found = small_counts_in(dest / "_build" / "html")
     assert str(extract) not in "".join(p.read_text(errors="ignore") for p in dest.rglob("*") if p.is_file())
@@ -87,7 +87,7 @@ def test_same_edition_twice_gives_the_same_content_hash(tmp_path, monkeypatch):
                                                            {"notebook": "notebooks/scorecard.ipynb"}])
     hashes = []
     for run in ("first", "second"):  # separate output folders: no shared cache
-        ctx = BuildContext.create(tmp_path / run)
+        ctx = BuildContext.create(tmp_path / run, paper=False)
         dest = build_module.build(ctx, ctx.edition("West Sussex", "2019Q2"), log=lambda m: None)
         hashes.append(json.loads((dest / "edition.json").read_text())["content_hash"])
         colophon = (dest / "_build" / "html" / "book" / "colophon.html").read_text()
@@ -111,7 +111,7 @@ def test_an_edition_built_without_suppression_is_not_reused_with_it(tmp_path, mo
     monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
     shown = {}
     for policy in ("off", "on"):
-        ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=policy == "on"))
+        ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=policy == "on"), paper=False)
         ed = ctx.edition("825", "2019Q1")
         messages = []
         dest = build_module.build(ctx, ed, log=messages.append)

@@ -70,7 +70,7 @@ def test_a_batch_builds_from_the_example(tmp_path, monkeypatch, capsys):
     """Both editions of the example, one cheap chapter each, in one batch and one site."""
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/scorecard.ipynb"}])
     monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
-    code = main(["build", "--editions", str(EXAMPLE), "--output", str(tmp_path), "--quiet"])
+    code = main(["build", "--editions", str(EXAMPLE), "--output", str(tmp_path), "--quiet", "--no-paper"])
     out = capsys.readouterr().out
     assert code == 0, out
     assert "825-buckinghamshire-2026Q1" in out and "938-west-sussex-2019Q2" in out
@@ -78,3 +78,7 @@ def test_a_batch_builds_from_the_example(tmp_path, monkeypatch, capsys):
     assert index.count('<li><a href="editions/') == 2
     page = (tmp_path / "_build" / "html" / "editions" / "938-west-sussex-2019Q2" / "notebooks" / "scorecard.html").read_text()
     assert "Scorecard: West Sussex, edition 2019Q2" in page
+    # --no-paper: no committee paper, and the edition's page says so instead of linking to one
+    about = (tmp_path / "_build" / "html" / "editions" / "938-west-sussex-2019Q2" / "book" / "this_edition.html").read_text()
+    assert "not printed for this edition" in about and "committee-paper.pdf" not in about
+    assert not list((tmp_path / "editions").rglob("committee-paper.pdf"))

@@ -49,7 +49,7 @@ def _tables(dest: Path) -> list[str]:
 
 
 def _build(root: Path, quarter: str) -> Path:
-    ctx = BuildContext.create(root / "out")
+    ctx = BuildContext.create(root / "out", paper=False)
     return build_module.build(ctx, ctx.edition("825", quarter), log=lambda m: None)
 
 

@@ -458,6 +458,9 @@ def _write_toc(stage: Path, entries: list[dict]) -> None:
 
 def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
     """"About this edition": the committee paper, the data pack and the executed chapter notebooks to download."""
+    paper = ("- <a href=\"../committee-paper.pdf\">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and "
+             "forecast,\n  with the council, edition and date on every page." if meta.get("paper", True) else
+             "- The committee paper (PDF) was not printed for this edition (built with `--no-paper`).")
     notebooks = "\n".join(f"- {{download}}`{Path(e['notebook']).stem}.ipynb <../notebooks/{Path(e['notebook']).name}>`"
                           for e in entries)
     text = f"""# About this edition
@@ -466,8 +469,7 @@ def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
 
 ## For the committee
 
-- <a href="../committee-paper.pdf">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and forecast,
-  with the council, edition and date on every page.
+{paper}
 - <a href="../data-pack.xlsx">Data pack (Excel workbook)</a>: every table of the edition, one sheet each, with a
   sheet of notes and sources. Small counts are suppressed as on the pages.
 
@@ -510,7 +512,8 @@ class BatchResult:
 
 def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
-    input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()])
+    input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()],
+                         *([] if ctx.paper else [b"no committee paper"]))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
     previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
@@ -529,23 +532,33 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
             "disclosure": edition.policy.key, "slug": edition.slug, "council": edition.council.name,
             "region": edition.council.region, "financial_quarter": edition.quarter.financial_quarter,
             "package_version": __version__, "data_version": ctx.data_version[:16],
-            "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash}
+            "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash,
+            "paper": ctx.paper}
     _write_colophon(stage, meta)
     _write_edition_page(stage, entries, meta)
     from .sourcepages import write_source_pages
 
     write_source_pages(stage, edition)
     (stage / "edition.json").write_text(json.dumps(meta, indent=1))
+    from .datapack import FILENAME as DATAPACK, write_datapack
     from .ledger import LEDGER_FILE, edition_ledger, write_ledger
 
-    # the edition's forecasts, kept beside it so later editions can score them (aggregates only)
-    write_ledger(stage / LEDGER_FILE, edition_ledger(edition.council.code, edition.quarter, edition.monthly,
-                                                     annual_forecasts=edition.cache.annual_with_intervals(),
-                                                     forecaster=edition.cache.monthly_forecast))
-    proc = subprocess.run(
-        [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going", "--quiet"],
-        capture_output=True, text=True,
-    )
+    def beside_the_book():
+        """The edition's forecasts (kept beside it so later editions can score them; aggregates only) and its
+        data pack, written while Sphinx compiles the book (neither reads the pages)."""
+        write_ledger(stage / LEDGER_FILE, edition_ledger(edition.council.code, edition.quarter, edition.monthly,
+                                                         annual_forecasts=edition.cache.annual_with_intervals(),
+                                                         forecaster=edition.cache.monthly_forecast))
+        return write_datapack(stage / ".datapack", edition)
+
+    (stage / ".datapack").mkdir()
+    with ThreadPoolExecutor(max_workers=1) as helper:
+        pack = helper.submit(beside_the_book)
+        proc = subprocess.run(
+            [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going",
+             "--quiet"], capture_output=True, text=True,
+        )
+        pack_file = pack.result()
     failed_dir = ctx.editions_dir / ".failed" / edition.slug
     if proc.returncode != 0 or not (stage / "_build" / "html" / "index.html").exists():
         failed_dir.mkdir(parents=True, exist_ok=True)
@@ -554,15 +567,14 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
         lines = (proc.stderr + "\n" + proc.stdout).splitlines()
         first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
         raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
-    postprocess_site(stage / "_build" / "html")
-    from .datapack import write_datapack
-    from .paper import print_paper
-
     html_dir = stage / "_build" / "html"
-    with ThreadPoolExecutor(max_workers=1) as printer:  # Chromium prints while the data pack is written
-        paper = printer.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
-        write_datapack(html_dir, edition)
-        paper.result()
+    postprocess_site(html_dir)
+    os.replace(pack_file, html_dir / DATAPACK)
+    (stage / ".datapack").rmdir()
+    if ctx.paper:
+        from .paper import print_paper
+
+        print_paper(html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
     with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here

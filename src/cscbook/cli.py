@@ -87,7 +87,8 @@ def _cmd_build(args) -> str:
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
-    ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache)
+    ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
+                              paper=not args.no_paper)
     if args.editions:
         from .editions_file import read_editions
 
@@ -250,6 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--no-paper", action="store_true",
+                   help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.add_argument("--shared-cache", metavar="DIR",

@@ -55,11 +55,13 @@ class BuildContext:
     jobs: int
     force: bool = False
     shared_root: Path | None = None
+    #: print each edition's committee paper (PDF); ``--no-paper`` skips it (drafts, runs that publish pages only)
+    paper: bool = True
 
     @classmethod
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
                jobs: int | None = None, force: bool = False,
-               shared_cache: str | Path | None = None) -> "BuildContext":
+               shared_cache: str | Path | None = None, paper: bool = True) -> "BuildContext":
         """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
         output's own ``editions/.cache``)."""
         from .cache import code_hash, data_hash
@@ -80,7 +82,7 @@ class BuildContext:
         else:
             shared_root = None
         return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force,
-                   shared_root)
+                   shared_root, paper)
 
     @property
     def editions_dir(self) -> Path:

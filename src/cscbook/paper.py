@@ -55,10 +55,12 @@ def print_paper(html_dir: Path, meta: dict) -> Path:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=ARGS)
+            # the pages print as they are written: the theme's scripts (search, navigation) play no part on paper
+            context = browser.new_context(java_script_enabled=False)
             for name in PAGES:
                 if not (html_dir / "notebooks" / f"{name}.html").exists():
                     continue
-                page = browser.new_page()
+                page = context.new_page()
                 page.goto(f"{base}/notebooks/{name}.html", wait_until="load")
                 page.emulate_media(media="print")
                 part = html_dir / f".{name}.pdf.tmp"
