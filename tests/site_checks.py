@@ -149,7 +149,8 @@ def test_accessibility_axe_core(site, browser):
         page, _, _ = visit(browser, f"{base}/{rel}")
         page.add_script_tag(path=str(AXE))
         found = page.evaluate(
-            "async () => (await axe.run(document, {runOnly: {type: 'tag', values: " + WCAG + "}})).violations"
+            "async () => (await axe.run(document, {runOnly: {type: 'tag', values: " + WCAG + "}, resultTypes: ['violations']}))"
+            ".violations"
             ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
             ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
         if found:

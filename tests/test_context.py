@@ -221,3 +221,21 @@ def test_an_edition_without_its_paper_is_not_reused_when_the_paper_is_asked_for(
     ed = with_paper.edition("825", "2019Q2")
     assert build_module.plan(with_paper, ed, entries).input_hash != build_module.plan(without, ed, entries).input_hash
     assert build_module.plan(without, ed, entries).input_hash == build_module.plan(without, ed, entries).input_hash
+
+
+def test_a_shared_result_asked_for_at_once_by_two_processes_is_computed_once(tmp_path):
+    """Two processes (as two parallel workers or two builds sharing the folder) ask for the same result at the
+    same time: one computes it, the other waits and reads it; a different argument is computed on its own."""
+    runs = tmp_path / "runs.txt"
+    # the function must be importable by every process: a small module written for the test
+    helper = tmp_path / "slowmod.py"
+    helper.write_text("import time\n\ndef slow_square(x, log):\n    with open(log, 'a') as fh:\n        fh.write(f'{x}\\n')\n"
+                      "    time.sleep(1.0)\n    return x * x\n")
+    script = ("import sys\nfrom cscbook.cache import SharedCache\nimport slowmod\n"
+              f"print(SharedCache({str(tmp_path / 'shared')!r}).call(slowmod.slow_square, int(sys.argv[1]), {str(runs)!r}))\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1] / "src")])}
+    procs = [subprocess.Popen([sys.executable, "-c", script, arg], stdout=subprocess.PIPE, text=True, env=env)
+             for arg in ("7", "7", "8")]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert outs == ["49", "49", "64"]
+    assert sorted(runs.read_text().split()) == ["7", "8"]

@@ -50,8 +50,24 @@ class SharedCache:
         self.memory = joblib.Memory(str(self.folder), verbose=0)
 
     def call(self, func, *args, **kwargs):
-        """``func(*args, **kwargs)``, computed once for this data and code version and these arguments."""
-        return self.memory.cache(func)(*args, **kwargs)
+        """``func(*args, **kwargs)``, computed once for this data and code version and these arguments.
+
+        Once even when several processes or threads ask for it at the same time (parallel test workers, two
+        builds, shards on one machine sharing the folder): the first computes it under a lock on the call's key,
+        the others wait for the lock and then read its result."""
+        import fcntl
+
+        import joblib
+
+        cached = self.memory.cache(func)
+        if cached.check_call_in_cache(*args, **kwargs):
+            return cached(*args, **kwargs)
+        locks = self.folder / ".locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        key = joblib.hash((f"{func.__module__}.{func.__qualname__}", args, kwargs))
+        with open(locks / f"{key}.lock", "a+") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return cached(*args, **kwargs)
 
     def monthly_backtest(self, y, **kwargs):
         """:func:`cscbook.forecast.backtest_errors` of a monthly series."""
