@@ -132,6 +132,11 @@ def funnel_chart(f: Funnel, ed) -> None:
                label=ed.council.name, zorder=4)
     den_label = "Children aged 0 to 17" if f.kind == "poisson" else f"Denominator: {PCT_DENOMINATORS[f.indicator].replace('_', ' ')}"
     ax.set_xscale("log")
+    # plain numbers on the log axis (10,000 rather than 10 to the power 4): readable, and no mathtext to lay out
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(den_label + " (log scale)")
     ax.set_ylabel(f"{ind.label} ({ind.unit})")
     ax.set_title(f"{ind.label}, {f.year}: all councils against England")
