@@ -7,7 +7,8 @@
 * editions, through the command line as a user runs it, in a temporary output folder (the repository's
   editions are not touched): the cold default edition (empty caches), the no-op rebuild of the unchanged
   edition, a forced rebuild (chapters from the cache, the book compiled again), and a batch of N other
-  councils built with ``--la`` as ``--all`` builds them, extrapolated to every council of the quarter.
+  councils built with ``--la`` as ``--all`` builds them, extrapolated to every council of the quarter; the
+  batch is then compiled again with and without the committee paper, to show the paper's share.
 """
 
 from __future__ import annotations
@@ -98,6 +99,16 @@ def main() -> int:
             t_all = per * len(every)
             rows.append((f"all {len(every)} councils with --all, extrapolated ({per:.1f} s per council)", t_all,
                          TARGETS["all"]))
+            if batch:  # the same councils again without the committee paper (chapters from the cache)
+                t_forced_batch = cscbook("build", "--la", *batch, "--output", out, "--force", allow_failures=True)
+                t_nopaper = cscbook("build", "--la", *batch, "--output", out, "--force", "--no-paper",
+                                    allow_failures=True)
+                rows.append(("  the batch again, forced (chapters from cache, books compiled, papers printed)",
+                             t_forced_batch, None))
+                rows.append(("  the batch again, forced, with --no-paper", t_nopaper, None))
+                paper_share = (t_forced_batch - t_nopaper) / max(len(batch), 1)
+                rows.append((f"all {len(every)} councils with --all --no-paper, extrapolated "
+                             f"({per - paper_share:.1f} s per council)", (per - paper_share) * len(every), TARGETS["all"]))
 
     width = max(len(r[0]) for r in rows)
     print(f"{'measure'.ljust(width)}  {'seconds':>9}  {'target':>8}  ratio")
