@@ -64,3 +64,28 @@ def test_highlight_spans_line_breaks_and_typographic_quotes():
     out, numbers = sourcepages.highlighted(text, ["The council's plan was agreed on 3 May."])
     assert numbers == {"The council's plan was agreed on 3 May.": 1}
     assert out.count("<mark") == 1 and "End." in out.split("</mark>")[1]
+
+
+def test_small_multiples_show_what_was_published_by_the_quarter_and_draw_from_the_data_given(monkeypatch):
+    from cscbook import charts, indicators, notebook
+    from cscbook.edition import make_edition
+    from cscbook.indicators import la_panel, multiples_frames
+
+    ed = make_edition("825", "2019Q2")
+    frames = multiples_frames(ed.council.code, ed.council.neighbours, ed.quarter, ["referrals_rate_per_10k"])
+    frame = frames["referrals_rate_per_10k"]
+    own = frame.dropna(subset=["referrals_rate_per_10k"])
+    # by June 2019 the year to March 2018 was the latest published: the council's value is the panel's
+    assert int(own["year"].max()) == 2018 and int(frame["year"].min()) == 2013
+    assert own["referrals_rate_per_10k"].iloc[-1] == la_panel().loc[("825", 2018), "referrals_rate_per_10k"]
+    later = multiples_frames("825", ed.council.neighbours, make_edition("825", "2026Q1").quarter, ["referrals_rate_per_10k"])
+    assert int(later["referrals_rate_per_10k"].dropna(subset=["referrals_rate_per_10k"])["year"].max()) == 2025
+    # the chart fetches nothing: it draws the frames it is given
+    monkeypatch.setattr(indicators, "la_panel", lambda *a, **k: (_ for _ in ()).throw(AssertionError("fetched")))
+    shown = []
+    monkeypatch.setattr(charts, "show", lambda fig, alt, **k: shown.append(alt))
+    judged = pd.DataFrame({"date": [date(2014, 10, 1)], "grade": ["Inadequate"]})  # synthetic
+    charts.headline_multiples(frames, ed, judged)
+    assert len(shown) == 1 and "1 Ofsted judgements" in shown[0]
+    assert f"Referral rate {own['referrals_rate_per_10k'].iloc[-1]:,.1f} in 2018" in shown[0]
+    notebook.plt.close("all")

@@ -239,3 +239,13 @@ def test_a_shared_result_asked_for_at_once_by_two_processes_is_computed_once(tmp
     outs = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert outs == ["49", "49", "64"]
     assert sorted(runs.read_text().split()) == ["7", "8"]
+
+
+def test_reporting_years_and_financial_years_are_named_one_way():
+    from cscbook.quarters import financial_year_label, year_ending_march
+
+    # DfE's year column names the year ending 31 March: April 2018 to March 2019 is 2019
+    assert [year_ending_march(2018, m) for m in (3, 4, 12)] == [2018, 2019, 2019]
+    assert financial_year_label(2019) == "2019-20" and financial_year_label(1999) == "1999-00"
+    assert [Quarter(2019, q).financial_quarter for q in (1, 2, 3, 4)] == ["2018-19 Q4", "2019-20 Q1", "2019-20 Q2",
+                                                                          "2019-20 Q3"]

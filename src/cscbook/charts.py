@@ -10,17 +10,10 @@ import pandas as pd
 
 from .indicators import BY_NAME
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
-from .ofsted import judgements
-from .sources import as_date
 
 
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
-
-
-def _judgements_until(ed) -> pd.DataFrame:
-    j = judgements(ed.council.code)
-    return j[j["date"].map(as_date) <= ed.quarter.end]
 
 
 def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
@@ -252,31 +245,20 @@ HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per
                        "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
 
 
-def headline_multiples(ed, names: list[str] | None = None) -> None:
+def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame) -> None:
     """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
-    England's middle half of councils (quartile band) and the Ofsted judgements, as published by the edition's
-    quarter."""
-    from .indicators import comparator_panel, la_panel, mask_unpublished
-
-    names = names or HEADLINE_INDICATORS
-    panel = la_panel()
-    eng = comparator_panel("National")
-    code, sn = ed.council.code, list(ed.council.neighbours)
+    England's middle half of councils (quartile band) and the Ofsted judgements ``judged``. ``frames``: one frame
+    per indicator, as :func:`cscbook.indicators.multiples_frames` gives them (published by the edition's
+    quarter)."""
+    names = list(frames)
     cols = 4
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.7 * rows), sharex=True, squeeze=False)
-    j = _judgements_until(ed)
+    j = judged
     latest = []
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
-        wide = panel[name].unstack("old_la_code")
-        frame = pd.DataFrame({"year": wide.index, name: wide.get(code), f"{name}_england": eng[name].reindex(wide.index),
-                              "q1": wide.quantile(0.25, axis=1), "q3": wide.quantile(0.75, axis=1),
-                              "lo": wide.reindex(columns=sn).min(axis=1), "hi": wide.reindex(columns=sn).max(axis=1),
-                              "med": wide.reindex(columns=sn).median(axis=1)}).reset_index(drop=True)
-        frame = mask_unpublished(frame.rename(columns={"q1": f"{name}_q1", "q3": f"{name}_q3", "lo": f"{name}_lo",
-                                                       "hi": f"{name}_hi", "med": f"{name}_sn_median"}), ed.quarter)
-        frame = frame[frame["year"] >= 2013]
+        frame = frames[name]
         x = frame["year"].map(_fy_end)
         ax.fill_between(x, frame[f"{name}_q1"], frame[f"{name}_q3"], color="#CCCCCC", alpha=0.6, label="England: middle half of councils", step=None)
         ax.fill_between(x, frame[f"{name}_lo"], frame[f"{name}_hi"], color=PALETTE[1], alpha=0.2, label="Neighbours' range")

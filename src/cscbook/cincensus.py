@@ -66,6 +66,7 @@ from lxml import etree
 from . import monthly as contract
 from . import paths
 from .errors import CSCBookError
+from .quarters import year_ending_march
 
 MAX_BYTES = 512 * 1024 * 1024
 SCHEMA_YEARS = tuple(range(2017, 2025))
@@ -540,7 +541,7 @@ def reconcile(monthly: pd.DataFrame, la: str, as_of=None) -> pd.DataFrame:
     codes = published.index.get_level_values("old_la_code")
     table = published[codes == la].droplevel("old_la_code")["value"] if la in set(codes) else pd.Series(dtype=float)
     ref = monthly["referrals"].dropna()
-    fy = pd.Series([m.year + (m.month >= 4) for m in ref.index], index=ref.index)
+    fy = pd.Series([year_ending_march(m.year, m.month) for m in ref.index], index=ref.index)
     rows = []
     for year, part in ref.groupby(fy.values):
         if len(part) != 12:

@@ -10,7 +10,7 @@ from . import annual, forecast
 from .errors import CSCBookError
 from .illustrative import example_extract, example_path
 from .monthly import MIN_MONTHS, read_extract
-from .quarters import Quarter, latest_year_published
+from .quarters import Quarter, financial_year_label, latest_year_published
 
 
 @dataclass
@@ -92,7 +92,7 @@ def forecast_table(code: str, quarter: Quarter, monthly: str | None = None, mode
     for _, r in target.iterrows():
         if pd.isna(r["forecast"]):
             continue
-        rows.append(dict(period=f"{last}-{str(last + 1)[-2:]}", model=f"annual_{r['method']}",
+        rows.append(dict(period=financial_year_label(last), model=f"annual_{r['method']}",
                          mean=r["forecast"], lower_80=r["lower_80"], upper_80=r["upper_80"],
                          lower_95=r["lower_95"], upper_95=r["upper_95"], basis="official annual panel"))
     return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 
+from . import quarters
 from .breaks import flagged_panel
 from .indicators import la_panel
 from .ofsted import inadequate_publications
@@ -36,8 +37,9 @@ OUTCOMES = {
 
 
 def year_ending_march(d: str) -> int:
+    """The reporting year (ending 31 March) of a date written YYYY-MM-DD."""
     y, m, _ = (int(p) for p in d.split("-"))
-    return y + 1 if m >= 4 else y
+    return quarters.year_ending_march(y, m)
 
 
 def treated_councils(first_year: int = 2014, last_year: int = 2025) -> pd.DataFrame:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from . import paths
 from .errors import CSCBookError
+from .quarters import year_ending_march
 
 
 def pandemic_factors() -> pd.Series:
@@ -48,7 +49,7 @@ def seasonal_weights(months: pd.PeriodIndex, school_share: pd.Series, catch_up: 
     from .calendar_england import month_calendar
 
     cal = month_calendar(str(months.min() - 1), str(months.max()))
-    fy = pd.Series([m.year + (m.month >= 4) for m in cal.index], index=cal.index)  # year ending 31 March
+    fy = pd.Series([year_ending_march(m.year, m.month) for m in cal.index], index=cal.index)
     s = fy.map(lambda y: school_share.get(y, school_share.iloc[0] if y < school_share.index[0] else school_share.iloc[-1]))
     lost = cal["working_days"] * s * cal["school_holiday_share"]
     weights = cal["working_days"] - lost + catch_up * lost.shift(1).fillna(0)

@@ -257,3 +257,24 @@ def mask_unpublished(frame: pd.DataFrame, quarter, year_column: str = "year") ->
         out.loc[hide, col] = np.nan
     value_cols = [c for c in out.columns if table_of(c) is not None]
     return out.dropna(how="all", subset=value_cols)
+
+
+def multiples_frames(code: str, neighbours: list[str], quarter, names: list[str], since: int = 2013) -> dict:
+    """For each indicator of ``names``, one frame by year (from ``since``) of what the small multiples show: the
+    council (column ``name``), England (``name_england``), England's quartiles (``name_q1``, ``name_q3``) and the
+    neighbours' range and median (``name_lo``, ``name_hi``, ``name_sn_median``), as published by the end of
+    ``quarter``."""
+    panel = la_panel()
+    eng = comparator_panel("National")
+    sn = list(neighbours)
+    frames = {}
+    for name in names:
+        wide = panel[name].unstack("old_la_code")
+        frame = pd.DataFrame({"year": wide.index, name: wide.get(code), f"{name}_england": eng[name].reindex(wide.index),
+                              f"{name}_q1": wide.quantile(0.25, axis=1), f"{name}_q3": wide.quantile(0.75, axis=1),
+                              f"{name}_lo": wide.reindex(columns=sn).min(axis=1),
+                              f"{name}_hi": wide.reindex(columns=sn).max(axis=1),
+                              f"{name}_sn_median": wide.reindex(columns=sn).median(axis=1)}).reset_index(drop=True)
+        frame = mask_unpublished(frame, quarter)
+        frames[name] = frame[frame["year"] >= since].reset_index(drop=True)
+    return frames

@@ -23,6 +23,17 @@ from .errors import CSCBookError
 QUARTER_RE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
+def year_ending_march(year: int, month: int) -> int:
+    """The DfE reporting year a calendar month falls in, named by the year it ends: April 2018 to March 2019 is
+    2019 (the ``year`` column of the official tables)."""
+    return year + (month >= 4)
+
+
+def financial_year_label(start: int) -> str:
+    """An English financial year (April to March) by the calendar year it starts in: 2019 gives '2019-20'."""
+    return f"{start}-{str(start + 1)[-2:]}"
+
+
 @dataclass(frozen=True, order=True)
 class Quarter:
     year: int
@@ -62,8 +73,7 @@ class Quarter:
     @property
     def financial_year(self) -> str:
         """English financial year (April to March) of the quarter, e.g. 2019-20."""
-        start = self.year if self.q >= 2 else self.year - 1
-        return f"{start}-{str(start + 1)[-2:]}"
+        return financial_year_label(year_ending_march(self.year, 3 * self.q) - 1)
 
     @property
     def financial_quarter(self) -> str:
