@@ -249,3 +249,12 @@ def test_reporting_years_and_financial_years_are_named_one_way():
     assert financial_year_label(2019) == "2019-20" and financial_year_label(1999) == "1999-00"
     assert [Quarter(2019, q).financial_quarter for q in (1, 2, 3, 4)] == ["2018-19 Q4", "2019-20 Q1", "2019-20 Q2",
                                                                           "2019-20 Q3"]
+
+
+def test_an_edition_still_in_its_staging_folder_is_never_published(tmp_path):
+    """A concurrent build's staging folder may already hold its pages: the site lists finished editions only."""
+    from cscbook.site import built_editions
+
+    fake_edition(tmp_path, "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "done")
+    fake_edition(tmp_path, ".staging-938-west-sussex-2026Q1-0a1b2c3d", "938", "West Sussex", "South East", "half-built")
+    assert [m["folder"] for m in built_editions(tmp_path / "editions")] == ["825-buckinghamshire-2026Q1"]

@@ -45,6 +45,8 @@ def built_editions(editions_dirs: Path | list[Path]) -> list[dict]:
     found: dict[str, dict] = {}
     for editions in ([editions_dirs] if isinstance(editions_dirs, Path) else editions_dirs):
         for meta_file in sorted(Path(editions).glob("*/edition.json")):
+            if meta_file.parent.name.startswith("."):
+                continue  # a build's staging folder (or a kept earlier edition): never published
             if not (meta_file.parent / "_build" / "html" / "index.html").exists():
                 continue
             meta = json.loads(meta_file.read_text())
