@@ -549,9 +549,8 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
         write_ledger(stage / LEDGER_FILE, edition_ledger(edition.council.code, edition.quarter, edition.monthly,
                                                          annual_forecasts=edition.cache.annual_with_intervals(),
                                                          forecaster=edition.cache.monthly_forecast))
-        return write_datapack(stage / ".datapack", edition)
+        return write_datapack(stage, edition)  # moved beside the pages once they are built
 
-    (stage / ".datapack").mkdir()
     with ThreadPoolExecutor(max_workers=1) as helper:
         pack = helper.submit(beside_the_book)
         proc = subprocess.run(
@@ -570,7 +569,6 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
     html_dir = stage / "_build" / "html"
     postprocess_site(html_dir)
     os.replace(pack_file, html_dir / DATAPACK)
-    (stage / ".datapack").rmdir()
     if ctx.paper:
         from .paper import print_paper
 

@@ -254,7 +254,6 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     cols = 4
     rows = -(-len(names) // cols)
     fig, axes = plt.subplots(rows, cols, figsize=(12, 2.7 * rows), sharex=True, squeeze=False)
-    j = judged
     latest = []
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
@@ -265,7 +264,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
         ax.plot(x, frame[f"{name}_sn_median"], color=PALETTE[1], linestyle="--", linewidth=1.2, label="Neighbours' median")
         ax.plot(x, frame[f"{name}_england"], color="#000000", linestyle=":", linewidth=1.3, label="England")
         ax.plot(x, frame[name], color=PALETTE[0], marker="o", markersize=3, linewidth=2, label=ed.council.name)
-        for _, row in j.iterrows():
+        for _, row in judged.iterrows():
             d = pd.Timestamp(row["date"])
             if x.min() <= d <= x.max() + pd.Timedelta(days=365):
                 ax.axvline(d, color=GRADE_COLOURS.get(row["grade"], "#000000"), linewidth=1, linestyle="-", alpha=0.8)
@@ -287,7 +286,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     handles, labels = axes.flat[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 
-    grades = [g for g in GRADE_COLOURS if g in set(j["grade"])]
+    grades = [g for g in GRADE_COLOURS if g in set(judged["grade"])]
     handles += [Line2D([], [], color=GRADE_COLOURS[g], marker=GRADE_MARKERS[g], markeredgecolor="black",
                        linestyle="-") for g in grades]
     labels += [f"Ofsted: {g}" for g in grades]
@@ -297,5 +296,5 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     fig.tight_layout()
     alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
            f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
-           f"{len(j)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
+           f"{len(judged)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
     show(fig, alt, data={"indicators": ",".join(names)})
