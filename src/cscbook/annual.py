@@ -62,11 +62,13 @@ def point_forecasts(panel: pd.DataFrame, flags: pd.DataFrame, england: pd.Series
     e1, e2 = england.get(target - 1), england.get(target - 2)
     out["national_growth"] = last * (e1 / e2) if e1 and e2 else np.nan
     growth = hist.iloc[:, -1] / hist.iloc[:, -2] if hist.shape[1] >= 2 else pd.Series(np.nan, index=panel.index)
-    out["neighbour_growth"] = [
-        last[c] * np.nanmedian(growth.reindex(list(neighbours.get(c, ()))).to_numpy(dtype=float))
-        if len(neighbours.get(c, ())) and growth.reindex(list(neighbours.get(c, ()))).notna().sum() >= 3 else np.nan
-        for c in panel.index
-    ]
+    by_code = growth.to_dict()
+    neighbour_growth = []
+    for c, value in zip(panel.index, last.to_numpy(dtype=float)):
+        theirs = np.array([by_code.get(n, np.nan) for n in neighbours.get(c, ())], dtype=float)
+        enough = len(theirs) and (~np.isnan(theirs)).sum() >= 3
+        neighbour_growth.append(value * np.nanmedian(theirs) if enough else np.nan)
+    out["neighbour_growth"] = neighbour_growth
     mean3 = hist.iloc[:, -3:].mean(axis=1, skipna=True).where(hist.iloc[:, -3:].notna().sum(axis=1) >= 2)
     out["mean3"] = mean3.where(recent)
     out["shrink"] = (last + out["mean3"]) / 2

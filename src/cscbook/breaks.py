@@ -15,6 +15,7 @@ marked on comparisons; the count itself is never altered.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 NFA_MARGIN_PP = 25.0
@@ -23,26 +24,26 @@ LEVEL_RATIO = 1.25
 
 def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series) -> pd.DataFrame:
     """Per year: referrals, nfa_pct, england_nfa_pct, level_ratio, flagged, reason."""
-    years = referrals.dropna().index
-    rows = []
-    for year in years:
-        others = referrals.drop(year).dropna()
-        median = others.median() if len(others) else float("nan")
-        ratio = referrals[year] / median if median else float("nan")
-        nfa = nfa_pct.get(year, float("nan"))
-        eng = england_nfa_pct.get(year, float("nan"))
-        high_nfa = pd.notna(nfa) and pd.notna(eng) and nfa >= eng + NFA_MARGIN_PP
-        high_level = pd.notna(ratio) and ratio >= LEVEL_RATIO
-        flagged = bool(high_nfa and high_level)
-        reason = (
-            f"{referrals[year]:,.0f} referrals, {ratio:.2f} times the council's median of other years, with "
-            f"{nfa:.1f}% ending in no further action against {eng:.1f}% in England: likely a recording change"
-            if flagged else ""
-        )
-        rows.append(dict(year=int(year), referrals=referrals[year], nfa_pct=nfa, england_nfa_pct=eng,
-                         level_ratio=ratio, flagged=flagged, reason=reason))
-    columns = ["year", "referrals", "nfa_pct", "england_nfa_pct", "level_ratio", "flagged", "reason"]
-    return pd.DataFrame(rows, columns=columns).set_index("year")
+    counts = referrals.dropna()
+    years = counts.index
+    values = counts.to_numpy(dtype=float)
+    nfa = nfa_pct.reindex(years).to_numpy(dtype=float) if len(years) else np.array([])
+    eng = england_nfa_pct.reindex(years).to_numpy(dtype=float) if len(years) else np.array([])
+    # each year against the median of the council's other years (arrays, not a Series per year: the whole
+    # panel is checked for every build)
+    medians = np.array([np.median(np.delete(values, i)) if len(values) > 1 else np.nan for i in range(len(values))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(medians != 0, values / medians, np.nan)
+    flagged = (nfa >= eng + NFA_MARGIN_PP) & (ratios >= LEVEL_RATIO)  # False wherever a value is missing
+    reasons = [
+        f"{v:,.0f} referrals, {r:.2f} times the council's median of other years, with "
+        f"{n:.1f}% ending in no further action against {e:.1f}% in England: likely a recording change"
+        if f else "" for v, r, n, e, f in zip(values, ratios, nfa, eng, flagged)
+    ]
+    out = pd.DataFrame({"year": years.astype(int), "referrals": values, "nfa_pct": nfa, "england_nfa_pct": eng,
+                        "level_ratio": ratios, "flagged": flagged.astype(bool), "reason": reasons},
+                       columns=["year", "referrals", "nfa_pct", "england_nfa_pct", "level_ratio", "flagged", "reason"])
+    return out.set_index("year")
 
 
 def detect_for(la: str) -> pd.DataFrame:

@@ -176,16 +176,31 @@ def _tidy_executed(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+class _Kernel:
+    """One kernel of the pool with its own thread: the kernel manager and its client (connected once, kept for
+    every chapter the kernel runs) are used only in that thread and its event loop."""
+
+    def __init__(self, name: str):
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self.km = None
+        self.kc = None
+        self.runs = 0
+
+    def submit(self, fn, *args):
+        return self.thread.submit(fn, self, *args)
+
+
 class Kernels:
-    """A pool of warm kernels, reused from chapter to chapter: a chapter starts with an empty namespace
-    (``%reset -f``; its parameters checked by ``nb.setup``, which refuses any leftover name), but the libraries
-    stay imported and the official tables loaded, which saves the kernel start, the imports and the loading
-    (about 4 s) per chapter. :meth:`warm` starts the kernels in the background, so they boot while the shared
-    results are computed; a chapter takes whichever kernel is free."""
+    """A pool of warm kernels, reused from chapter to chapter: a chapter starts with an empty namespace (its
+    parameters checked by ``nb.setup``, which refuses any leftover name), but the libraries stay imported and
+    the official tables loaded, which saves the kernel start, the imports and the loading (about 4 s) per
+    chapter; each kernel keeps one connected client, which saves connecting and waiting for it (about 0.2 s).
+    :meth:`warm` starts the kernels in the background, so they boot while the shared results are computed; a
+    chapter takes whichever kernel is free. A kernel whose chapter failed is replaced before it runs another."""
 
     RECYCLE = 50  # chapters per kernel: a fresh kernel now and then bounds what a long batch holds
-    RESET = ("%reset -f\nimport matplotlib as _mpl, matplotlib.pyplot as _plt\n_plt.close('all')\n_mpl.rcdefaults()\n"
-             "del _mpl, _plt")
+    #: run before each chapter: the previous chapter's names, outputs, figures and matplotlib settings cleared
+    RESET = "from cscbook.notebook import fresh_start as _fresh\n_fresh(get_ipython())\ndel _fresh"
     #: run once in each new kernel: the imports and the official tables every chapter needs
     WARM = ("import pandas, matplotlib, seaborn, statsmodels.api\n"
             "import cscbook.notebook, cscbook.charts, cscbook.headlines\n"
@@ -193,78 +208,78 @@ class Kernels:
 
     def __init__(self, cwd: Path, size: int):
         import queue
-        import threading
 
         self.cwd = cwd
         self.size = max(1, size)
         self._free: "queue.Queue" = queue.Queue()
-        self._lock = threading.Lock()
-        self._managers = []
-        self._runs: dict[int, int] = {}
-        self._warming = []
+        self._kernels: list[_Kernel] = []
 
-    def _start(self):
+    # --- run in the kernel's own thread -------------------------------------------------------------------
+    def _start(self, k: _Kernel) -> _Kernel:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        km = AsyncKernelManager(kernel_name="python3")
-        run_sync(km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd), env={**os.environ, **ONE_THREAD})
-        with self._lock:
-            self._managers.append(km)
-            self._runs[id(km)] = 0
+        k.km = AsyncKernelManager(kernel_name="python3")
+        run_sync(k.km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.cwd),
+                                    env={**os.environ, **ONE_THREAD})
+        k.kc = k.km.client()
+        k.kc.start_channels()
+        run_sync(k.kc.wait_for_ready)(timeout=120)
+        k.runs = 0
         try:
             import nbformat
 
-            self._run(km, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(self.WARM)]), 600)
+            self._run(k, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(self.WARM)]), 600)
         except Exception:  # a chapter run in this kernel reports any real problem
             pass
-        return km
+        return k
 
-    def warm(self) -> None:
-        """Start the pool's kernels in background threads (each put in the pool once it has warmed up)."""
-        import threading
-
-        def boot():
-            try:
-                self._free.put(self._start())
-            except Exception as exc:  # no kernel could start: chapters report it when they ask for one
-                self._free.put(exc)
-
-        for _ in range(self.size - len(self._warming)):
-            t = threading.Thread(target=boot, daemon=True)
-            t.start()
-            self._warming.append(t)
-
-    def _take(self):
+    def _stop(self, k: _Kernel) -> None:
         from jupyter_core.utils import run_sync
 
-        if not self._warming:
-            self.warm()
-        km = self._free.get()
-        if isinstance(km, Exception):
-            self._free.put(km)
-            raise km
-        self._runs[id(km)] += 1
-        if self._runs[id(km)] > self.RECYCLE or not run_sync(km.is_alive)():
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # already gone
-                pass
-            km = self._start()
-            self._runs[id(km)] = 1
-        return km
+        try:
+            if k.kc is not None:
+                k.kc.stop_channels()
+            if k.km is not None:
+                run_sync(k.km.shutdown_kernel)(now=True)
+        except Exception:  # already gone
+            pass
+        k.km = k.kc = None
 
-    def _run(self, km, nb, timeout: int):
+    def _run(self, k: _Kernel, nb, timeout: int):
         from nbclient import NotebookClient
 
-        client = NotebookClient(nb, km=km, kernel_name="python3", timeout=timeout,
+        client = NotebookClient(nb, km=k.km, kernel_name="python3", timeout=timeout,
                                 resources={"metadata": {"path": str(self.cwd)}})
-        try:
-            client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        client.kc = k.kc  # the kernel's connected client: nbclient neither connects another nor stops it
+        client.execute()
         return nb
+
+    def _chapter(self, k: _Kernel, nb, timeout: int):
+        from jupyter_core.utils import run_sync
+
+        k.runs += 1
+        if k.km is None or k.runs > self.RECYCLE or not run_sync(k.km.is_alive)():
+            self._stop(k)
+            self._start(k)
+            k.runs = 1
+        try:
+            return self._run(k, nb, timeout)
+        except BaseException:
+            self._stop(k)  # a fresh kernel for the next chapter: this one may be busy or broken
+            raise
+
+    # --- called from the build's threads ------------------------------------------------------------------
+    def warm(self) -> None:
+        """Start the pool's kernels, each in its own thread (put in the pool once it has warmed up)."""
+        while len(self._kernels) < self.size:
+            k = _Kernel(f"kernel-{len(self._kernels)}")
+            self._kernels.append(k)
+
+            def ready(fut):
+                self._free.put(fut.exception() or fut.result())
+
+            k.submit(self._start).add_done_callback(ready)
 
     def execute(self, nb, timeout: int = 1200):
         """Run a parameterised notebook in a free kernel of the pool; raises nbclient's CellExecutionError."""
@@ -272,25 +287,24 @@ class Kernels:
 
         reset = nbformat.v4.new_code_cell(self.RESET, metadata={"tags": ["remove-cell"]})
         nb.cells.insert(0, reset)
-        km = self._take()
+        if not self._kernels:
+            self.warm()
+        k = self._free.get()
+        if isinstance(k, BaseException):  # no kernel could start: every chapter says so
+            self._free.put(k)
+            raise k
         try:
-            self._run(km, nb, timeout)
+            k.submit(self._chapter, nb, timeout).result()
         finally:
             nb.cells.remove(reset)
-            self._free.put(km)
+            self._free.put(k)
         return nb
 
     def shutdown(self) -> None:
-        from jupyter_core.utils import run_sync
-
-        for t in self._warming:
-            t.join()
-        for km in self._managers:
-            try:
-                run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # already gone
-                pass
-        self._managers.clear()
+        for k in self._kernels:
+            k.submit(self._stop).result()
+            k.thread.shutdown()
+        self._kernels.clear()
 
 
 def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, key: str,
@@ -341,12 +355,14 @@ def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, k
 # Shared results, computed once before the chapters
 
 
-def _in_one_thread(func, *args):
-    """``func(*args)`` in a pool worker, with single-threaded numerical libraries (see ONE_THREAD)."""
+def _one_thread_worker() -> None:
+    """Start a pool worker with single-threaded numerical libraries (see ONE_THREAD): those loaded already are
+    limited now, and those a task loads later (SciPy's own OpenBLAS) read the environment as they load; a
+    library left with its default threads spun on both cores and took twice the CPU time."""
+    os.environ.update(ONE_THREAD)
     from threadpoolctl import threadpool_limits
 
-    with threadpool_limits(limits=1):
-        return func(*args)
+    threadpool_limits(limits=1)
 
 
 def _annual_results(cache_dir: str) -> None:
@@ -406,11 +422,11 @@ def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=No
     import multiprocessing
 
     with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) + 2),
-                             mp_context=multiprocessing.get_context("fork")) as pool:
-        shared = [pool.submit(_in_one_thread, f, str(ctx.shared_dir)) for f in (_annual_results, _event_results)]
+                             mp_context=multiprocessing.get_context("fork"), initializer=_one_thread_worker) as pool:
+        shared = [pool.submit(f, str(ctx.shared_dir)) for f in (_annual_results, _event_results)]
         if started is not None:
             started()  # every worker of a fork pool is started by the first submission
-        futures = {pool.submit(_in_one_thread, _edition_results, ed): ed for ed in editions}
+        futures = {pool.submit(_edition_results, ed): ed for ed in editions}
         for fut, ed in futures.items():
             try:
                 fut.result()

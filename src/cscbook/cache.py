@@ -84,7 +84,7 @@ class SharedCache:
         """
         from . import annual
 
-        summary, detail = self.call(_annual_backtest, self.annual_with_intervals())
+        summary, detail = self.call(_annual_backtest, str(self.folder.resolve()))
         if la is None:
             return summary, detail
         own = detail[detail["old_la_code"] == la]
@@ -113,7 +113,7 @@ class SharedCache:
     def annual_with_intervals(self):
         """Every annual method's forecasts for every council and year, with empirical intervals (the panel
         model's from :meth:`panel_oos`, fitted once)."""
-        return self.call(_annual_with_intervals, self.panel_oos())
+        return self.call(_annual_with_intervals, str(self.folder.resolve()))
 
     def monthly_forecast(self, y, model: str, horizon: int = 12):
         """:func:`cscbook.forecast.fit_forecast` of a monthly series by one model: the forecast chapter, the
@@ -140,16 +140,20 @@ class SharedCache:
         return {o: self.event_study(o) for o in eventstudy.OUTCOMES}
 
 
-def _annual_with_intervals(oos):
+# The results built on other cached results take the cache folder, not those results: their key is then the
+# folder's name (already the data and code version) rather than a hash of a large frame on every call.
+
+
+def _annual_with_intervals(folder: str):
     from . import annual
 
-    return annual.add_intervals(annual.all_forecasts(oos=oos))
+    return annual.add_intervals(annual.all_forecasts(oos=SharedCache(Path(folder)).panel_oos()))
 
 
-def _annual_backtest(forecasts):
+def _annual_backtest(folder: str):
     from . import annual
 
-    return annual.backtest(None, forecasts=forecasts)
+    return annual.backtest(None, forecasts=SharedCache(Path(folder)).annual_with_intervals())
 
 
 def _panel_oos():

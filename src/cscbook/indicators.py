@@ -147,18 +147,27 @@ def long_panel(as_of=None) -> pd.DataFrame:
 
     ``as_of`` (a Quarter): what was known at its end, from the releases current then (see data.load_table).
     """
+    return _long_cached(_release_key(as_of), as_of).copy()
+
+
+def _release_key(as_of=None) -> tuple:
+    """The official data folder and the release (table, checksum) of each table current at ``as_of``."""
     from .data import release_for
 
     tables = sorted({i.table for i in INDICATORS} | {t for t, _ in COUNTS.values()})
-    files = tuple((t, release_for(t, as_of).sha256) for t in tables)
-    return _long_cached((str(paths.official_dir()), files), as_of).copy()
+    return str(paths.official_dir()), tuple((t, release_for(t, as_of).sha256) for t in tables)
 
 
 def la_panel(statuses: bool = False, as_of=None) -> pd.DataFrame:
     """Local-authority indicators, index (old_la_code, year), one column per indicator."""
-    lp = long_panel(as_of)
+    return _la_wide(_release_key(as_of), as_of, "status" if statuses else "value").copy()
+
+
+@lru_cache(maxsize=None)
+def _la_wide(files: tuple, as_of, col: str) -> pd.DataFrame:
+    """:func:`la_panel` of the releases ``files`` names, pivoted once per process (chapters ask for it often)."""
+    lp = _long_cached(files, as_of)
     lp = lp[lp["level"] == "Local authority"]
-    col = "status" if statuses else "value"
     wide = lp.pivot_table(index=["key", "year"], columns="indicator", values=col, aggfunc="first")
     wide.index.names = ["old_la_code", "year"]
     order = [i.name for i in INDICATORS] + list(COUNTS)
@@ -167,7 +176,12 @@ def la_panel(statuses: bool = False, as_of=None) -> pd.DataFrame:
 
 def comparator_panel(level: str, as_of=None) -> pd.DataFrame:
     """Regional (index region, year) or national (index year) indicators."""
-    lp = long_panel(as_of)
+    return _comparator_wide(_release_key(as_of), as_of, level).copy()
+
+
+@lru_cache(maxsize=None)
+def _comparator_wide(files: tuple, as_of, level: str) -> pd.DataFrame:
+    lp = _long_cached(files, as_of)
     lp = lp[lp["level"] == level]
     wide = lp.pivot_table(index=["key", "year"], columns="indicator", values="value", aggfunc="first")
     order = [i.name for i in INDICATORS] + list(COUNTS)

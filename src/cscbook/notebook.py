@@ -70,6 +70,23 @@ def setup(namespace: dict) -> Edition:
     return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios)
 
 
+def fresh_start(shell) -> None:
+    """Clear a kernel that ran an earlier chapter, before the next: the chapter's names and the output cache
+    go (what ``%reset -f`` clears, without its full garbage collection, which took longer than most cells),
+    open figures are closed and matplotlib's settings restored; imported modules and loaded tables stay."""
+    hidden = shell.user_ns_hidden
+    for name in [n for n in shell.user_ns if n not in hidden and not n.startswith("_")]:
+        del shell.user_ns[name]
+    for name in [n for n in shell.user_ns if n[:1] == "_" and n[1:].isdigit()]:  # outputs kept as _1, _2 …
+        del shell.user_ns[name]
+    if isinstance(shell.user_ns.get("_oh"), dict):
+        shell.user_ns["_oh"].clear()
+    shell.displayhook._, shell.displayhook.__, shell.displayhook.___ = "", "", ""
+    shell.user_ns.update({"_": "", "__": "", "___": ""})
+    plt.close("all")
+    matplotlib.rcdefaults()
+
+
 def style() -> None:
     import seaborn as sns
 

@@ -266,7 +266,7 @@ def fit_predict(rows: pd.DataFrame, flags: pd.DataFrame, target: int, alphas=ALP
     wt = wt / wt.mean()
     out = {}
     for a in alphas:
-        m = QuantileRegressor(quantile=0.5, alpha=a, solver="highs").fit(x, y, sample_weight=wt)
+        m = QuantileRegressor(quantile=0.5, alpha=a, solver="highs-ipm").fit(x, y, sample_weight=wt)
         out[a] = m.predict(z)
     return out
 
@@ -282,7 +282,7 @@ def fit_model(inputs: Inputs, target: int, alpha: float, feature_names: Iterable
     y = np.clip(y, *np.quantile(y, WINSOR))
     wt = (tr["naive"] / tr["scale"]).to_numpy(dtype=float)
     wt = np.minimum(wt, np.quantile(wt, WEIGHT_CAP_Q))
-    return QuantileRegressor(quantile=0.5, alpha=alpha, solver="highs").fit(x, y, sample_weight=wt / wt.mean()), tr
+    return QuantileRegressor(quantile=0.5, alpha=alpha, solver="highs-ipm").fit(x, y, sample_weight=wt / wt.mean()), tr
 
 
 def _mase(naive, pred, w, actual, scale) -> float:

@@ -112,7 +112,13 @@ def quotes_by_source(la: str | None = None) -> dict[str, list[str]]:
 def quote_numbers(source: str) -> dict[str, int]:
     """The anchor number of each quote on a source's page (the same numbering the page uses)."""
     text = (paths.sources_dir() / source).read_text(encoding="utf-8")
-    return highlighted(text, quotes_by_source().get(source, []))[1]
+    return dict(_numbers(text, tuple(quotes_by_source().get(source, []))))
+
+
+@lru_cache(maxsize=64)
+def _numbers(text: str, quotes: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """The quote numbers of a text, found once per text and quotes (a chapter asks for each quote it links)."""
+    return tuple(highlighted(text, list(quotes))[1].items())
 
 
 def page_markdown(source: str) -> str:
