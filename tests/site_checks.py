@@ -82,6 +82,24 @@ def visit(browser, url):
     return page, errors, external
 
 
+class Tab:
+    """One browser page for many visits, each with its own console errors and requests leaving 127.0.0.1:
+    opening a fresh page for every visit took most of a crawl's time."""
+
+    def __init__(self, browser):
+        self.page = browser.new_page()
+        self.errors, self.external = [], []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("request", lambda r: self.external.append(r.url)
+                     if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
+
+    def visit(self, url):
+        self.errors, self.external = [], []
+        self.page.goto(url, wait_until="load")
+        return self.page, self.errors, self.external
+
+
 @pytest.fixture(scope="module")
 def crawl(site, browser):
     """Every page to check (see ``checked``), visited once: its console errors, requests leaving 127.0.0.1,
@@ -91,11 +109,12 @@ def crawl(site, browser):
     pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html")
                    if "/_static/" not in p.as_posix() and "/_sources/" not in p.as_posix())
     found = {}
+    tab = Tab(browser)
     for rel in checked(pages, slug):
         text = (root / rel).read_text()
         if 'http-equiv="Refresh"' in text or 'http-equiv="refresh"' in text:
             continue  # Jupyter Book's redirect from index.html to the first page
-        page, errors, external = visit(browser, f"{base}/{rel}")
+        page, errors, external = tab.visit(f"{base}/{rel}")
         seen = {"errors": list(errors), "external": list(external),
                 "missing_alt": page.eval_on_selector_all(
                     "img", "imgs => imgs.filter(i => !(i.getAttribute('alt') || '').trim()).map(i => i.src.slice(0, 60))"),
@@ -111,8 +130,8 @@ def crawl(site, browser):
                 "resultTypes: ['violations']})).violations"
                 ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
                 ".map(v => v.id + ': ' + v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | '))")
-        page.close()
         found[rel] = seen
+    tab.page.close()
     return pages, found
 
 

@@ -28,6 +28,18 @@ def extract(path: Path, start=2019) -> Path:
     return path
 
 
+def test_jobs_come_from_the_option_then_the_environment_then_the_cores(tmp_path, monkeypatch):
+    monkeypatch.setenv("CSCBOOK_JOBS", "3")
+    assert BuildContext.create(tmp_path, paper=False).jobs == 3
+    assert BuildContext.create(tmp_path, jobs=2, paper=False).jobs == 2
+    monkeypatch.delenv("CSCBOOK_JOBS")
+    assert BuildContext.create(tmp_path, paper=False).jobs == (os.cpu_count() or 1)
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv("CSCBOOK_JOBS", bad)
+        with pytest.raises(CSCBookError, match=f"CSCBOOK_JOBS='{bad}': give a whole number"):
+            BuildContext.create(tmp_path, paper=False)
+
+
 def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
     ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=False), jobs=3, paper=False)
     with pytest.raises(dataclasses.FrozenInstanceError):

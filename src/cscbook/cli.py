@@ -249,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
     p.add_argument("--cin-census", nargs="+", metavar="FILE", help="the council's CIN census returns (XML)")
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
-    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: one per core)")
+    p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: $CSCBOOK_JOBS, else one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
     p.add_argument("--no-paper", action="store_true",
                    help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only")

@@ -26,6 +26,9 @@ DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
 #: They are keyed by data version, code version and arguments, so one folder can serve several output folders,
 #: CI runners or test runs; it never changes what an edition shows.
 SHARED_CACHE_ENV = "CSCBOOK_SHARED_CACHE"
+#: Notebooks run in parallel when ``--jobs`` is not given (default: one per core); a machine already running
+#: other work (the test suite's parallel workers, a shared CI runner) sets fewer.
+JOBS_ENV = "CSCBOOK_JOBS"
 
 
 def policy_from_env(environ=None) -> DisclosurePolicy:
@@ -72,6 +75,11 @@ class BuildContext:
                 raise CSCBookError(f"--output {output}: exists and is not a folder")
         else:
             out = paths.repo_root()
+        if jobs is None and os.environ.get(JOBS_ENV):
+            value = os.environ[JOBS_ENV]
+            if not value.isdigit() or int(value) < 1:
+                raise CSCBookError(f"{JOBS_ENV}={value!r}: give a whole number of 1 or more, e.g. {JOBS_ENV}=2")
+            jobs = int(value)
         if jobs is not None and jobs < 1:
             raise CSCBookError(f"--jobs {jobs}: give 1 or more")
         shared_cache = shared_cache or os.environ.get(SHARED_CACHE_ENV) or None
