@@ -107,6 +107,40 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     assert not list((out_with_edition / "editions").glob(".staging-*"))
 
 
+def test_a_book_that_does_not_compile_cleanly_keeps_the_previous_edition(out_with_edition, tmp_path, monkeypatch):
+    """A chapter whose page Sphinx warns about (a reference to no label, an error under -W -n): the edition fails
+    with the warning named and the whole log kept, in a book worker and in a jupyter-book process alike."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_markdown_cell("# Unclean\n\nSee {ref}`no-such-label-anywhere`."),
+                nbformat.v4.new_code_cell('la = "825"\nquarter = ""', metadata={"tags": ["parameters"]})]
+    chapter = tmp_path / "unclean.ipynb"
+    nbformat.write(nb, chapter)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
+    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
+    for books in (build_module.Books(1), None):
+        plan = build_module.plan(ctx, ctx.edition("825", "2019Q1"), build_module.chapters())
+        with build_module.staging(ctx.editions_dir, plan.edition.slug) as stage:
+            plan.stage = stage
+            shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
+            shutil.copytree(ROOT / "book", stage / "book")
+            build_module._write_toc(stage, build_module.chapters())
+            build_module.run_chapter(ctx, build_module.chapters()[0], plan.edition, stage, "unclean")
+            try:
+                with pytest.raises(CSCBookError, match="did not compile cleanly.*no-such-label-anywhere"):
+                    build_module.compile_edition(ctx, plan, build_module.chapters(), books)
+            finally:
+                if books is not None:
+                    books.shutdown()
+        log = out_with_edition / "editions" / ".failed" / "825-buckinghamshire-2019Q1" / "jupyter-book.log"
+        assert "no-such-label-anywhere" in log.read_text()
+        html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
+        assert html.read_text() == "previous edition"
+
+
 def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     """A result computed once into the shared cache (here in another process, as the build's pool does) is
     found there by the same call: same key, and no model is fitted again."""

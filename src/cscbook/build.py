@@ -307,6 +307,76 @@ class Kernels:
         self._kernels.clear()
 
 
+def _jupyter_book(stage: str) -> tuple[int, str]:
+    """``jupyter-book build`` of a staged edition, strict, in this process (a worker of :class:`Books`);
+    (exit status, everything it printed)."""
+    import contextlib
+    import io
+    import traceback
+
+    from jupyter_book.cli.main import build as jupyter_book_build
+
+    out, status = io.StringIO(), 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        try:
+            jupyter_book_build.main([stage, *BOOK_OPTIONS], standalone_mode=False)
+        except SystemExit as exc:  # Jupyter Book's exit on a failed build
+            status = exc.code if isinstance(exc.code, int) and exc.code else 1
+        except Exception:  # an error in the build, with Sphinx's account of it above
+            traceback.print_exc(file=out)
+            status = 1
+    return status, out.getvalue()
+
+
+def _ready() -> None:
+    """Warm a book worker: import Jupyter Book and Sphinx before the first edition arrives."""
+    import jupyter_book.cli.main  # noqa: F401
+    import sphinx.application  # noqa: F401
+
+
+#: jupyter-book build options: warnings are errors, nitpicky references, every problem reported
+BOOK_OPTIONS = ["-W", "-n", "--keep-going", "--quiet"]
+
+
+class Books:
+    """Workers that compile editions' books with Jupyter Book, each kept for many editions: a fresh
+    ``jupyter-book`` process per edition spent about as long importing Sphinx and setting it up as building.
+    Workers are started clean (not forked from the build, whose threads talk to kernels) and replaced every
+    ``RECYCLE`` books; a worker that dies leaves the edition to a ``jupyter-book`` process of its own."""
+
+    RECYCLE = 25
+
+    def __init__(self, size: int):
+        self.size = max(1, size)
+        self._pool = None
+
+    def warm(self) -> None:
+        """Start the workers in the background (they import Jupyter Book while the chapters run)."""
+        import multiprocessing
+
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
+                                             max_tasks_per_child=self.RECYCLE)
+            for _ in range(self.size):
+                self._pool.submit(_ready)
+
+    def compile(self, stage: Path) -> tuple[int, str]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        self.warm()
+        try:
+            return self._pool.submit(_jupyter_book, str(stage)).result()
+        except BrokenProcessPool:
+            proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage),
+                                   *BOOK_OPTIONS], capture_output=True, text=True)
+            return proc.returncode, proc.stdout + "\n" + proc.stderr
+
+    def shutdown(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
 def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, key: str,
                 kernels: Kernels | None = None) -> tuple[float, bool]:
     """Execute one chapter into the staging folder (or copy it from the chapter cache); (seconds, cached)."""
@@ -538,7 +608,7 @@ def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     return Plan(edition, keys, input_hash, dest, unchanged)
 
 
-def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
+def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Books | None = None) -> Path:
     """Write the colophon, compile the staged book and move the edition into place (raises CSCBookError)."""
     from .site import postprocess_site
 
@@ -569,17 +639,19 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict]) -> Path:
 
     with ThreadPoolExecutor(max_workers=1) as helper:
         pack = helper.submit(beside_the_book)
-        proc = subprocess.run(
-            [str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), "-W", "-n", "--keep-going",
-             "--quiet"], capture_output=True, text=True,
-        )
+        if books is None:
+            proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage),
+                                   *BOOK_OPTIONS], capture_output=True, text=True)
+            status, output = proc.returncode, proc.stderr + "\n" + proc.stdout
+        else:
+            status, output = books.compile(stage)
         pack_file = pack.result()
     failed_dir = ctx.editions_dir / ".failed" / edition.slug
-    if proc.returncode != 0 or not (stage / "_build" / "html" / "index.html").exists():
+    if status != 0 or not (stage / "_build" / "html" / "index.html").exists():
         failed_dir.mkdir(parents=True, exist_ok=True)
         logfile = failed_dir / "jupyter-book.log"
-        logfile.write_text(proc.stdout + "\n" + proc.stderr)
-        lines = (proc.stderr + "\n" + proc.stdout).splitlines()
+        logfile.write_text(output)
+        lines = output.splitlines()
         first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
         raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
     html_dir = stage / "_build" / "html"
@@ -636,14 +708,17 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         needs_run = [p.edition for p in todo if not all((ctx.chapters_cache / f"{k}.ipynb").exists()
                                                        for k in p.keys.values())]
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
+        books = Books(min(ctx.jobs, len(todo)))
         try:
             if needs_run:
                 log(f"  computing shared results for {len(needs_run)} edition(s)")
                 for ed, reason in precompute(ctx, needs_run, log, started=kernels.warm):
                     log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
-            _run_batch(ctx, todo, entries, result, log, kernels)
+            books.warm()
+            _run_batch(ctx, todo, entries, result, log, kernels, books)
         finally:
             kernels.shutdown()
+            books.shutdown()
     if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
@@ -656,7 +731,7 @@ def _run_order(entries: list[dict]) -> list[dict]:
 
 
 def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log,
-               kernels: Kernels) -> None:
+               kernels: Kernels, books: Books | None = None) -> None:
     """Every chapter of every edition in one pool of ``ctx.jobs`` workers (each runs a chapter in a warm kernel
     of ``kernels``); an edition's book is compiled as soon as its chapters are done."""
     batch = _bar(len(todo), "editions", 0)
@@ -679,7 +754,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         broken: set[str] = set()
         if not entries:
             for p in todo:
-                pending[pool.submit(compile_edition, ctx, p, entries)] = ("book", p, None)
+                pending[pool.submit(compile_edition, ctx, p, entries, books)] = ("book", p, None)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -705,7 +780,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
                     remaining[slug] -= 1
                     if remaining[slug] == 0 and slug not in broken:
                         log(f"  {slug}: compiling the book")
-                        pending[pool.submit(compile_edition, ctx, p, entries)] = ("book", p, None)
+                        pending[pool.submit(compile_edition, ctx, p, entries, books)] = ("book", p, None)
                 else:
                     result.built.append(value)
                     batch.update(1)

@@ -125,6 +125,16 @@ def index_html(rows: list[dict]) -> str:
     )
 
 
+def _link_or_copy(src: str, dst: str) -> None:
+    """A file of an edition into the site: a hard link where the file system allows (a national site holds
+    hundreds of editions; an edition's files are never rewritten in place, a rebuild replaces its folder), else
+    a copy."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
 def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
     """Write ``site`` (a ``_build/html`` folder): the index of editions and a copy of each edition's pages.
 
@@ -138,7 +148,8 @@ def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
         try:
             rows = built_editions(editions_dirs)
             for meta in rows:
-                shutil.copytree(Path(meta["path"]) / "_build" / "html", tmp / "editions" / meta["folder"])
+                shutil.copytree(Path(meta["path"]) / "_build" / "html", tmp / "editions" / meta["folder"],
+                                copy_function=_link_or_copy)
             (tmp / "index.html").write_text(index_html(rows), encoding="utf-8")
             if site.exists():
                 old = site.parent / f".old-{uuid.uuid4().hex[:8]}"
