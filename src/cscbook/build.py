@@ -708,17 +708,20 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         needs_run = [p.edition for p in todo if not all((ctx.chapters_cache / f"{k}.ipynb").exists()
                                                        for k in p.keys.values())]
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
-        books = Books(min(ctx.jobs, len(todo)))
+        # kept book workers pay for themselves from the second book on; one edition compiles in a process of its own
+        books = Books(min(ctx.jobs, len(todo))) if len(todo) > 1 else None
         try:
             if needs_run:
                 log(f"  computing shared results for {len(needs_run)} edition(s)")
                 for ed, reason in precompute(ctx, needs_run, log, started=kernels.warm):
                     log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
-            books.warm()
+            if books is not None:
+                books.warm()
             _run_batch(ctx, todo, entries, result, log, kernels, books)
         finally:
             kernels.shutdown()
-            books.shutdown()
+            if books is not None:
+                books.shutdown()
     if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
