@@ -215,3 +215,26 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
     assert errors == [] and len(results) == 2 and results[0] == results[1]
     assert (results[0] / "_build" / "html" / "index.html").exists()
     assert not list((tmp_path / "out" / "editions").glob(".staging-*"))
+
+
+def test_a_reused_kernel_starts_each_chapter_empty():
+    """What one chapter left in a kernel of the pool (its names, its outputs, matplotlib settings) is gone before
+    the next chapter runs there; the imported modules stay."""
+    import sys
+
+    import matplotlib
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from cscbook.notebook import fresh_start
+
+    shell = InteractiveShell.instance()
+    with matplotlib.rc_context():  # this test process's own settings come back afterwards
+        result = shell.run_cell("import pandas as pd\nimport matplotlib\nmatplotlib.rcParams['lines.linewidth'] = 9\n"
+                                "la = '938'\nframe = pd.DataFrame({'a': [1]})\nframe", store_history=True)
+        assert result.success and "frame" in shell.user_ns and shell.user_ns["_oh"]
+        fresh_start(shell)
+        reset_width = matplotlib.rcParams["lines.linewidth"]
+    assert not {"la", "frame", "pd", "matplotlib"} & set(shell.user_ns)
+    assert not shell.user_ns["_oh"] and not [n for n in shell.user_ns if n[:1] == "_" and n[1:].isdigit()]
+    assert shell.user_ns["_"] == "" and reset_width != 9
+    assert "pandas" in sys.modules
