@@ -72,16 +72,6 @@ def checked(pages: list[str], slug: str) -> list[str]:
     return [p for p in pages if not p.startswith("editions/") or any(o in "/" + p.split("/", 2)[2] for o in OWN_PAGES)]
 
 
-def visit(browser, url):
-    page = browser.new_page()
-    errors, external = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None)
-    page.goto(url, wait_until="load")
-    return page, errors, external
-
-
 class Tab:
     """One browser page for many visits, each with its own console errors and requests leaving 127.0.0.1:
     opening a fresh page for every visit took most of a crawl's time."""
@@ -98,6 +88,11 @@ class Tab:
         self.errors, self.external = [], []
         self.page.goto(url, wait_until="load")
         return self.page, self.errors, self.external
+
+
+def visit(browser, url):
+    """A new page at ``url``, with its console errors and requests leaving 127.0.0.1."""
+    return Tab(browser).visit(url)
 
 
 @pytest.fixture(scope="module")

@@ -27,8 +27,8 @@ def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series)
     counts = referrals.dropna()
     years = counts.index
     values = counts.to_numpy(dtype=float)
-    nfa = nfa_pct.reindex(years).to_numpy(dtype=float) if len(years) else np.array([])
-    eng = england_nfa_pct.reindex(years).to_numpy(dtype=float) if len(years) else np.array([])
+    nfa = nfa_pct.reindex(years).to_numpy(dtype=float)
+    eng = england_nfa_pct.reindex(years).to_numpy(dtype=float)
     # each year against the median of the council's other years (arrays, not a Series per year: the whole
     # panel is checked for every build)
     medians = np.array([np.median(np.delete(values, i)) if len(values) > 1 else np.nan for i in range(len(values))])

@@ -258,11 +258,10 @@ class Kernels:
     def _chapter(self, k: _Kernel, nb, timeout: int):
         from jupyter_core.utils import run_sync
 
-        k.runs += 1
-        if k.km is None or k.runs > self.RECYCLE or not run_sync(k.km.is_alive)():
+        if k.km is None or k.runs >= self.RECYCLE or not run_sync(k.km.is_alive)():
             self._stop(k)
             self._start(k)
-            k.runs = 1
+        k.runs += 1
         try:
             return self._run(k, nb, timeout)
         except BaseException:
@@ -287,8 +286,7 @@ class Kernels:
 
         reset = nbformat.v4.new_code_cell(self.RESET, metadata={"tags": ["remove-cell"]})
         nb.cells.insert(0, reset)
-        if not self._kernels:
-            self.warm()
+        self.warm()  # no-op once the pool's kernels exist
         k = self._free.get()
         if isinstance(k, BaseException):  # no kernel could start: every chapter says so
             self._free.put(k)
@@ -321,11 +319,18 @@ def _jupyter_book(stage: str) -> tuple[int, str]:
         try:
             jupyter_book_build.main([stage, *BOOK_OPTIONS], standalone_mode=False)
         except SystemExit as exc:  # Jupyter Book's exit on a failed build
-            status = exc.code if isinstance(exc.code, int) and exc.code else 1
+            status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
         except Exception:  # an error in the build, with Sphinx's account of it above
             traceback.print_exc(file=out)
             status = 1
     return status, out.getvalue()
+
+
+def _jupyter_book_process(stage: Path) -> tuple[int, str]:
+    """``jupyter-book build`` of a staged edition, strict, in a process of its own; (exit status, its output)."""
+    proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), *BOOK_OPTIONS],
+                          capture_output=True, text=True)
+    return proc.returncode, proc.stderr + "\n" + proc.stdout
 
 
 def _ready() -> None:
@@ -367,9 +372,7 @@ class Books:
         try:
             return self._pool.submit(_jupyter_book, str(stage)).result()
         except BrokenProcessPool:
-            proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage),
-                                   *BOOK_OPTIONS], capture_output=True, text=True)
-            return proc.returncode, proc.stdout + "\n" + proc.stderr
+            return _jupyter_book_process(stage)
 
     def shutdown(self) -> None:
         if self._pool is not None:
@@ -639,12 +642,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
 
     with ThreadPoolExecutor(max_workers=1) as helper:
         pack = helper.submit(beside_the_book)
-        if books is None:
-            proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage),
-                                   *BOOK_OPTIONS], capture_output=True, text=True)
-            status, output = proc.returncode, proc.stderr + "\n" + proc.stdout
-        else:
-            status, output = books.compile(stage)
+        status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
         pack_file = pack.result()
     failed_dir = ctx.editions_dir / ".failed" / edition.slug
     if status != 0 or not (stage / "_build" / "html" / "index.html").exists():

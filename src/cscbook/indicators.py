@@ -160,33 +160,27 @@ def _release_key(as_of=None) -> tuple:
 
 def la_panel(statuses: bool = False, as_of=None) -> pd.DataFrame:
     """Local-authority indicators, index (old_la_code, year), one column per indicator."""
-    return _la_wide(_release_key(as_of), as_of, "status" if statuses else "value").copy()
-
-
-@lru_cache(maxsize=None)
-def _la_wide(files: tuple, as_of, col: str) -> pd.DataFrame:
-    """:func:`la_panel` of the releases ``files`` names, pivoted once per process (chapters ask for it often)."""
-    lp = _long_cached(files, as_of)
-    lp = lp[lp["level"] == "Local authority"]
-    wide = lp.pivot_table(index=["key", "year"], columns="indicator", values=col, aggfunc="first")
-    wide.index.names = ["old_la_code", "year"]
-    order = [i.name for i in INDICATORS] + list(COUNTS)
-    return wide.reindex(columns=order)
+    return _wide(_release_key(as_of), as_of, "Local authority", "status" if statuses else "value").copy()
 
 
 def comparator_panel(level: str, as_of=None) -> pd.DataFrame:
     """Regional (index region, year) or national (index year) indicators."""
-    return _comparator_wide(_release_key(as_of), as_of, level).copy()
+    return _wide(_release_key(as_of), as_of, level, "value").copy()
 
 
 @lru_cache(maxsize=None)
-def _comparator_wide(files: tuple, as_of, level: str) -> pd.DataFrame:
+def _wide(files: tuple, as_of, level: str, col: str) -> pd.DataFrame:
+    """One level of the panel of the releases ``files`` names, one column per indicator, pivoted once per process
+    (chapters ask for it often): index (old_la_code, year) for councils, (key, year) for regions, year for
+    England."""
     lp = _long_cached(files, as_of)
     lp = lp[lp["level"] == level]
-    wide = lp.pivot_table(index=["key", "year"], columns="indicator", values="value", aggfunc="first")
+    wide = lp.pivot_table(index=["key", "year"], columns="indicator", values=col, aggfunc="first")
     order = [i.name for i in INDICATORS] + list(COUNTS)
     wide = wide.reindex(columns=order)
-    if level == "National":
+    if level == "Local authority":
+        wide.index.names = ["old_la_code", "year"]
+    elif level == "National":
         wide = wide.droplevel("key")
     return wide
 
