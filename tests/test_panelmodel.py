@@ -118,6 +118,25 @@ def test_council_forecast_track_record_and_explanation(real):
     assert any("Ofsted judgement published in the last year" in s and "down" in s for s in said)
 
 
+def test_the_shared_fit_explains_every_council_as_its_own_fit_does(real, tmp_path, monkeypatch):
+    """The explanation's model is fitted once per target year and penalty in the shared cache, and explains each
+    council exactly as a fit of its own would."""
+    from cscbook.cache import SharedCache
+
+    inputs, oos, _, _ = real
+    sc = SharedCache(tmp_path / "shared")
+    fits = []
+    real_fit = P.fit_model
+    monkeypatch.setattr(P, "fit_model", lambda *a, **k: fits.append(a[1:3]) or real_fit(*a, **k))
+    for code in ("938", "825"):
+        shared = P.contributions(code, 2025, inputs, oos, fit=sc.panel_fit)
+        pd.testing.assert_frame_equal(shared, P.contributions(code, 2025, inputs, oos))
+        assert P.explain(code, 2025, inputs, oos, fit=sc.panel_fit) == P.explain(code, 2025, inputs, oos)
+    alpha = float(oos[(oos["year"] == 2025) & (oos["old_la_code"] == "938")]["alpha"].iloc[0])
+    # two fits per council without the cache (contributions and explain), one for both councils with it
+    assert fits.count((2025, alpha)) == 5
+
+
 def test_ofsted_features_count_judgements_published_by_31_march_of_the_year_before(real):
     inputs, _, _, _ = real
     # West Sussex (938): judged inadequate, published 8 May 2019 (ILACS history file)

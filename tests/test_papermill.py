@@ -64,9 +64,13 @@ BAD = [
     (["-p", "disclosure", "maybe"], "parameter 'disclosure' = 'maybe': give 'on' (the default) or 'off'"),
     (["-p", "colour", "red"], "unknown parameter 'colour' = 'red': chapters take la, quarter, monthly"),
 ]
+#: run through papermill itself: a bad value of a chapter parameter and a name no chapter takes (the others are
+#: checked by the same first cell below, with the parameters papermill would have injected)
+BY_PAPERMILL = ("la 9380", "colour red")
 
 
-@pytest.mark.parametrize("args, expected", BAD, ids=[" ".join(b[0][1:]) for b in BAD])
+@pytest.mark.parametrize("args, expected", [b for b in BAD if " ".join(b[0][1:]) in BY_PAPERMILL],
+                         ids=list(BY_PAPERMILL))
 def test_bad_values_stop_the_chapter_before_it_shows_anything(tmp_path, args, expected):
     out = tmp_path / "scorecard.ipynb"
     proc = papermill("notebooks/scorecard.ipynb", str(out), *args)
@@ -78,6 +82,29 @@ def test_bad_values_stop_the_chapter_before_it_shows_anything(tmp_path, args, ex
     assert expected in errors[0]["evalue"] and "\n" not in errors[0]["evalue"]
     # nothing but the error: no table, no prose
     assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "display_data"]
+
+
+@pytest.mark.parametrize("args, expected", BAD, ids=[" ".join(b[0][1:]) for b in BAD])
+def test_every_bad_value_is_one_line_from_the_chapters_first_cell(args, expected):
+    """Each bad value as papermill passes it (its command-line typing and its injected cell), through the cell
+    every chapter runs first: one line naming the parameter, before anything is shown."""
+    from papermill.cli import _resolve_type
+    from papermill.translators import translate_parameters
+
+    from cscbook.errors import CSCBookError
+    from cscbook.notebook import setup
+
+    chapter = nbformat.read(ROOT / "notebooks" / "scorecard.ipynb", as_version=4)
+    code = [c.source for c in chapter.cells if c.cell_type == "code"]
+    assert "nb.setup(globals())" in code[1] and "parameters" in chapter.cells[
+        next(i for i, c in enumerate(chapter.cells) if c.cell_type == "code")].metadata.get("tags", [])
+    namespace: dict = {}
+    exec(code[0], namespace)  # the notebook's defaults, then what papermill injects after them
+    exec(translate_parameters("python", "python3", {args[1]: _resolve_type(args[2])}, "Injected"), namespace)
+    namespace.pop("__builtins__")
+    with pytest.raises(CSCBookError) as err:
+        setup(namespace)
+    assert expected in str(err.value) and "\n" not in str(err.value)
 
 
 CHAPTER_TITLES = {"summary": "Edition: <strong>West Sussex</strong>", "timeline": "West Sussex",

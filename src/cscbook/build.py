@@ -2,9 +2,10 @@
 
 Everything a run needs comes from its :class:`~cscbook.context.BuildContext` (output folder, cache folders,
 disclosure policy, data and code versions, jobs). A batch of editions (one council or all of them) runs in
-three steps: the shared results are computed first (once, into the content-keyed cache, in a process pool);
-then every chapter of every edition runs in a pool sized to the cores, each edition's book compiled as soon
-as its chapters are done; then the site is published. One failed edition does not stop the others.
+three steps: the shared results are computed (once, into the content-keyed cache, in a process pool) while
+every chapter of every edition runs in a pool of kernels sized to the cores, those that read no forecast first;
+each edition's book is compiled as soon as its chapters are done; then the site is published. One failed
+edition does not stop the others.
 
 Each edition is written to a staging folder, owned by its build through a lock, and moved into
 ``editions/<slug>/`` only when everything succeeded, so a failed run leaves earlier editions untouched; a
@@ -334,9 +335,14 @@ def _jupyter_book_process(stage: Path) -> tuple[int, str]:
 
 
 def _ready() -> None:
-    """Warm a book worker: import Jupyter Book and Sphinx before the first edition arrives."""
+    """Warm a book worker: import Jupyter Book, Sphinx and the heaviest extensions before the first edition
+    arrives (while the chapters run)."""
     import jupyter_book.cli.main  # noqa: F401
+    import jupyter_book.sphinx  # noqa: F401
+    import myst_nb.sphinx_ext  # noqa: F401
+    import pydata_sphinx_theme  # noqa: F401
     import sphinx.application  # noqa: F401
+    import sphinx_book_theme  # noqa: F401
 
 
 #: jupyter-book build options: warnings are errors, nitpicky references, every problem reported
@@ -381,8 +387,9 @@ class Books:
 
 
 def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, key: str,
-                kernels: Kernels | None = None) -> tuple[float, bool]:
-    """Execute one chapter into the staging folder (or copy it from the chapter cache); (seconds, cached)."""
+                kernels: Kernels | None = None, check=lambda: None) -> tuple[float, bool]:
+    """Execute one chapter into the staging folder (or copy it from the chapter cache); (seconds, cached).
+    ``check`` is called before a chapter runs: it raises if the shared results it may read have failed."""
     src = paths.repo_root() / entry["notebook"]
     dest = _staged(stage, entry)
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -390,6 +397,7 @@ def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, k
     if cached.exists():
         shutil.copy2(cached, dest)
         return 0.0, True
+    check()
     start = time.perf_counter()
     try:
         if kernels is None:
@@ -455,21 +463,33 @@ def _event_results(cache_dir: str) -> None:
 
 def _edition_results(edition: Edition) -> None:
     """The results of one council that its chapters, headlines, scenarios and ledger share: its front-door
-    flow as known at the quarter, the monthly backtest and each monthly model's forecast."""
+    flow as known at the quarter, the monthly backtest, each monthly model's forecast and the panel model
+    fitted for its annual forecast's year."""
+    import pandas as pd
+
     from . import forecast
+    from .annual import council_forecast
     from .demand import horizon_for, monthly_series
     from .errors import CSCBookError as Expected
+    from .quarters import latest_year_published
 
     sc = edition.cache
     sc.flow(edition.council.code, edition.quarter)
     try:
         series = monthly_series(edition.council.code, edition.quarter, str(edition.monthly) if edition.monthly else None)
     except Expected:
-        return  # too few months: the chapters say so
-    sc.monthly_backtest(series.referrals)
-    horizon = horizon_for(series, edition.quarter)
-    for model in forecast.MODELS:
-        sc.monthly_forecast(series.referrals, model, horizon)
+        series = None  # too few months: the chapters say so
+    if series is not None:
+        sc.monthly_backtest(series.referrals)
+        horizon = horizon_for(series, edition.quarter)
+        for model in forecast.MODELS:
+            sc.monthly_forecast(series.referrals, model, horizon)
+    # the panel model that explains the council's annual forecast: one fit per target year, shared by the batch
+    last = latest_year_published("referrals", edition.quarter)
+    if last:
+        fc = council_forecast(edition.council.code, last, sc.panel_oos())
+        if pd.notna(fc.get("alpha")):
+            sc.panel_fit(fc["target_year"], fc["alpha"])
 
 
 def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=None) -> list[tuple[Edition, str]]:
@@ -508,6 +528,50 @@ def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=No
         for fut in shared:
             fut.result()
     return failed
+
+
+class Background:
+    """:func:`precompute` in a thread of its own, while the first chapters run: a chapter that reads a shared
+    result still being computed waits for it (the cache computes each result once, under a lock per result),
+    and the chapters that read none (``reads_forecasts`` in chapters.yml) are started first."""
+
+    def __init__(self, ctx: BuildContext, editions: list[Edition], log=print):
+        import threading
+
+        self.ctx, self.editions, self.log = ctx, editions, log
+        self.error: BaseException | None = None
+        self._started = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="shared-results", daemon=True)
+
+    def _run(self) -> None:
+        try:
+            for ed, reason in precompute(self.ctx, self.editions, self.log, started=self._started.set):
+                self.log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
+        except BaseException as exc:  # the all-council results: every chapter that follows is stopped
+            self.error = exc
+        finally:
+            self._started.set()
+
+    def start(self) -> None:
+        """Start computing; return once the process pool has forked (before any kernel thread exists)."""
+        if not self.editions:
+            return
+        self.log(f"  computing shared results for {len(self.editions)} edition(s)")
+        self._thread.start()
+        self._started.wait()
+
+    def check(self) -> None:
+        """Raise if the results shared by every council could not be computed (called before each chapter)."""
+        if self.error is not None:
+            raise CSCBookError(f"the results shared by every council could not be computed "
+                               f"({type(self.error).__name__}: {self.error})")
+
+    def finish(self) -> None:
+        """Wait for the computation; raise its error if the all-council results failed."""
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -706,33 +770,32 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         needs_run = [p.edition for p in todo if not all((ctx.chapters_cache / f"{k}.ipynb").exists()
                                                        for k in p.keys.values())]
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
-        # kept book workers pay for themselves from the second book on; one edition compiles in a process of its own
-        books = Books(min(ctx.jobs, len(todo))) if len(todo) > 1 else None
+        # book workers import Jupyter Book while the chapters run, and are kept for the batch's later books
+        books = Books(min(ctx.jobs, len(todo)))
+        background = Background(ctx, needs_run, log)
         try:
-            if needs_run:
-                log(f"  computing shared results for {len(needs_run)} edition(s)")
-                for ed, reason in precompute(ctx, needs_run, log, started=kernels.warm):
-                    log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
-            if books is not None:
-                books.warm()
-            _run_batch(ctx, todo, entries, result, log, kernels, books)
+            background.start()  # its pool's processes exist before the kernels' threads do
+            kernels.warm()
+            books.warm()
+            _run_batch(ctx, todo, entries, result, log, kernels, books, background.check)
         finally:
+            background.finish()
             kernels.shutdown()
-            if books is not None:
-                books.shutdown()
+            books.shutdown()
     if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
 
 
 def _run_order(entries: list[dict]) -> list[dict]:
-    """The chapters in the order they are started: the longest first (``cost`` in chapters.yml, seconds on a
-    typical edition), so that on a few cores the last chapter to finish is a short one."""
-    return sorted(entries, key=lambda e: -float(e.get("cost", 0)))
+    """The chapters in the order they are started: those that read no forecast first (``reads_forecasts`` in
+    chapters.yml: they run while the edition's forecasts and backtests are computed), each group the longest
+    first (``cost``, seconds on a typical edition), so that on a few cores the last chapter to finish is short."""
+    return sorted(entries, key=lambda e: (bool(e.get("reads_forecasts")), -float(e.get("cost", 0))))
 
 
 def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log,
-               kernels: Kernels, books: Books | None = None) -> None:
+               kernels: Kernels, books: Books | None = None, check=lambda: None) -> None:
     """Every chapter of every edition in one pool of ``ctx.jobs`` workers (each runs a chapter in a warm kernel
     of ``kernels``); an edition's book is compiled as soon as its chapters are done."""
     batch = _bar(len(todo), "editions", 0)
@@ -749,7 +812,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         # the longest chapters of each edition first, editions in turn so the first ones finish first
         for p in todo:
             for e in _run_order(entries):
-                fut = pool.submit(run_chapter, ctx, e, p.edition, p.stage, p.keys[e["notebook"]], kernels)
+                fut = pool.submit(run_chapter, ctx, e, p.edition, p.stage, p.keys[e["notebook"]], kernels, check)
                 pending[fut] = ("chapter", p, e)
         remaining = {p.edition.slug: len(entries) for p in todo}
         broken: set[str] = set()

@@ -122,6 +122,11 @@ class SharedCache:
 
         return self.call(forecast.fit_forecast, y, model, horizon)
 
+    def panel_fit(self, target: int, alpha: float):
+        """:func:`cscbook.panelmodel.fit_model` of every feature for ``target`` with penalty ``alpha``: (model,
+        training frame), the same for every council, fitted once (it explains each council's forecast)."""
+        return self.call(_panel_fit, int(target), float(alpha))
+
     def panel_oos(self):
         """:func:`cscbook.panelmodel.oos_forecasts`: the panel model's out-of-sample forecasts, all councils."""
         return self.call(_panel_oos)
@@ -154,6 +159,12 @@ def _annual_backtest(folder: str):
     from . import annual
 
     return annual.backtest(None, forecasts=SharedCache(Path(folder)).annual_with_intervals())
+
+
+def _panel_fit(target: int, alpha: float):
+    from . import panelmodel
+
+    return panelmodel.fit_model(panelmodel.load_inputs(), target, alpha)
 
 
 def _panel_oos():

@@ -92,7 +92,7 @@ def style() -> None:
 
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.figsize": (8.5, 4.2), "figure.dpi": 96, "savefig.dpi": 96,
-                         "axes.titleweight": "bold", "axes.titlesize": 12})
+                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0})
 
 
 #: figures are stored as SVG (vector: sharp on screen and in print at any size, and quicker to draw than a

@@ -350,11 +350,15 @@ def oos_forecasts(inputs: Inputs, last_target: int | None = None, *, feature_nam
 
 
 def contributions(code: str, target: int, inputs: Inputs | None = None,
-                  oos: pd.DataFrame | None = None, feature_names: Iterable[str] | None = None) -> pd.DataFrame:
+                  oos: pd.DataFrame | None = None, feature_names: Iterable[str] | None = None,
+                  fit=None) -> pd.DataFrame:
     """Per feature for one council and target: value, training median, coefficient and the change it makes to
     the forecast's log growth (coefficient × standardised value × shrink weight), largest first.
 
-    ``feature_names`` must be those ``oos`` was computed with (default: all features)."""
+    ``feature_names`` must be those ``oos`` was computed with (default: all features). ``fit(target, alpha)``
+    gives the fitted model of all features and its training frame, as :func:`fit_model` does (the same for
+    every council: the shared cache's :meth:`~cscbook.cache.SharedCache.panel_fit` fits it once); by default
+    :func:`fit_model` is called."""
     inputs = load_inputs() if inputs is None else inputs
     names = feature_list(feature_names)
     oos = oos_forecasts(inputs, target, feature_names=feature_names) if oos is None else oos
@@ -362,7 +366,10 @@ def contributions(code: str, target: int, inputs: Inputs | None = None,
     if row.empty or pd.isna(row.iloc[0]["alpha"]):
         return pd.DataFrame(columns=["feature", "value", "median", "coef", "effect"])
     alpha, w = float(row.iloc[0]["alpha"]), float(row.iloc[0]["w"])
-    model, tr = fit_model(inputs, target, alpha, names)
+    if fit is not None and feature_names is None:
+        model, tr = fit(target, alpha)
+    else:
+        model, tr = fit_model(inputs, target, alpha, names)
     mine = features(inputs, target).loc[[code], names]
     _, z = prepare(tr, mine, names)
     effect = model.coef_ * z[0] * w
@@ -388,14 +395,15 @@ BINARY = ("inadequate_2y", "inspected_1y", "break_recent", "naive_stale")
 
 
 def explain(code: str, target: int, inputs: Inputs | None = None, oos: pd.DataFrame | None = None,
-            min_effect: float = 0.005, most: int = 4, feature_names: Iterable[str] | None = None) -> list[str]:
+            min_effect: float = 0.005, most: int = 4, feature_names: Iterable[str] | None = None,
+            fit=None) -> list[str]:
     """Plain-English sentences naming the features that moved this council's forecast, and which way.
 
     A feature is named when it moves the forecast by at least ``min_effect`` (0.5%) in log terms; at most
     ``most`` features, largest first. ``inputs`` and ``oos`` (:func:`load_inputs`, :func:`oos_forecasts`)
-    are computed when not given; ``feature_names`` as in :func:`contributions`.
+    are computed when not given; ``feature_names`` and ``fit`` as in :func:`contributions`.
     """
-    c = contributions(code, target, inputs, oos, feature_names)
+    c = contributions(code, target, inputs, oos, feature_names, fit)
     c = c[c["effect"].abs() >= min_effect].head(most)
     sentences = []
     for _, r in c.iterrows():

@@ -37,45 +37,61 @@ def _footer(meta: dict) -> str:
 def print_paper(html_dir: Path, meta: dict) -> Path:
     """Print the committee paper from an edition's built HTML (``html_dir`` holds ``notebooks/*.html``) to
     ``html_dir/committee-paper.pdf``; ``meta`` gives ``council``, ``quarter`` and optionally ``printed``.
-    Each chapter is printed, then the parts are joined (pypdf) and numbered in the footer per chapter."""
-    from playwright.sync_api import sync_playwright
+    Each chapter is printed in a tab of its own, the tabs side by side (Chromium lays each out in a process of
+    its own), then the parts are joined in book order (pypdf), numbered in the footer per chapter."""
+    import asyncio
+
     from pypdf import PdfWriter
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if not chromium:
         raise CSCBookError("the committee paper needs Debian's chromium: install it (apt-get install chromium)")
     html_dir = Path(html_dir)
+    names = [name for name in PAGES if (html_dir / "notebooks" / f"{name}.html").exists()]
     handler = functools.partial(_QuietHandler, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
     out = html_dir / FILENAME
     tmp = out.with_suffix(".pdf.tmp")
-    writer = PdfWriter()
+    parts = [html_dir / f".{name}.pdf.tmp" for name in names]
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, args=ARGS)
-            # the pages print as they are written: the theme's scripts (search, navigation) play no part on paper
-            context = browser.new_context(java_script_enabled=False)
-            for name in PAGES:
-                if not (html_dir / "notebooks" / f"{name}.html").exists():
-                    continue
-                page = context.new_page()
-                page.goto(f"{base}/notebooks/{name}.html", wait_until="load")
-                page.emulate_media(media="print")
-                part = html_dir / f".{name}.pdf.tmp"
-                page.pdf(path=str(part), format="A4", print_background=True, display_header_footer=True,
-                         header_template="<div></div>", footer_template=_footer(meta),
-                         margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-                writer.append(str(part))
-                part.unlink()
-                page.close()
-            browser.close()
+        asyncio.run(_print_parts(chromium, [f"{base}/notebooks/{name}.html" for name in names], parts, meta))
+        writer = PdfWriter()
+        for part in parts:
+            writer.append(str(part))
         with open(tmp, "wb") as fh:
             writer.write(fh)
         os.replace(tmp, out)
     finally:
         server.shutdown()
-        if tmp.exists():
-            tmp.unlink()
+        for path in [tmp, *parts]:
+            if path.exists():
+                path.unlink()
     return out
+
+
+async def _print_parts(chromium: str, urls: list[str], parts: list[Path], meta: dict) -> None:
+    """Print each page of ``urls`` to the PDF file of ``parts`` beside it, all pages at once."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=chromium, args=ARGS)
+        # the pages print as they are written: the theme's scripts (search, navigation) play no part on paper
+        context = await browser.new_context(java_script_enabled=False)
+
+        async def one(url: str, part: Path) -> None:
+            page = await context.new_page()
+            await page.goto(url, wait_until="load")
+            await page.emulate_media(media="print")
+            await page.pdf(path=str(part), format="A4", print_background=True, display_header_footer=True,
+                           header_template="<div></div>", footer_template=_footer(meta),
+                           margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+            await page.close()
+
+        try:
+            await asyncio.gather(*(one(url, part) for url, part in zip(urls, parts)))
+        finally:
+            await browser.close()
