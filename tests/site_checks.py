@@ -62,6 +62,9 @@ def browser():
 #: written from the same files in every edition, so in the second council's edition the page-by-page checks
 #: cover the pages its own data fill (the chapters, the edition's page and colophon, the index)
 FIRST = "825"
+#: a common laptop screen: every page is opened at this size, and its tables must fit it
+VIEWPORT = {"width": 1366, "height": 900}
+LEADERSHIP = ["summary", "timeline", "demand", "scorecard", "forecast"]
 OWN_PAGES = ("/notebooks/", "/book/this_edition.html", "/book/colophon.html", "/index.html")
 
 
@@ -77,7 +80,7 @@ class Tab:
     opening a fresh page for every visit took most of a crawl's time."""
 
     def __init__(self, browser):
-        self.page = browser.new_page()
+        self.page = browser.new_page(viewport=VIEWPORT)
         self.errors, self.external = [], []
         self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -95,11 +98,38 @@ def visit(browser, url):
     return Tab(browser).visit(url)
 
 
+def chapter_facts(page) -> dict:
+    """What the checks of a leadership chapter read from its page: its figures (and the
+    judgements the timeline chart plots), each table with its download link, headings and rows, the tables that
+    overflow the main column, whether the page scrolls sideways, and how far the first table's box scrolls."""
+    return {
+        "figures": page.eval_on_selector_all("figure img", "imgs => imgs.length"),
+        "judgements": page.eval_on_selector_all("figure[data-judgements]", "fs => fs.map(f => f.dataset.judgements)"),
+        "tables": page.eval_on_selector_all("div.cscbook-table", """boxes => boxes.map(b => {
+                const link = b.parentElement.querySelector('p.cscbook-download a');
+                return {href: link ? link.getAttribute('href') : null,
+                        heads: [...b.querySelectorAll('thead th')].map(t => t.innerText.trim()),
+                        rows: [...b.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('td')].map(d => d.innerText.trim()))};
+            })"""),
+        # each table sits in its own scrolling box, which must stay inside the page's main column
+        "overflowing": page.eval_on_selector_all("div.cscbook-table", """boxes => boxes.filter(b => {
+            const main = document.querySelector('main').getBoundingClientRect();
+            return b.getBoundingClientRect().right > main.right + 1;
+        }).length"""),
+        "fits_width": page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"),
+        "first_table_spare": page.evaluate(
+            "(() => { const b = document.querySelector('div.cscbook-table'); return b ? b.scrollWidth - b.clientWidth : null; })()"),
+        "quote_link": page.evaluate(
+            "(() => { const a = document.querySelector(\"a[href*='book/sources/'][href*='#quote-']\"); return a ? a.getAttribute('href') : null; })()"),
+    }
+
+
 @pytest.fixture(scope="module")
 def crawl(site, browser):
-    """Every page to check (see ``checked``), visited once: its console errors, requests leaving 127.0.0.1,
-    images without alt text, axe-core's serious or critical violations (content pages), and what the code
-    toggles and main text show. The page checks below read from it."""
+    """Every page to check (see ``checked``), visited once at the VIEWPORT size: its console errors, requests
+    leaving 127.0.0.1, images without alt text, axe-core's serious or critical violations (content pages), what
+    the code toggles and main text show, and for the leadership chapters :func:`chapter_facts`. The page checks
+    below read from it."""
     root, base, slug = site
     pages = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.html")
                    if "/_static/" not in p.as_posix() and "/_sources/" not in p.as_posix())
@@ -117,6 +147,8 @@ def crawl(site, browser):
                     "main .toggle-details, main details.hide-input, main .cell_input, main button.toggle-button",
                     "els => els.map(e => (e.innerText || e.className).slice(0, 60))"),
                 "main": page.inner_text("main") if page.query_selector("main") else ""}
+        if rel.startswith(f"editions/{slug}/notebooks/") and Path(rel).stem in LEADERSHIP:
+            seen.update(chapter_facts(page))
         content = rel.startswith(f"editions/{slug}/") and Path(rel).name not in ("index.html", "search.html", "genindex.html")
         if content and AXE.exists():
             page.add_script_tag(path=str(AXE))
@@ -141,37 +173,30 @@ def test_every_page_loads_clean_with_alt_text(site, crawl):
         assert seen["missing_alt"] == [], (rel, seen["missing_alt"])
 
 
-def test_key_numbers_and_navigation(site, browser):
+def chapter(crawl, slug: str, name: str) -> dict:
+    return crawl[1][f"editions/{slug}/notebooks/{name}.html"]
+
+
+def test_key_numbers_and_navigation(site, crawl, browser):
     root, base, slug = site
-    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/summary.html")
-    text = page.inner_text("main")
+    text = chapter(crawl, slug, "summary")["main"]
     if slug.startswith("825"):
         assert "5,518 referrals" in text  # DfE C1: Buckinghamshire, year to March 2025
         assert "Requires improvement" in text
-        page.close()
-        page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
-        assert "08 Aug 2014" in page.inner_text("main")
+        assert "08 Aug 2014" in chapter(crawl, slug, "timeline")["main"]
     else:
         assert "West Sussex received" in text
-    page.close()
+    # the edition's address opens its first page, whose navigation reaches every chapter
     page, _, _ = visit(browser, f"{base}/editions/{slug}/index.html")
     page.wait_for_load_state("load")
     page.wait_for_selector("nav a")
     hrefs = page.eval_on_selector_all("nav a", "as => as.map(a => a.getAttribute('href'))")
-    for chapter in ["summary", "timeline", "demand", "scorecard", "forecast"]:
-        assert any(h and re.search(rf"notebooks/{chapter}\.html", h) for h in hrefs), chapter
-    figures = 0
-    for chapter in ["demand", "forecast"]:
-        page2, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/{chapter}.html")
-        figures += page2.eval_on_selector_all("figure img", "imgs => imgs.length")
-        if chapter == "forecast":
-            assert "ILLUSTRATIVE" in page2.inner_text("main")
-        page2.close()
-    assert figures >= 10
     page.close()
-    page, _, _ = visit(browser, f"{base}/index.html")
-    assert slug in page.content()
-    page.close()
+    for name in ["summary", "timeline", "demand", "scorecard", "forecast"]:
+        assert any(h and re.search(rf"notebooks/{name}\.html", h) for h in hrefs), name
+    assert chapter(crawl, slug, "demand")["figures"] + chapter(crawl, slug, "forecast")["figures"] >= 10
+    assert "ILLUSTRATIVE" in chapter(crawl, slug, "forecast")["main"]
+    assert "index.html" in crawl[1] and slug in (root / "index.html").read_text()  # the site's index lists it
 
 
 def test_accessibility_axe_core(site, crawl):
@@ -186,9 +211,6 @@ def test_accessibility_axe_core(site, crawl):
     assert {rel: v for rel, v in checked_by_axe.items() if v} == {}
 
 
-LEADERSHIP = ["summary", "timeline", "demand", "scorecard", "forecast"]
-
-
 def test_leadership_pages_have_no_code(site, crawl):
     root, base, slug = site
     for chapter in LEADERSHIP:
@@ -197,7 +219,7 @@ def test_leadership_pages_have_no_code(site, crawl):
         assert "Show code cell source" not in seen["main"], chapter
 
 
-def test_every_official_judgement_is_in_the_timeline_chart(site, browser):
+def test_every_official_judgement_is_in_the_timeline_chart(site, crawl):
     from cscbook.charts import graded_judgements
     from cscbook.edition import make_edition
     from cscbook.timeline import timeline
@@ -209,13 +231,11 @@ def test_every_official_judgement_is_in_the_timeline_chart(site, browser):
     if ed.council.code == "825":
         assert {"2014-08-08|Inadequate", "2018-01-29|Inadequate"} <= expected  # Ofsted: the two SIF judgements
     assert expected
-    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
-    shown = page.eval_on_selector("figure[data-judgements]", "f => f.dataset.judgements")
-    assert set(shown.split(";")) == expected
-    page.close()
+    shown = chapter(crawl, slug, "timeline")["judgements"]
+    assert shown and set(shown[0].split(";")) == expected
 
 
-def test_download_links_resolve_and_read_back_to_the_table(site, browser):
+def test_download_links_resolve_and_read_back_to_the_table(site, crawl):
     import base64
     import io
 
@@ -223,55 +243,37 @@ def test_download_links_resolve_and_read_back_to_the_table(site, browser):
 
     root, base, slug = site
     checked = 0
-    for chapter in LEADERSHIP:
-        page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/{chapter}.html")
-        tables = page.eval_on_selector_all(
-            "div.cscbook-table", """boxes => boxes.map(b => {
-                const link = b.parentElement.querySelector('p.cscbook-download a');
-                return {href: link ? link.getAttribute('href') : null,
-                        heads: [...b.querySelectorAll('thead th')].map(t => t.innerText.trim()),
-                        rows: [...b.querySelectorAll('tbody tr')].map(r => [...r.querySelectorAll('td')].map(d => d.innerText.trim()))};
-            })""")
-        for t in tables:
-            assert t["href"] and t["href"].startswith("data:text/csv;charset=utf-8;base64,"), chapter
+    for name in LEADERSHIP:
+        for t in chapter(crawl, slug, name)["tables"]:
+            assert t["href"] and t["href"].startswith("data:text/csv;charset=utf-8;base64,"), name
             csv = pd.read_csv(io.StringIO(base64.b64decode(t["href"].split(",", 1)[1]).decode("utf-8")), dtype=str,
                               keep_default_na=False)
-            assert list(csv.columns) == t["heads"], chapter
+            assert list(csv.columns) == t["heads"], name
             assert [[" ".join(v.split()) for v in r] for r in csv.values.tolist()] == \
-                [[" ".join(v.split()) for v in r] for r in t["rows"]], chapter
+                [[" ".join(v.split()) for v in r] for r in t["rows"]], name
             checked += 1
-        page.close()
     assert checked >= 8
 
 
-def test_no_table_overflows_the_page_at_1366px(site, browser):
+def test_no_table_overflows_the_page_at_1366px(site, crawl):
     root, base, slug = site
-    for chapter in LEADERSHIP:
-        page = browser.new_page(viewport={"width": 1366, "height": 900})
-        page.goto(f"{base}/editions/{slug}/notebooks/{chapter}.html", wait_until="load")
-        # each table sits in its own scrolling box, which must stay inside the page's main column
-        over = page.eval_on_selector_all("div.cscbook-table", """boxes => boxes.filter(b => {
-            const main = document.querySelector('main').getBoundingClientRect();
-            return b.getBoundingClientRect().right > main.right + 1;
-        }).length""")
-        assert over == 0, chapter
-        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), chapter
-        page.close()
-    page = browser.new_page(viewport={"width": 1366, "height": 900})
-    page.goto(f"{base}/editions/{slug}/notebooks/scorecard.html", wait_until="load")
+    assert VIEWPORT["width"] == 1366
+    for name in LEADERSHIP:
+        facts = chapter(crawl, slug, name)
+        assert facts["overflowing"] == 0, name
+        assert facts["fits_width"], name
     # the scorecard's rating and significance columns are on screen: its box scrolls by less than a column
-    spare = page.eval_on_selector("div.cscbook-table", "b => b.scrollWidth - b.clientWidth")
-    assert spare <= 80, spare
-    page.close()
+    spare = chapter(crawl, slug, "scorecard")["first_table_spare"]
+    assert spare is not None and spare <= 80, spare
 
 
-def test_source_pages_highlight_the_quotes(site, browser):
+def test_source_pages_highlight_the_quotes(site, crawl, browser):
     root, base, slug = site
     pages = sorted((root / "editions" / slug / "book" / "sources").glob("*.html"))
     assert pages, "the build writes a page per source document"
-    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/timeline.html")
-    link = page.eval_on_selector("a[href*='book/sources/'][href*='#quote-']", "a => a.getAttribute('href')")
-    page.goto(f"{base}/editions/{slug}/notebooks/{link}", wait_until="load")
+    link = chapter(crawl, slug, "timeline")["quote_link"]
+    assert link
+    page, _, _ = visit(browser, f"{base}/editions/{slug}/notebooks/{link}")
     anchor = link.split("#")[1]
     assert page.eval_on_selector(f"mark#{anchor}", "m => m.innerText.length") > 20
     page.close()

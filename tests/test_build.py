@@ -107,6 +107,34 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     assert not list((out_with_edition / "editions").glob(".staging-*"))
 
 
+def test_shared_results_that_cannot_be_computed_stop_every_chapter(out_with_edition, tmp_path, monkeypatch):
+    """The all-council results are computed while the chapters run: if they fail, no chapter starts after the
+    failure, the build raises it and the previous edition stays in place."""
+    import nbformat
+
+    ran = tmp_path / "ran"
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell('la = "825"\nquarter = ""', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(f"open({str(ran)!r}, 'a').write('x')")]
+    chapter = tmp_path / "chapter.ipynb"
+    nbformat.write(nb, chapter)
+    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
+
+    def broken(cache_dir):
+        raise RuntimeError("the panel could not be read")
+
+    monkeypatch.setattr(build_module, "_annual_results", broken)
+    ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
+    failures = []
+    with pytest.raises(RuntimeError, match="the panel could not be read"):
+        build_module.build_many(ctx, [ctx.edition("825", "2019Q1")], log=failures.append)
+    assert not ran.exists()  # the kernel started after the failure: its chapter was stopped
+    assert any("the results shared by every council could not be computed" in m for m in failures)
+    html = out_with_edition / "editions" / "825-buckinghamshire-2019Q1" / "_build" / "html" / "index.html"
+    assert html.read_text() == "previous edition"
+
+
 def test_a_book_that_does_not_compile_cleanly_keeps_the_previous_edition(out_with_edition, tmp_path, monkeypatch):
     """A chapter whose page Sphinx warns about (a reference to no label, an error under -W -n): the edition fails
     with the warning named and the whole log kept, in a book worker and in a jupyter-book process alike."""
@@ -160,7 +188,8 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert proc.returncode == 0, proc.stderr
     series = monthly_series(ed.council.code, ed.quarter)
-    assert ed.cache.memory.cache(forecast.backtest_errors).check_call_in_cache(series.referrals, models=models)
+    # each model's rows are kept on their own (the build computes them side by side)
+    assert all(ed.cache.has(forecast.backtest_errors, series.referrals, models=(m,)) for m in models)
     fits = []
     real_fit = forecast.fit_forecast
     monkeypatch.setattr(forecast, "fit_forecast", lambda *a, **k: fits.append(a[1]) or real_fit(*a, **k))
@@ -169,6 +198,66 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     assert set(errors["model"]) == set(models) and errors["origin"].nunique() == 9
     # another data or code version is another folder: nothing is reused across versions
     assert ed.cache.folder == ctx.shared_dir and ctx.shared_dir.name.startswith(ctx.data_version[:16])
+
+
+def test_a_series_keeps_its_cache_key_once_it_has_been_used(tmp_path):
+    """pandas caches attributes inside a series as it is used (its period index's dtype) and pickles them: the
+    shared cache keys a series by its content, so a result is found again after the series has been used."""
+    from cscbook import forecast
+    from cscbook.cache import SharedCache
+    from cscbook.demand import monthly_series
+
+    ed = BuildContext.create(tmp_path / "out", jobs=1, paper=False).edition("938", "2019Q2")
+    y = monthly_series(ed.council.code, ed.quarter).referrals
+    sc = SharedCache(tmp_path / "shared")
+    first = sc.monthly_forecast(y, "naive")
+    forecast.backtest_errors(y, models=("seasonal_naive",))  # the series used, as a chapter uses it
+    assert sc.has(forecast.fit_forecast, y, "naive", 12)
+    pd.testing.assert_frame_equal(sc.monthly_forecast(y, "naive"), first)
+
+
+def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(tmp_path):
+    """The shared cache keeps each model's backtest rows apart; joined, they are the frame one call for every model
+    gives, row for row. The build's parts name every model once."""
+    from cscbook import forecast
+    from cscbook.cache import SharedCache
+    from cscbook.demand import monthly_series
+
+    ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
+    ed = ctx.edition("938", "2019Q2")
+    y = monthly_series(ed.council.code, ed.quarter).referrals
+    models = ("seasonal_naive", "naive", "stl")
+    joined = SharedCache(tmp_path / "shared").monthly_backtest(y, models=models)
+    pd.testing.assert_frame_equal(joined, forecast.backtest_errors(y, models=models))
+    assert list(joined["model"].iloc[:3]) == ["seasonal_naive"] * 3 and joined["origin"].is_monotonic_increasing
+    parts = [p.split()[1] for p in build_module.EDITION_PARTS if p.startswith("backtest ")]
+    assert sorted(parts) == sorted(forecast.MODELS)
+
+
+def test_chapters_declare_what_they_read_and_the_build_computes_only_that(tmp_path, monkeypatch):
+    """chapters.yml names the shared results each chapter reads: the build computes those (and no others) while
+    the chapters run, starting the chapters that read no forecast first; an unknown name is refused."""
+    entries = build_module.chapters()
+    by_name = {Path(e["notebook"]).stem: e for e in entries}
+    assert build_module.reads([by_name["scorecard"], by_name["timeline"]]) == set()
+    assert build_module.reads([by_name["summary"]]) == {"monthly"}
+    assert build_module.reads([{"notebook": "undeclared.ipynb"}]) == set(build_module.SHARED_RESULTS)
+    order = [Path(e["notebook"]).stem for e in build_module._run_order(entries)]
+    assert set(order[:3]) == {"demand", "timeline", "scorecard"} and order[3] == "forecast"
+    done = []
+    for name in ("_annual_results", "_event_results"):
+        monkeypatch.setattr(build_module, name, lambda folder, name=name: done.append(name))
+    monkeypatch.setattr(build_module, "_edition_results", lambda ed, parts: done.extend(parts))
+    ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
+    build_module.precompute(ctx, [ctx.edition("825", "2019Q1")], needed={"events", "flow"})
+    assert done == ["_event_results", "flow"]
+    bad = tmp_path / "root"
+    shutil.copytree(ROOT / "notebooks", bad / "notebooks")
+    (bad / "notebooks" / "chapters.yml").write_text("chapters:\n  - notebook: notebooks/summary.ipynb\n"
+                                                    "    reads: [monthly, weather]\n")
+    monkeypatch.setenv("CSCBOOK_ROOT", str(bad))
+    with pytest.raises(CSCBookError, match="reads 'weather', which is not a shared result"):
+        build_module.chapters()
 
 
 def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):

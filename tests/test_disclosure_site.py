@@ -61,6 +61,8 @@ def small_extract(path: Path) -> Path:
     return path
 
 
+#: the chapters as chapters.yml declares them (what they read is all the build computes for them)
+DECLARED = {Path(e["notebook"]).stem: e for e in build_module.chapters()}
 NB_TABLE_TAKES_POLICY = "policy" in inspect.signature(nb.table).parameters
 
 
@@ -69,7 +71,7 @@ def test_small_counts_are_suppressed_in_the_html(policy, tmp_path, monkeypatch):
     if policy == "off" and not NB_TABLE_TAKES_POLICY:
         pytest.skip("the notebook tables do not take the edition's policy yet (nb.table(..., policy=ed.policy))")
     extract = small_extract(tmp_path / "small.csv")
-    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/forecast.ipynb"}])
+    monkeypatch.setattr(build_module, "chapters", lambda: [DECLARED["forecast"]])
     ctx = BuildContext.create(tmp_path / "out", policy_from_env({"CSCBOOK_DISCLOSURE": policy}), paper=False)
     dest = build_module.build(ctx, ctx.edition("825", "2026Q1", str(extract)), log=lambda m: None)
     found = small_counts_in(dest / "_build" / "html")
@@ -83,8 +85,7 @@ def test_small_counts_are_suppressed_in_the_html(policy, tmp_path, monkeypatch):
 def test_same_edition_twice_gives_the_same_content_hash(tmp_path, monkeypatch):
     import json
 
-    monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/forecast.ipynb"},
-                                                           {"notebook": "notebooks/scorecard.ipynb"}])
+    monkeypatch.setattr(build_module, "chapters", lambda: [DECLARED["forecast"], DECLARED["scorecard"]])
     hashes = []
     for run in ("first", "second"):  # separate output folders: no shared cache
         ctx = BuildContext.create(tmp_path / run, paper=False)

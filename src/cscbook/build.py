@@ -22,9 +22,10 @@ import subprocess
 import sys
 import time
 import uuid
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -44,6 +45,10 @@ KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+#: the shared results a chapter can declare it reads (``reads`` in chapters.yml); see :func:`precompute`
+SHARED_RESULTS = ("annual", "events", "flow", "monthly")
+
+
 def chapters() -> list[dict]:
     """The chapter notebooks, in book order, from notebooks/chapters.yml (one entry per chapter)."""
     path = paths.repo_root() / CHAPTERS_FILE
@@ -52,7 +57,19 @@ def chapters() -> list[dict]:
     for entry in entries:
         if not (paths.repo_root() / entry["notebook"]).is_file():
             raise CSCBookError(f"{CHAPTERS_FILE}: notebook {entry['notebook']!r} does not exist")
+        unknown = sorted(set(entry.get("reads") or []) - set(SHARED_RESULTS))
+        if unknown:
+            raise CSCBookError(f"{CHAPTERS_FILE}: {entry['notebook']} reads {unknown[0]!r}, which is not a shared "
+                               f"result; choose from {', '.join(SHARED_RESULTS)}")
     return entries
+
+
+def reads(entries: list[dict]) -> set[str]:
+    """The shared results the chapters ``entries`` read (a chapter that declares none reads them all)."""
+    out: set[str] = set()
+    for entry in entries:
+        out |= set(SHARED_RESULTS if entry.get("reads") is None else entry["reads"])
+    return out
 
 
 def chapter_key(entry: dict, edition: Edition, data_version: str, code_version: str) -> str:
@@ -203,7 +220,7 @@ class Kernels:
     #: run before each chapter: the previous chapter's names, outputs, figures and matplotlib settings cleared
     RESET = "from cscbook.notebook import fresh_start as _fresh\n_fresh(get_ipython())\ndel _fresh"
     #: run once in each new kernel: the imports and the official tables every chapter needs
-    WARM = ("import pandas, matplotlib, seaborn, statsmodels.api\n"
+    WARM = ("import pandas, matplotlib, seaborn\n"
             "import cscbook.notebook, cscbook.charts, cscbook.headlines\n"
             "from cscbook.indicators import la_panel as _p\n_p()\ndel _p")
 
@@ -461,70 +478,97 @@ def _event_results(cache_dir: str) -> None:
     shared(cache_dir).event_studies()
 
 
-def _edition_results(edition: Edition) -> None:
-    """The results of one council that its chapters, headlines, scenarios and ledger share: its front-door
-    flow as known at the quarter, the monthly backtest, each monthly model's forecast and the panel model
-    fitted for its annual forecast's year."""
+#: an edition's shared results, in parts the pool computes side by side (each model's backtest on its own, the
+#: longest first): its front-door flow as known at the quarter, the monthly backtest, each monthly model's
+#: forecast, and the panel model fitted for its annual forecast's year (last: it reads the all-council panel
+#: forecasts, computed meanwhile); with the shared result (chapters.yml ``reads``) each part belongs to
+EDITION_PARTS = ("flow", "backtest sarimax", "backtest ets", "backtest stl", "backtest naive",
+                 "backtest seasonal_naive", "forecasts", "panel fit")
+PART_OF = {"flow": "flow", "forecasts": "monthly", "panel fit": "annual",
+           **{p: "monthly" for p in EDITION_PARTS if p.startswith("backtest ")}}
+
+
+@lru_cache(maxsize=4)
+def _monthly(code: str, quarter, monthly: str | None):
+    """An edition's monthly series (None: too few months, the chapters say so), made once per process for all
+    the parts of its results."""
+    from .demand import monthly_series
+    from .errors import CSCBookError as Expected
+
+    try:
+        return monthly_series(code, quarter, monthly)
+    except Expected:
+        return None
+
+
+def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
+    """The results of one council that its chapters, headlines, scenarios and ledger share (``parts`` of
+    :data:`EDITION_PARTS`)."""
     import pandas as pd
 
     from . import forecast
     from .annual import council_forecast
-    from .demand import horizon_for, monthly_series
-    from .errors import CSCBookError as Expected
+    from .demand import horizon_for
     from .quarters import latest_year_published
 
-    sc = edition.cache
-    sc.flow(edition.council.code, edition.quarter)
-    try:
-        series = monthly_series(edition.council.code, edition.quarter, str(edition.monthly) if edition.monthly else None)
-    except Expected:
-        series = None  # too few months: the chapters say so
-    if series is not None:
-        sc.monthly_backtest(series.referrals)
-        horizon = horizon_for(series, edition.quarter)
-        for model in forecast.MODELS:
-            sc.monthly_forecast(series.referrals, model, horizon)
-    # the panel model that explains the council's annual forecast: one fit per target year, shared by the batch
-    last = latest_year_published("referrals", edition.quarter)
-    if last:
-        fc = council_forecast(edition.council.code, last, sc.panel_oos())
-        if pd.notna(fc.get("alpha")):
-            sc.panel_fit(fc["target_year"], fc["alpha"])
+    sc, code, quarter = edition.cache, edition.council.code, edition.quarter
+    series = _monthly(code, quarter, str(edition.monthly) if edition.monthly else None)
+    for part in parts:
+        if part == "flow":
+            sc.flow(code, quarter)
+        elif part.startswith("backtest ") and series is not None:
+            sc.monthly_backtest(series.referrals, models=(part.split()[1],))
+        elif part == "forecasts" and series is not None:
+            horizon = horizon_for(series, quarter)
+            for model in forecast.MODELS:
+                sc.monthly_forecast(series.referrals, model, horizon)
+        elif part == "panel fit":
+            # the panel model that explains the council's annual forecast: one fit per target year for a batch
+            last = latest_year_published("referrals", quarter)
+            fc = council_forecast(code, last, sc.panel_oos()) if last else {}
+            if pd.notna(fc.get("alpha", float("nan"))):
+                sc.panel_fit(fc["target_year"], fc["alpha"])
 
 
-def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=None) -> list[tuple[Edition, str]]:
-    """Compute the shared results of ``editions`` into the cache, in a process pool of ``ctx.jobs``: the
-    all-council results once and each edition's own, side by side. ``started`` is called once the pool's
-    processes exist (the build starts its kernels then, never before a fork). Returns the editions whose
-    results failed, with the reason (their chapters then say why); the all-council results failing stops the
-    batch."""
+def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=None,
+               needed=SHARED_RESULTS) -> list[tuple[Edition, str]]:
+    """Compute the shared results of ``editions`` that the chapters read (``needed``, see :func:`reads`) into the
+    cache, in a process pool of ``ctx.jobs``: the all-council results once and each edition's own, in parts side
+    by side. ``started`` is called once the pool's processes exist (the build starts its kernels then, never
+    before a fork). Returns the editions whose results failed, with the reason (their chapters then say why); the
+    all-council results failing stops the batch."""
     failed = []
+    everyone = [f for f, name in ((_annual_results, "annual"), (_event_results, "events")) if name in needed]
+    parts = tuple(p for p in EDITION_PARTS if PART_OF[p] in needed)
     if ctx.jobs == 1 or not editions:
         if started is not None:
             started()
         if not editions:
             return failed
-        _annual_results(str(ctx.shared_dir))
-        _event_results(str(ctx.shared_dir))
+        for f in everyone:
+            f(str(ctx.shared_dir))
         for ed in editions:
             try:
-                _edition_results(ed)
+                _edition_results(ed, parts)
             except Exception as exc:  # reported with the edition, the others go on
                 failed.append((ed, f"{type(exc).__name__}: {exc}"))
         return failed
     import multiprocessing
 
-    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) + 2),
+    with ProcessPoolExecutor(max_workers=min(ctx.jobs, len(editions) * len(parts) + len(everyone) or 1),
                              mp_context=multiprocessing.get_context("fork"), initializer=_one_thread_worker) as pool:
-        shared = [pool.submit(f, str(ctx.shared_dir)) for f in (_annual_results, _event_results)]
+        shared = [pool.submit(f, str(ctx.shared_dir)) for f in everyone]
+        futures = [(pool.submit(_edition_results, ed, (part,)), ed) for ed in editions for part in parts]
         if started is not None:
             started()  # every worker of a fork pool is started by the first submission
-        futures = {pool.submit(_edition_results, ed): ed for ed in editions}
-        for fut, ed in futures.items():
+        reported = set()
+        for fut, ed in futures:
             try:
                 fut.result()
             except Exception as exc:
-                failed.append((ed, f"{type(exc).__name__}: {exc}"))
+                if ed.slug not in reported:
+                    reported.add(ed.slug)
+                    failed.append((ed, f"{type(exc).__name__}: {exc}"))
         for fut in shared:
             fut.result()
     return failed
@@ -533,19 +577,20 @@ def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=No
 class Background:
     """:func:`precompute` in a thread of its own, while the first chapters run: a chapter that reads a shared
     result still being computed waits for it (the cache computes each result once, under a lock per result),
-    and the chapters that read none (``reads_forecasts`` in chapters.yml) are started first."""
+    and the chapters that read no forecast (``reads`` in chapters.yml) are started first."""
 
-    def __init__(self, ctx: BuildContext, editions: list[Edition], log=print):
+    def __init__(self, ctx: BuildContext, editions: list[Edition], log=print, needed=SHARED_RESULTS):
         import threading
 
-        self.ctx, self.editions, self.log = ctx, editions, log
+        self.ctx, self.editions, self.log, self.needed = ctx, editions, log, needed
         self.error: BaseException | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._run, name="shared-results", daemon=True)
 
     def _run(self) -> None:
         try:
-            for ed, reason in precompute(self.ctx, self.editions, self.log, started=self._started.set):
+            for ed, reason in precompute(self.ctx, self.editions, self.log, started=self._started.set,
+                                         needed=self.needed):
                 self.log(f"  {ed.slug}: shared results failed ({reason}); its chapters will say why")
         except BaseException as exc:  # the all-council results: every chapter that follows is stopped
             self.error = exc
@@ -704,25 +749,34 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
                                                          forecaster=edition.cache.monthly_forecast))
         return write_datapack(stage, edition)  # moved beside the pages once they are built
 
-    with ThreadPoolExecutor(max_workers=1) as helper:
-        pack = helper.submit(beside_the_book)
-        status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
-        pack_file = pack.result()
-    failed_dir = ctx.editions_dir / ".failed" / edition.slug
-    if status != 0 or not (stage / "_build" / "html" / "index.html").exists():
-        failed_dir.mkdir(parents=True, exist_ok=True)
-        logfile = failed_dir / "jupyter-book.log"
-        logfile.write_text(output)
-        lines = output.splitlines()
-        first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
-        raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
-    html_dir = stage / "_build" / "html"
-    postprocess_site(html_dir)
-    os.replace(pack_file, html_dir / DATAPACK)
-    if ctx.paper:
-        from .paper import print_paper
+    from .paper import print_paper
 
-        print_paper(html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)})
+    html_dir = stage / "_build" / "html"
+    pages = Future()  # True once the pages are built and post-processed: the paper prints them
+    with ThreadPoolExecutor(max_workers=2) as helper:
+        pack = helper.submit(beside_the_book)
+        # the paper's browser starts while the book compiles, then waits for the pages
+        paper = (helper.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)},
+                               pages.result) if ctx.paper else None)
+        try:
+            status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
+            pack_file = pack.result()
+            failed_dir = ctx.editions_dir / ".failed" / edition.slug
+            if status != 0 or not (html_dir / "index.html").exists():
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                logfile = failed_dir / "jupyter-book.log"
+                logfile.write_text(output)
+                lines = output.splitlines()
+                first = next((ln for ln in lines if "WARNING" in ln or "ERROR" in ln.upper()), "see the log")
+                raise CSCBookError(f"the book did not compile cleanly ({first.strip()}); full log at {logfile}")
+            postprocess_site(html_dir)
+            pages.set_result(True)
+        finally:
+            if not pages.done():
+                pages.set_result(False)
+        os.replace(pack_file, html_dir / DATAPACK)
+        if paper is not None:
+            paper.result()
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
     with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here
@@ -772,7 +826,7 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
         # book workers import Jupyter Book while the chapters run, and are kept for the batch's later books
         books = Books(min(ctx.jobs, len(todo)))
-        background = Background(ctx, needs_run, log)
+        background = Background(ctx, needs_run, log, needed=reads(entries))
         try:
             background.start()  # its pool's processes exist before the kernels' threads do
             kernels.warm()
@@ -788,10 +842,10 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
 
 
 def _run_order(entries: list[dict]) -> list[dict]:
-    """The chapters in the order they are started: those that read no forecast first (``reads_forecasts`` in
-    chapters.yml: they run while the edition's forecasts and backtests are computed), each group the longest
-    first (``cost``, seconds on a typical edition), so that on a few cores the last chapter to finish is short."""
-    return sorted(entries, key=lambda e: (bool(e.get("reads_forecasts")), -float(e.get("cost", 0))))
+    """The chapters in the order they are started: those that read no forecast first (neither annual nor monthly
+    in their ``reads``: they run while the forecasts and backtests are computed), each group the longest first
+    (``cost``, seconds on a typical edition), so that on a few cores the last chapter to finish is short."""
+    return sorted(entries, key=lambda e: (bool(reads([e]) & {"annual", "monthly"}), -float(e.get("cost", 0))))
 
 
 def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log,

@@ -54,11 +54,13 @@ class SharedCache:
 
         Once even when several processes or threads ask for it at the same time (parallel test workers, two
         builds, shards on one machine sharing the folder): the first computes it under a lock on the call's key,
-        the others wait for the lock and then read its result."""
+        the others wait for the lock and then read its result. pandas arguments are keyed by their content
+        (see :func:`_canonical`)."""
         import fcntl
 
         import joblib
 
+        args, kwargs = _canonical(args), _canonical(kwargs)
         cached = self.memory.cache(func)
         if cached.check_call_in_cache(*args, **kwargs):
             return cached(*args, **kwargs)
@@ -69,11 +71,20 @@ class SharedCache:
             fcntl.flock(lock, fcntl.LOCK_EX)
             return cached(*args, **kwargs)
 
-    def monthly_backtest(self, y, **kwargs):
-        """:func:`cscbook.forecast.backtest_errors` of a monthly series."""
+    def has(self, func, *args, **kwargs) -> bool:
+        """Whether :meth:`call` would read ``func(*args, **kwargs)`` from the cache rather than compute it."""
+        args, kwargs = _canonical(args), _canonical(kwargs)
+        return self.memory.cache(func).check_call_in_cache(*args, **kwargs)
+
+    def monthly_backtest(self, y, models=None, **kwargs):
+        """:func:`cscbook.forecast.backtest_errors` of a monthly series (every model, or ``models``): each model's
+        rows computed and kept on their own, so that a build computes the models side by side and a subset
+        reuses them; the same frame as one call for all the models."""
         from . import forecast
 
-        return self.call(forecast.backtest_errors, y, **kwargs)
+        models = tuple(forecast.MODELS if models is None else models)
+        return forecast.join_backtests([self.call(forecast.backtest_errors, y, models=(m,), **kwargs)
+                                        for m in models], models)
 
     def annual_backtest(self, la: str | None = None):
         """:func:`cscbook.annual.backtest`: (summary, detail) for all councils or one council code.
@@ -143,6 +154,26 @@ class SharedCache:
         from . import eventstudy
 
         return {o: self.event_study(o) for o in eventstudy.OUTCOMES}
+
+
+def _canonical(value):
+    """``value`` with each pandas series or frame in it rebuilt from its content (a deep copy with copies of its
+    index and columns). pandas keeps caches inside an object as it is used (a period index keeps its dtype) and
+    they are pickled with it, so a series once used would hash differently, and the same result be looked up
+    under another key and computed again."""
+    import pandas as pd
+
+    if isinstance(value, tuple):
+        return tuple(_canonical(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _canonical(v) for k, v in value.items()}
+    if isinstance(value, (pd.Series, pd.DataFrame)):
+        out = value.copy(deep=True)
+        out.index = value.index.copy(deep=True)
+        if isinstance(value, pd.DataFrame):
+            out.columns = value.columns.copy(deep=True)
+        return out
+    return value
 
 
 # The results built on other cached results take the cache folder, not those results: their key is then the

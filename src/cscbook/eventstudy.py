@@ -20,7 +20,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from . import quarters
 from .breaks import flagged_panel
@@ -76,6 +75,8 @@ def estimate(outcome: str) -> pd.DataFrame:
     terms = [c for c in panel.columns if c.startswith("k_")]
     formula = "y ~ " + " + ".join(terms) + " + C(old_la_code) + C(year)"
     codes = pd.factorize(panel["old_la_code"])[0]
+    import statsmodels.formula.api as smf  # imported when an estimate is made, not by every reader of the cache
+
     fit = smf.ols(formula, data=panel).fit(cov_type="cluster", cov_kwds={"groups": codes})
     ci = fit.conf_int()
     rows = []

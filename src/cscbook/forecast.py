@@ -32,12 +32,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-# statsmodels installs an "always" filter for ConvergenceWarning when first imported: import it here, once,
-# so that the catch_warnings blocks below really silence it.
-from statsmodels.tsa.arima.model import ARIMA
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
-from statsmodels.tsa.forecasting.stl import STLForecast
-from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 MODELS = ("naive", "seasonal_naive", "ets", "sarimax", "stl")
 LEVELS = (80, 95)
@@ -169,6 +163,19 @@ def prepare(y: pd.Series, min_train: int = TRAIN_AFTER_MIN) -> Prepared:
 SARIMAX_ORDER, SARIMAX_SEASONAL = (1, 0, 0), (0, 1, 1, 12)
 
 
+def _statsmodels():
+    """The model classes, imported when a model is first fitted (a process that only summarises forecasts, such as
+    a chapter's kernel reading them from the cache, never loads statsmodels). Called before any catch_warnings
+    block: statsmodels installs an "always" filter for ConvergenceWarning when first imported, which the blocks
+    must then override."""
+    from statsmodels.tsa.arima.model import ARIMA
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.forecasting.stl import STLForecast
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+
+    return ARIMA, ETSModel, STLForecast, SARIMAX
+
+
 def _fit_sarimax(y: pd.Series, x: pd.DataFrame):
     """SARIMAX fitted fast, with the same estimates as the plain fit.
 
@@ -178,6 +185,7 @@ def _fit_sarimax(y: pd.Series, x: pd.DataFrame):
     once through the Kalman filter with those parameters. Where that filter cannot be initialised (estimates
     at the edge of the stationary region, seen on short small-count series) the plain full fit is used instead.
     """
+    SARIMAX = _statsmodels()[3]
     kwargs = dict(exog=x, order=SARIMAX_ORDER, seasonal_order=SARIMAX_SEASONAL, concentrate_scale=True)
     try:
         fast = SARIMAX(y, simple_differencing=True, **kwargs).fit(disp=False, method="lbfgs", maxiter=100,
@@ -209,6 +217,7 @@ def fit_forecast(y: pd.Series, model: str, horizon: int = 12, level_shifts: bool
         mean = [y.iloc[-12 + ((i - 1) % 12)] for i in h]
         sd = resid.std(ddof=1) * np.sqrt(np.floor((h - 1) / 12) + 1)
         return _frame(future, mean, sd)
+    ARIMA, ETSModel, STLForecast, _ = _statsmodels()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if model == "ets":
@@ -293,6 +302,17 @@ def backtest_errors(y: pd.Series, models=MODELS, horizon: int = 12, step: int = 
                                  lower_95=fc.at[month, "lower_95"], upper_95=fc.at[month, "upper_95"],
                                  scale=scale))
     return pd.DataFrame(rows)
+
+
+def join_backtests(parts: list[pd.DataFrame], models) -> pd.DataFrame:
+    """The rows of :func:`backtest_errors` for each model of ``models`` (one frame each), in the order one call
+    for all of them gives: by origin, then model, then horizon."""
+    errors = pd.concat(parts, ignore_index=True)
+    if errors.empty:
+        return errors
+    order = {m: i for i, m in enumerate(models)}
+    errors = errors.assign(_m=errors["model"].map(order))
+    return errors.sort_values(["origin", "_m", "horizon"], kind="stable").drop(columns="_m").reset_index(drop=True)
 
 
 def summarise(errors: pd.DataFrame, by=("model",)) -> pd.DataFrame:

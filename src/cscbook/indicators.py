@@ -119,7 +119,16 @@ def _population_lagged(as_of=None) -> pd.Series:
 
 @lru_cache(maxsize=None)
 def _long_cached(files: tuple, as_of=None) -> pd.DataFrame:
-    """The panel from the releases ``files`` names (file and checksum per table) as of quarter ``as_of``."""
+    """The panel from the releases ``files`` names (file and checksum per table) as of quarter ``as_of``: made
+    once in the shared cache of this data and code version (reading and tidying the official tables was most of
+    a kernel's start-up), then read from it once per process."""
+    from .cache import shared
+
+    return shared().call(_long_panel, files, as_of)
+
+
+def _long_panel(files: tuple, as_of=None) -> pd.DataFrame:
+    """The panel from the releases ``files`` names (see :func:`_long_cached`)."""
     pop = _population_lagged(as_of)
     frames = []
     for ind in INDICATORS:
