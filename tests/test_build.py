@@ -304,6 +304,13 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
     assert errors == [] and len(results) == 2 and results[0] == results[1]
     assert (results[0] / "_build" / "html" / "index.html").exists()
     assert not list((tmp_path / "out" / "editions").glob(".staging-*"))
+    # rebuilt again: its chapter comes from the cache, so no kernel is started
+    warmed = []
+    monkeypatch.setattr(build_module.Kernels, "warm", lambda self: warmed.append(self))
+    ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True, paper=False)
+    messages = []
+    build_module.build(ctx, ctx.edition("825", "2019Q2"), log=messages.append)
+    assert warmed == [] and any("unchanged, from cache" in m for m in messages)
 
 
 def test_a_reused_kernel_starts_each_chapter_empty():

@@ -34,6 +34,7 @@ from . import __version__, paths
 from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code_hash re-exported)
 from .context import BuildContext
 from .edition import Edition
+from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .errors import CSCBookError
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
@@ -323,47 +324,11 @@ class Kernels:
         self._kernels.clear()
 
 
-def _jupyter_book(stage: str) -> tuple[int, str]:
-    """``jupyter-book build`` of a staged edition, strict, in this process (a worker of :class:`Books`);
-    (exit status, everything it printed)."""
-    import contextlib
-    import io
-    import traceback
-
-    from jupyter_book.cli.main import build as jupyter_book_build
-
-    out, status = io.StringIO(), 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        try:
-            jupyter_book_build.main([stage, *BOOK_OPTIONS], standalone_mode=False)
-        except SystemExit as exc:  # Jupyter Book's exit on a failed build
-            status = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
-        except Exception:  # an error in the build, with Sphinx's account of it above
-            traceback.print_exc(file=out)
-            status = 1
-    return status, out.getvalue()
-
-
 def _jupyter_book_process(stage: Path) -> tuple[int, str]:
     """``jupyter-book build`` of a staged edition, strict, in a process of its own; (exit status, its output)."""
     proc = subprocess.run([str(Path(sys.executable).with_name("jupyter-book")), "build", str(stage), *BOOK_OPTIONS],
                           capture_output=True, text=True)
     return proc.returncode, proc.stderr + "\n" + proc.stdout
-
-
-def _ready() -> None:
-    """Warm a book worker: import Jupyter Book, Sphinx and the heaviest extensions before the first edition
-    arrives (while the chapters run)."""
-    import jupyter_book.cli.main  # noqa: F401
-    import jupyter_book.sphinx  # noqa: F401
-    import myst_nb.sphinx_ext  # noqa: F401
-    import pydata_sphinx_theme  # noqa: F401
-    import sphinx.application  # noqa: F401
-    import sphinx_book_theme  # noqa: F401
-
-
-#: jupyter-book build options: warnings are errors, nitpicky references, every problem reported
-BOOK_OPTIONS = ["-W", "-n", "--keep-going", "--quiet"]
 
 
 class Books:
@@ -386,14 +351,14 @@ class Books:
             self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
                                              max_tasks_per_child=self.RECYCLE)
             for _ in range(self.size):
-                self._pool.submit(_ready)
+                self._pool.submit(ready)
 
     def compile(self, stage: Path) -> tuple[int, str]:
         from concurrent.futures.process import BrokenProcessPool
 
         self.warm()
         try:
-            return self._pool.submit(_jupyter_book, str(stage)).result()
+            return self._pool.submit(jupyter_book, str(stage)).result()
         except BrokenProcessPool:
             return _jupyter_book_process(stage)
 
@@ -829,7 +794,8 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         background = Background(ctx, needs_run, log, needed=reads(entries))
         try:
             background.start()  # its pool's processes exist before the kernels' threads do
-            kernels.warm()
+            if needs_run:  # every chapter from the cache: no kernel to start
+                kernels.warm()
             books.warm()
             _run_batch(ctx, todo, entries, result, log, kernels, books, background.check)
         finally:

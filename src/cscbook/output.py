@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import math
 
-import pandas as pd
-
 FORMATS = ("table", "csv", "json")
 
 
 def _clean(value, places: int | None):
+    import pandas as pd  # imported here: the command line loads this module, book workers included
+
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     if isinstance(value, float):
