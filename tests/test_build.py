@@ -334,3 +334,35 @@ def test_a_reused_kernel_starts_each_chapter_empty():
     assert not shell.user_ns["_oh"] and not [n for n in shell.user_ns if n[:1] == "_" and n[1:].isdigit()]
     assert shell.user_ns["_"] == "" and reset_width != 9
     assert "pandas" in sys.modules
+
+
+def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path):
+    """The committee paper's browser starts while the book compiles and waits for the pages: pages written
+    meanwhile are printed in book order; when the book failed it prints nothing."""
+    import os
+
+    from pypdf import PdfReader
+
+    from cscbook.paper import print_paper
+
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    html = tmp_path / "html"
+    (html / "notebooks").mkdir(parents=True)
+    meta = {"council": "Buckinghamshire", "quarter": "2019Q2", "printed": "2019-07-01"}
+    asked = []
+    assert print_paper(html, meta, ready=lambda: asked.append(True) or False) is None
+    assert asked == [True] and not list(html.rglob("*.pdf*"))
+
+    def pages_written():
+        for name in ("forecast", "summary"):
+            (html / "notebooks" / f"{name}.html").write_text(
+                f"<!DOCTYPE html><html lang='en'><body><main><h1>The {name} page</h1></main></body></html>")
+        return True
+
+    out = print_paper(html, meta, ready=pages_written)
+    texts = [page.extract_text() for page in PdfReader(str(out)).pages]
+    assert len(texts) == 2 and "The summary page" in texts[0] and "The forecast page" in texts[1]
+    assert "Buckinghamshire" in texts[0] and not list(html.glob(".*.pdf.tmp"))

@@ -31,10 +31,10 @@ from pathlib import Path
 import yaml
 
 from . import __version__, paths
+from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code_hash re-exported)
 from .context import BuildContext
 from .edition import Edition
-from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .errors import CSCBookError
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
@@ -446,9 +446,10 @@ def _event_results(cache_dir: str) -> None:
 #: an edition's shared results, in parts the pool computes side by side (each model's backtest on its own, the
 #: longest first): its front-door flow as known at the quarter, the monthly backtest, each monthly model's
 #: forecast, and the panel model fitted for its annual forecast's year (last: it reads the all-council panel
-#: forecasts, computed meanwhile); with the shared result (chapters.yml ``reads``) each part belongs to
+#: forecasts, computed meanwhile)
 EDITION_PARTS = ("flow", "backtest sarimax", "backtest ets", "backtest stl", "backtest naive",
                  "backtest seasonal_naive", "forecasts", "panel fit")
+#: the shared result (``reads`` in chapters.yml) each part belongs to: it is computed when a chapter reads that
 PART_OF = {"flow": "flow", "forecasts": "monthly", "panel fit": "annual",
            **{p: "monthly" for p in EDITION_PARTS if p.startswith("backtest ")}}
 
