@@ -12,16 +12,15 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+from cscbook.paper import ARGS, chromium  # the browser, and the arguments, the committee paper is printed with
+
+CHROMIUM = chromium()
 REQUIRE = os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 WCAG = "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']"
 

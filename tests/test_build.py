@@ -343,9 +343,9 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
 
     from pypdf import PdfReader
 
-    from cscbook.paper import print_paper
+    from cscbook.paper import chromium, print_paper
 
-    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+    if not chromium():
         if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed")
         pytest.skip("chromium is not installed")

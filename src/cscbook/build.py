@@ -415,7 +415,7 @@ def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, k
 
 
 # ---------------------------------------------------------------------------------------------------
-# Shared results, computed once before the chapters
+# Shared results, computed once while the chapters run
 
 
 def _one_thread_worker() -> None:
@@ -478,7 +478,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
     from .quarters import latest_year_published
 
     sc, code, quarter = edition.cache, edition.council.code, edition.quarter
-    series = _monthly(code, quarter, str(edition.monthly) if edition.monthly else None)
+    # the monthly series only for the parts made from it (the flow and the panel fit are not)
+    series = (_monthly(code, quarter, str(edition.monthly) if edition.monthly else None)
+              if any(PART_OF[part] == "monthly" for part in parts) else None)
     for part in parts:
         if part == "flow":
             sc.flow(code, quarter)

@@ -21,6 +21,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+def chromium() -> str | None:
+    """Debian's chromium (the browser the paper is printed with and the site tests drive), or None."""
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
@@ -47,15 +52,15 @@ def print_paper(html_dir: Path, meta: dict, ready=None) -> Path | None:
 
     from pypdf import PdfWriter
 
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not chromium:
+    browser = chromium()
+    if not browser:
         raise CSCBookError("the committee paper needs Debian's chromium: install it (apt-get install chromium)")
     html_dir = Path(html_dir)
     out = html_dir / FILENAME
     tmp = out.with_suffix(".pdf.tmp")
     parts: list[Path] = []
     try:
-        if not asyncio.run(_print_parts(chromium, html_dir, parts, meta, ready)):
+        if not asyncio.run(_print_parts(browser, html_dir, parts, meta, ready)):
             return None
         writer = PdfWriter()
         for part in parts:
@@ -70,7 +75,7 @@ def print_paper(html_dir: Path, meta: dict, ready=None) -> Path | None:
     return out
 
 
-async def _print_parts(chromium: str, html_dir: Path, parts: list[Path], meta: dict, ready=None) -> bool:
+async def _print_parts(executable: str, html_dir: Path, parts: list[Path], meta: dict, ready=None) -> bool:
     """Print each chapter of :data:`PAGES` in ``html_dir`` to a PDF file beside it (appended to ``parts``, in
     book order), all pages at once, once ``ready`` (if given) returns True; False if it returns False."""
     import asyncio
@@ -78,7 +83,7 @@ async def _print_parts(chromium: str, html_dir: Path, parts: list[Path], meta: d
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=ARGS)
+        browser = await p.chromium.launch(executable_path=executable, args=ARGS)
         try:
             if ready is not None and not await asyncio.to_thread(ready):
                 return False
