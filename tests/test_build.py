@@ -216,6 +216,26 @@ def test_a_series_keeps_its_cache_key_once_it_has_been_used(tmp_path):
     pd.testing.assert_frame_equal(sc.monthly_forecast(y, "naive"), first)
 
 
+def test_a_councils_generated_example_is_made_once_for_all_its_readers(tmp_path, monkeypatch):
+    """A council without an extract gets a generated example (about a third of a second to make); the forecast
+    part, the chapter, the headlines and the ledger read it from the edition's shared cache, not each anew."""
+    from cscbook import illustrative
+    from cscbook.demand import monthly_series
+    from cscbook.ledger import edition_ledger
+
+    ed = BuildContext.create(tmp_path / "out", jobs=1, paper=False).edition("938", "2019Q2")
+    plain = monthly_series(ed.council.code, ed.quarter)
+    first = monthly_series(ed.council.code, ed.quarter, None, ed.cache)
+    assert ed.cache.has(illustrative.example_extract, "938")
+    pd.testing.assert_frame_equal(first.frame, plain.frame)
+    made = []  # the example's months are weighted by seasonal_weights: a second making would call it
+    monkeypatch.setattr(illustrative, "seasonal_weights", lambda *a: made.append(a) or pytest.fail("made again"))
+    again = monthly_series(ed.council.code, ed.quarter, None, ed.cache)
+    pd.testing.assert_frame_equal(again.frame, plain.frame)
+    ledger = edition_ledger(ed.council.code, ed.quarter, None, models=("naive",), cache=ed.cache)
+    assert made == [] and (ledger["model"] == "naive").any()
+
+
 def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(tmp_path):
     """The shared cache keeps each model's backtest rows apart; joined, they are the frame one call for every model
     gives, row for row. The build's parts name every model once."""
@@ -366,3 +386,48 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
     texts = [page.extract_text() for page in PdfReader(str(out)).pages]
     assert len(texts) == 2 and "The summary page" in texts[0] and "The forecast page" in texts[1]
     assert "Buckinghamshire" in texts[0] and not list(html.glob(".*.pdf.tmp"))
+
+
+def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(tmp_path, monkeypatch):
+    """A batch's papers are printed by one browser: each edition's paper holds its own pages (none read from the
+    browser's cache of an earlier edition's), the browser is started once, and again only if it has died."""
+    import os
+
+    from pypdf import PdfReader
+
+    from cscbook import paper
+
+    if not paper.chromium():
+        if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
+            pytest.fail("chromium is not installed")
+        pytest.skip("chromium is not installed")
+    launches = []
+    real_launch = paper.Printer._launch
+
+    async def counted(self, executable):
+        launches.append(executable)
+        return await real_launch(self, executable)
+
+    monkeypatch.setattr(paper.Printer, "_launch", counted)
+
+    def edition(name: str) -> Path:
+        html = tmp_path / name / "html"
+        (html / "notebooks").mkdir(parents=True)
+        (html / "notebooks" / "summary.html").write_text(
+            f"<!DOCTYPE html><html lang='en'><body><main><h1>Summary of {name}</h1></main></body></html>")
+        return html
+
+    def text(pdf: Path) -> str:
+        return " ".join(page.extract_text() for page in PdfReader(str(pdf)).pages)
+
+    with paper.Printer() as printer:
+        first = text(printer.print(edition("Halton"), {"council": "Halton", "quarter": "2026Q1"}))
+        second = text(paper.print_paper(edition("Walsall"), {"council": "Walsall", "quarter": "2026Q1"},
+                                        printer=printer))
+        assert "Summary of Halton" in first and "Summary of Walsall" in second and "Halton" not in second
+        assert len(launches) == 1
+        browser = printer._browser.result()[1]
+        printer._submit(browser.close()).result()  # the browser dies between two papers
+        third = text(printer.print(edition("Redcar"), {"council": "Redcar", "quarter": "2026Q1"}))
+        assert "Summary of Redcar" in third and len(launches) == 2
+    assert not printer._thread.is_alive()

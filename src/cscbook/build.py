@@ -36,6 +36,7 @@ from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code
 from .context import BuildContext
 from .edition import Edition
 from .errors import CSCBookError
+from .paper import Printer, print_paper
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
 #: The kernel's own log at CRITICAL only: ipykernel 7 warns on every start that its local TCP transport is
@@ -455,14 +456,15 @@ PART_OF = {"flow": "flow", "forecasts": "monthly", "panel fit": "annual",
 
 
 @lru_cache(maxsize=4)
-def _monthly(code: str, quarter, monthly: str | None):
+def _monthly(code: str, quarter, monthly: str | None, cache_dir: str | None):
     """An edition's monthly series (None: too few months, the chapters say so), made once per process for all
-    the parts of its results."""
+    the parts of its results (a generated example once for every process, in the shared cache)."""
+    from .cache import shared
     from .demand import monthly_series
     from .errors import CSCBookError as Expected
 
     try:
-        return monthly_series(code, quarter, monthly)
+        return monthly_series(code, quarter, monthly, shared(cache_dir))
     except Expected:
         return None
 
@@ -479,7 +481,8 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
 
     sc, code, quarter = edition.cache, edition.council.code, edition.quarter
     # the monthly series only for the parts made from it (the flow and the panel fit are not)
-    series = (_monthly(code, quarter, str(edition.monthly) if edition.monthly else None)
+    series = (_monthly(code, quarter, str(edition.monthly) if edition.monthly else None,
+                       str(edition.cache_dir) if edition.cache_dir else None)
               if any(PART_OF[part] == "monthly" for part in parts) else None)
     for part in parts:
         if part == "flow":
@@ -688,7 +691,8 @@ def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     return Plan(edition, keys, input_hash, dest, unchanged)
 
 
-def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Books | None = None) -> Path:
+def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Books | None = None,
+                    printer: Printer | None = None) -> Path:
     """Write the colophon, compile the staged book and move the edition into place (raises CSCBookError)."""
     from .site import postprocess_site
 
@@ -713,11 +717,8 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
         """The edition's forecasts (kept beside it so later editions can score them; aggregates only) and its
         data pack, written while Sphinx compiles the book (neither reads the pages)."""
         write_ledger(stage / LEDGER_FILE, edition_ledger(edition.council.code, edition.quarter, edition.monthly,
-                                                         annual_forecasts=edition.cache.annual_with_intervals(),
-                                                         forecaster=edition.cache.monthly_forecast))
+                                                         cache=edition.cache))
         return write_datapack(stage, edition)  # moved beside the pages once they are built
-
-    from .paper import print_paper
 
     html_dir = stage / "_build" / "html"
     pages = Future()  # True once the pages are built and post-processed: the paper prints them
@@ -725,7 +726,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
         pack = helper.submit(beside_the_book)
         # the paper's browser starts while the book compiles, then waits for the pages
         paper = (helper.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)},
-                               pages.result) if ctx.paper else None)
+                               pages.result, printer) if ctx.paper else None)
         try:
             status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
             pack_file = pack.result()
@@ -794,17 +795,20 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
         # book workers import Jupyter Book while the chapters run, and are kept for the batch's later books
         books = Books(min(ctx.jobs, len(todo)))
+        printer = Printer() if ctx.paper else None  # one browser prints every paper of the batch
         background = Background(ctx, needs_run, log, needed=reads(entries))
         try:
             background.start()  # its pool's processes exist before the kernels' threads do
             if needs_run:  # every chapter from the cache: no kernel to start
                 kernels.warm()
             books.warm()
-            _run_batch(ctx, todo, entries, result, log, kernels, books, background.check)
+            _run_batch(ctx, todo, entries, result, log, kernels, books, background.check, printer)
         finally:
             background.finish()
             kernels.shutdown()
             books.shutdown()
+            if printer is not None:
+                printer.close()
     if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
@@ -818,7 +822,7 @@ def _run_order(entries: list[dict]) -> list[dict]:
 
 
 def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result: BatchResult, log,
-               kernels: Kernels, books: Books | None = None, check=lambda: None) -> None:
+               kernels: Kernels, books: Books | None = None, check=lambda: None, printer: Printer | None = None) -> None:
     """Every chapter of every edition in one pool of ``ctx.jobs`` workers (each runs a chapter in a warm kernel
     of ``kernels``); an edition's book is compiled as soon as its chapters are done."""
     batch = _bar(len(todo), "editions", 0)
@@ -841,7 +845,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         broken: set[str] = set()
         if not entries:
             for p in todo:
-                pending[pool.submit(compile_edition, ctx, p, entries, books)] = ("book", p, None)
+                pending[pool.submit(compile_edition, ctx, p, entries, books, printer)] = ("book", p, None)
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
@@ -867,7 +871,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
                     remaining[slug] -= 1
                     if remaining[slug] == 0 and slug not in broken:
                         log(f"  {slug}: compiling the book")
-                        pending[pool.submit(compile_edition, ctx, p, entries, books)] = ("book", p, None)
+                        pending[pool.submit(compile_edition, ctx, p, entries, books, printer)] = ("book", p, None)
                 else:
                     result.built.append(value)
                     batch.update(1)

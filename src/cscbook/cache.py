@@ -121,6 +121,13 @@ class SharedCache:
 
         return self.call(benchmark.flow, la, as_of)
 
+    def example_extract(self, la: str):
+        """:func:`cscbook.illustrative.example_extract`: a council's illustrative monthly series, made once (the
+        build's forecast part, the forecast chapter, the headlines and the ledger all read it)."""
+        from . import illustrative
+
+        return self.call(illustrative.example_extract, la)
+
     def annual_with_intervals(self):
         """Every annual method's forecasts for every council and year, with empirical intervals (the panel
         model's from :meth:`panel_oos`, fitted once)."""

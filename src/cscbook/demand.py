@@ -33,11 +33,13 @@ class MonthlySeries:
         return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
 
 
-def monthly_series(code: str, quarter: Quarter, monthly: str | None = None) -> MonthlySeries:
+def monthly_series(code: str, quarter: Quarter, monthly: str | None = None, cache=None) -> MonthlySeries:
     """Months known by the end of ``quarter``: the council's extract, or the illustrative example.
 
     ``code`` is the council's three-digit DfE code, already resolved (``Edition.council.code``); it is never
     resolved again here. The example is derived from annual totals, so it only has the years published by then.
+    ``cache``: the edition's :class:`cscbook.cache.SharedCache`, where a council's generated example is made
+    once for every reader of the edition (without it, the example is generated here).
     """
     if monthly:
         frame = read_extract(monthly)
@@ -49,7 +51,7 @@ def monthly_series(code: str, quarter: Quarter, monthly: str | None = None) -> M
             frame = read_extract(example_path())
             source = str(example_path().name)
         else:
-            frame = example_extract(code)
+            frame = cache.example_extract(code) if cache is not None else example_extract(code)
             source = f"example_extract('{code}') (generated)"
         year = latest_year_published("referrals", quarter)
         cutoff = pd.Period(f"{year}-03", freq="M") if year else None

@@ -182,7 +182,7 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     from .errors import CSCBookError
 
     try:
-        series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None)
+        series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None, ed.cache)
     except CSCBookError as exc:  # too little history for this quarter: say so
         return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
                       (Figure("reason", str(exc), "monthly series check"),), name="peak")]

@@ -66,34 +66,34 @@ def annual_entries(rows: pd.DataFrame, code: str, quarter: Quarter, origin: int,
     return out[COLUMNS]
 
 
-def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = None,
-                   models=None, annual_forecasts: pd.DataFrame | None = None, forecaster=None) -> pd.DataFrame:
+def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = None, models=None,
+                   cache=None) -> pd.DataFrame:
     """Every forecast an edition makes: each monthly model over its horizon (where enough months are known) and
     each annual method for the next year to 31 March.
 
-    ``annual_forecasts``: ``annual.add_intervals(annual.all_forecasts())`` if already computed (the build passes
-    its shared copy); each year's row there uses only the years before it, so it serves any quarter.
-    ``forecaster``: ``(series, model, horizon) -> forecast`` (default :func:`cscbook.forecast.fit_forecast`; the
-    build passes its shared cache's, so the chapter's fit is not repeated)."""
+    ``cache``: the edition's :class:`cscbook.cache.SharedCache` (the build passes it), so the monthly series,
+    each model's fit and the annual forecasts with their intervals are the ones the chapters used, not made
+    again; without it they are computed here. Each year's annual forecast uses only the years before it, so
+    the shared all-years frame serves any quarter."""
     from . import annual, forecast
     from .demand import horizon_for, monthly_series
     from .quarters import latest_year_published
 
     parts = []
     try:
-        series = monthly_series(code, quarter, str(monthly) if monthly else None)
+        series = monthly_series(code, quarter, str(monthly) if monthly else None, cache)
     except CSCBookError:
         series = None
     if series is not None:
         horizon = horizon_for(series, quarter)
         origin = series.frame.index.max()
-        fit = forecaster or forecast.fit_forecast
+        fit = cache.monthly_forecast if cache is not None else forecast.fit_forecast
         for model in models or forecast.MODELS:
             fc = fit(series.referrals, model, horizon)
             parts.append(monthly_entries(fc, code, quarter, model, origin, series.basis))
     last = latest_year_published("referrals", quarter)
     if last is not None:
-        fc_all = (annual_forecasts if annual_forecasts is not None
+        fc_all = (cache.annual_with_intervals() if cache is not None
                   else annual.add_intervals(annual.all_forecasts(last_target=last)))
         target = fc_all[(fc_all["old_la_code"] == code) & (fc_all["year"] == last + 1)]
         parts.append(annual_entries(target, code, quarter, last))

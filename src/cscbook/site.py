@@ -13,8 +13,19 @@ import shutil
 import uuid
 from pathlib import Path
 
-_THEBE = re.compile(r'\s*<script>const THEBE_JS_URL[^<]*</script>|\s*<script[^>]*sphinx-thebe\.js[^>]*></script>'
-                    r'|\s*<link[^>]*sphinx-thebe\.css[^>]*/>')
+# a pattern that starts with "<" is searched for quickly (one with the white space before it, 25 times slower)
+_THEBE = re.compile(r'<script>const THEBE_JS_URL[^<]*</script>|<script[^>]*sphinx-thebe\.js[^>]*></script>'
+                    r'|<link[^>]*sphinx-thebe\.css[^>]*/>')
+
+
+def _drop_thebe(text: str) -> str:
+    """``text`` without the live-code scripts and style sheet, nor the white space before each."""
+    kept, last = [], 0
+    for match in _THEBE.finditer(text):
+        kept.append(text[last:match.start()].rstrip())
+        last = match.end()
+    kept.append(text[last:])
+    return "".join(kept)
 
 # Accessible names that differ from the visible text (WCAG 2.5.3, label in name): let the text name them.
 _LABELS = [
@@ -31,7 +42,7 @@ def postprocess_site(html_dir: Path) -> None:
     at an external CDN and declare THEBE_JS_URL twice, a console error), and fix the theme's accessible names."""
     for page in html_dir.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
-        cleaned = _THEBE.sub("", text)
+        cleaned = _drop_thebe(text)
         for old, new in _LABELS:
             cleaned = cleaned.replace(old, new)
         cleaned = _THEME_ICON.sub(r'\1 aria-hidden="true"', cleaned)
