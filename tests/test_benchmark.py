@@ -46,6 +46,20 @@ def test_break_detector_flags_bucks_2022_2023_only():
     assert "44.4%" in d.at[2022, "reason"]
 
 
+def test_the_all_council_flags_are_each_councils_own_detection():
+    """flagged_panel works on the panel's arrays; council by council it says what detect_for says."""
+    panel = breaks.flagged_panel()
+    assert panel.index.names == ["old_la_code", "year"]
+    assert panel["flagged"].sum() > 2
+    for code in panel.index.get_level_values(0).unique():
+        own = breaks.detect_for(code)
+        got = panel.xs(code, level="old_la_code")
+        assert got.index.tolist() == own.index.tolist(), code
+        assert got["flagged"].tolist() == own["flagged"].tolist(), code
+        assert got["reason"].tolist() == own["reason"].tolist(), code
+    assert panel.loc[("825", 2022), "flagged"] and not panel.loc[("825", 2024), "flagged"]
+
+
 def test_break_detector_leaves_west_sussex_alone():
     assert not breaks.detect_for("938")["flagged"].any()
 

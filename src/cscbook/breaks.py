@@ -22,6 +22,21 @@ NFA_MARGIN_PP = 25.0
 LEVEL_RATIO = 1.25
 
 
+def _flags(values: np.ndarray, nfa: np.ndarray, eng: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each year's count against the median of the council's other years, and whether the year is flagged."""
+    # arrays, not a Series per year: the whole panel is checked for every build
+    medians = np.array([np.median(np.delete(values, i)) if len(values) > 1 else np.nan for i in range(len(values))])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(medians != 0, values / medians, np.nan)
+    flagged = (nfa >= eng + NFA_MARGIN_PP) & (ratios >= LEVEL_RATIO)  # False wherever a value is missing
+    return ratios, flagged
+
+
+def _reason(value: float, ratio: float, nfa: float, eng: float) -> str:
+    return (f"{value:,.0f} referrals, {ratio:.2f} times the council's median of other years, with "
+            f"{nfa:.1f}% ending in no further action against {eng:.1f}% in England: likely a recording change")
+
+
 def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series) -> pd.DataFrame:
     """Per year: referrals, nfa_pct, england_nfa_pct, level_ratio, flagged, reason."""
     counts = referrals.dropna()
@@ -29,17 +44,8 @@ def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series)
     values = counts.to_numpy(dtype=float)
     nfa = nfa_pct.reindex(years).to_numpy(dtype=float)
     eng = england_nfa_pct.reindex(years).to_numpy(dtype=float)
-    # each year against the median of the council's other years (arrays, not a Series per year: the whole
-    # panel is checked for every build)
-    medians = np.array([np.median(np.delete(values, i)) if len(values) > 1 else np.nan for i in range(len(values))])
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = np.where(medians != 0, values / medians, np.nan)
-    flagged = (nfa >= eng + NFA_MARGIN_PP) & (ratios >= LEVEL_RATIO)  # False wherever a value is missing
-    reasons = [
-        f"{v:,.0f} referrals, {r:.2f} times the council's median of other years, with "
-        f"{n:.1f}% ending in no further action against {e:.1f}% in England: likely a recording change"
-        if f else "" for v, r, n, e, f in zip(values, ratios, nfa, eng, flagged)
-    ]
+    ratios, flagged = _flags(values, nfa, eng)
+    reasons = [_reason(v, r, n, e) if f else "" for v, r, n, e, f in zip(values, ratios, nfa, eng, flagged)]
     out = pd.DataFrame({"year": years.astype(int), "referrals": values, "nfa_pct": nfa, "england_nfa_pct": eng,
                         "level_ratio": ratios, "flagged": flagged.astype(bool), "reason": reasons},
                        columns=["year", "referrals", "nfa_pct", "england_nfa_pct", "level_ratio", "flagged", "reason"])
@@ -58,16 +64,26 @@ def detect_for(la: str) -> pd.DataFrame:
 
 
 def flagged_panel() -> pd.DataFrame:
-    """All councils: index (old_la_code, year), column flagged (bool) and reason."""
+    """All councils: index (old_la_code, year), column flagged (bool) and reason; :func:`detect` for each council,
+    worked on the panel's arrays (the event study and the annual forecasts ask for it for every build)."""
     from .indicators import comparator_panel, la_panel
 
     panel = la_panel()
-    eng = comparator_panel("National")["nfa_pct"]
-    parts = []
-    for code, own in panel.groupby(level="old_la_code"):
-        own = own.droplevel(0)
-        d = detect(own["referrals"], own["nfa_pct"], eng)
-        d["old_la_code"] = code
-        parts.append(d.reset_index())
-    out = pd.concat(parts, ignore_index=True)
-    return out.set_index(["old_la_code", "year"])[["flagged", "reason"]]
+    codes = panel.index.get_level_values("old_la_code").to_numpy()
+    years = panel.index.get_level_values("year").to_numpy()
+    referrals = panel["referrals"].to_numpy(dtype=float)
+    nfa = panel["nfa_pct"].to_numpy(dtype=float)
+    eng = comparator_panel("National")["nfa_pct"].reindex(years).to_numpy(dtype=float)
+    order = np.argsort(codes, kind="stable")  # council by council, each council's years in the panel's order
+    order = order[~np.isnan(referrals[order])]  # a year without a count is not checked
+    flagged = np.zeros(len(order), dtype=bool)
+    reasons = np.full(len(order), "", dtype=object)
+    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        rows = order[start:end]
+        ratios, flags = _flags(referrals[rows], nfa[rows], eng[rows])
+        flagged[start:end] = flags
+        for i in np.flatnonzero(flags):
+            reasons[start + i] = _reason(referrals[rows[i]], ratios[i], nfa[rows[i]], eng[rows[i]])
+    index = pd.MultiIndex.from_arrays([codes[order], years[order].astype(int)], names=["old_la_code", "year"])
+    return pd.DataFrame({"flagged": flagged, "reason": pd.Series(reasons, index=index, dtype=object)}, index=index)
