@@ -431,3 +431,28 @@ def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(
         third = text(printer.print(edition("Redcar"), {"council": "Redcar", "quarter": "2026Q1"}))
         assert "Summary of Redcar" in third and len(launches) == 2
     assert not printer._thread.is_alive()
+
+
+def test_the_paper_is_one_page_of_the_chapters_each_from_a_new_sheet():
+    """The chapters are joined into one document to print: the first chapter's page (its head and style sheets)
+    holding each chapter's print heading and article in turn, every chapter after the first on a new sheet."""
+    from cscbook.paper import paper_page
+
+    def book_page(title: str) -> str:  # the shape of the theme's pages (synthetic)
+        return (f"<html><head><title>{title}</title><link rel='stylesheet' href='../_static/cscbook.css'></head>"
+                f"<body><nav>menu</nav><div class='bd-article-container'><div id=\"jb-print-docs-body\" "
+                f"class=\"onlyprint\"><h1>{title}</h1></div><div id=\"searchbox\"></div><article class=\"bd-article\">"
+                f"<h1>{title}</h1><p>{title} text</p></article></div><footer>end</footer></body></html>")
+
+    page = paper_page([book_page("Headlines"), book_page("Scorecard"), book_page("Forecast")])
+    assert page.startswith("<html><head><title>Headlines</title><link rel='stylesheet'")
+    assert page.count("<nav>menu</nav>") == 1 and page.endswith("</div><footer>end</footer></body></html>")
+    assert page.index("Headlines text") < page.index("Scorecard text") < page.index("Forecast text")
+    assert page.count('id="jb-print-docs-body"') == 3 and page.count('style="break-before: page"') == 2
+    chapters = page.split('<section class="cscbook-paper-chapter"')[1:]
+    assert "Headlines text" in chapters[0] and "break-before" not in chapters[0].split(">")[0]
+    # any other page: its body
+    plain = paper_page(["<html><body><h1>One</h1></body></html>", "<html><body><h1>Two</h1></body></html>"])
+    assert plain.index("One") < plain.index("Two") and plain.count("<body>") == 1
+    with pytest.raises(ValueError):
+        paper_page([])
