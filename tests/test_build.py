@@ -385,12 +385,14 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
     out = print_paper(html, meta, ready=pages_written)
     texts = [page.extract_text() for page in PdfReader(str(out)).pages]
     assert len(texts) == 2 and "The summary page" in texts[0] and "The forecast page" in texts[1]
-    assert "Buckinghamshire" in texts[0] and not list(html.glob(".*.pdf.tmp"))
+    assert "Buckinghamshire" in texts[0]
+    assert not list(html.rglob("*.pdf.tmp")) and not list(html.rglob(".paper-*.html"))  # nothing left behind
 
 
 def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(tmp_path, monkeypatch):
     """A batch's papers are printed by one browser: each edition's paper holds its own pages (none read from the
-    browser's cache of an earlier edition's), the browser is started once, and again only if it has died."""
+    browser's cache of an earlier edition's), the browser is started once, and again only if it has died; a paper
+    whose browser dies while it prints is printed again."""
     import os
 
     from pypdf import PdfReader
@@ -430,7 +432,23 @@ def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(
         printer._submit(browser.close()).result()  # the browser dies between two papers
         third = text(printer.print(edition("Redcar"), {"council": "Redcar", "quarter": "2026Q1"}))
         assert "Summary of Redcar" in third and len(launches) == 2
+        # the browser dies while a paper prints: the paper is printed again in a browser started afresh
+        real_print, tries = paper._print_page, []
+
+        async def dies_once(context, *args):
+            tries.append(1)
+            if len(tries) == 1:
+                await context.browser.close()
+                raise RuntimeError("Target page, context or browser has been closed")
+            return await real_print(context, *args)
+
+        monkeypatch.setattr(paper, "_print_page", dies_once)
+        fourth = text(printer.print(edition("Wirral"), {"council": "Wirral", "quarter": "2026Q1"}))
+        assert "Summary of Wirral" in fourth and len(tries) == 2 and len(launches) == 3
     assert not printer._thread.is_alive()
+    printer.close()  # closing twice does nothing more; a paper after closing is refused, not left waiting
+    with pytest.raises(CSCBookError, match="printer was closed"):
+        printer.print(edition("Sefton"), {"council": "Sefton", "quarter": "2026Q1"})
 
 
 def test_the_paper_is_one_page_of_the_chapters_each_from_a_new_sheet():

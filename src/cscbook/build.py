@@ -795,10 +795,11 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
         kernels = Kernels(paths.repo_root(), min(ctx.jobs, len(needs_run) * len(entries)))
         # book workers import Jupyter Book while the chapters run, and are kept for the batch's later books
         books = Books(min(ctx.jobs, len(todo)))
-        printer = Printer() if ctx.paper else None  # one browser prints every paper of the batch
+        printer = None
         background = Background(ctx, needs_run, log, needed=reads(entries))
         try:
-            background.start()  # its pool's processes exist before the kernels' threads do
+            background.start()  # its pool's processes exist before the kernels' (and the printer's) threads do
+            printer = Printer() if ctx.paper else None  # one browser prints every paper of the batch
             if needs_run:  # every chapter from the cache: no kernel to start
                 kernels.warm()
             books.warm()

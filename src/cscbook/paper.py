@@ -100,6 +100,9 @@ class Printer:
     first :meth:`print`), so a batch that prints nothing starts no browser; a browser that has died is started
     again for the next paper. Close it with :meth:`close` (or use it as a context manager)."""
 
+    #: seconds to wait for the browser to start, for a paper to print, and for the browser to close
+    LAUNCH_TIMEOUT, PRINT_TIMEOUT, CLOSE_TIMEOUT = 120, 300, 30
+
     def __init__(self):
         import asyncio
 
@@ -108,6 +111,7 @@ class Printer:
         self._thread.start()
         self._lock = threading.Lock()
         self._browser = None  # a concurrent Future of (playwright, browser, context)
+        self._closed = False
 
     def __enter__(self) -> Printer:
         return self
@@ -133,28 +137,30 @@ class Printer:
             raise
         return playwright, browser, context
 
+    @staticmethod
+    def _alive(started) -> bool:
+        return not started.done() or (started.exception() is None and started.result()[1].is_connected())
+
     def start(self) -> None:
         """Start the browser in the background, if it is not started (or has died)."""
         executable = chromium()
         if not executable:
             raise CSCBookError("the committee paper needs Debian's chromium: install it (apt-get install chromium)")
         with self._lock:
-            if self._browser is not None and self._browser.done():
-                if self._browser.exception() is not None or not self._browser.result()[1].is_connected():
-                    self._stop(self._browser)
-                    self._browser = None
-            if self._browser is None:
+            if self._closed:
+                raise CSCBookError("the committee paper's printer was closed before this paper was printed")
+            dead = self._browser if self._browser is not None and not self._alive(self._browser) else None
+            if self._browser is None or dead is not None:
                 self._browser = self._submit(self._launch(executable))
+        if dead is not None:  # its processes, if any are left, are stopped outside the lock
+            self._stop(dead)
 
     def print(self, html_dir: Path, meta: dict, ready=None) -> Path | None:
-        """See :func:`print_paper`."""
+        """See :func:`print_paper`. A paper whose browser dies while it prints is printed again, once, in a
+        browser started afresh."""
         self.start()
         if ready is not None and not ready():
             return None
-        self.start()  # the browser may have died while the pages were built
-        with self._lock:
-            started = self._browser
-        context = started.result()[2]
         html_dir = Path(html_dir)
         out = html_dir / FILENAME
         tmp = out.with_suffix(".pdf.tmp")
@@ -166,7 +172,17 @@ class Printer:
         combined = html_dir / "notebooks" / f".paper-{uuid.uuid4().hex[:8]}.html"
         try:
             combined.write_text(paper_page([page.read_text(encoding="utf-8") for page in chapters]), encoding="utf-8")
-            self._submit(_print_page(context, html_dir, combined, tmp, meta)).result()
+            for attempt in (1, 2):
+                self.start()  # the browser may have died while the pages were built
+                with self._lock:
+                    started = self._browser
+                try:
+                    context = started.result(timeout=self.LAUNCH_TIMEOUT)[2]
+                    self._submit(_print_page(context, html_dir, combined, tmp, meta)).result(timeout=self.PRINT_TIMEOUT)
+                    break
+                except Exception:
+                    if attempt == 2 or self._alive(started):
+                        raise
             os.replace(tmp, out)
         finally:
             for path in (tmp, combined):
@@ -175,49 +191,75 @@ class Printer:
         return out
 
     def _stop(self, started) -> None:
+        """Close the browser of ``started`` (a launch, cancelled if it has not finished) and stop its driver."""
+        import concurrent.futures
+
         async def stop(playwright, browser):
             try:
                 await browser.close()
             finally:
                 await playwright.stop()
 
-        if started.done() and started.exception() is None:
-            playwright, browser, _ = started.result()
-            try:
-                self._submit(stop(playwright, browser)).result(timeout=30)
-            except Exception:  # a browser that has died cannot be closed: its processes are gone
-                pass
+        try:
+            playwright, browser, _ = started.result(timeout=self.LAUNCH_TIMEOUT)
+        except (Exception, concurrent.futures.CancelledError):
+            started.cancel()  # a launch that failed, or never finished: nothing to close
+            return
+        try:
+            self._submit(stop(playwright, browser)).result(timeout=self.CLOSE_TIMEOUT)
+        except Exception:  # a browser that has died cannot be closed: its processes are gone
+            pass
 
     def close(self) -> None:
-        """Close the browser and stop the printer's thread."""
+        """Close the browser and stop the printer's thread (once the papers in hand are printed; a later
+        :meth:`print` is refused). Closing twice does nothing more."""
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             started, self._browser = self._browser, None
         if started is not None:
-            try:
-                started.result(timeout=60)
-            except Exception:
-                pass
             self._stop(started)
+
+        async def cancel_the_rest():
+            import asyncio
+
+            rest = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in rest:
+                task.cancel()
+            await asyncio.gather(*rest, return_exceptions=True)
+            await self._loop.shutdown_asyncgens()
+
+        try:
+            self._submit(cancel_the_rest()).result(timeout=self.CLOSE_TIMEOUT)
+        except Exception:
+            pass
         self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=self.CLOSE_TIMEOUT)
         if not self._thread.is_alive():
             self._loop.close()
 
 
 async def _print_page(context, html_dir: Path, page_file: Path, pdf: Path, meta: dict) -> None:
     """Print ``page_file`` (inside ``html_dir``, served from there) to ``pdf`` on A4, in a tab of ``context``."""
+    import asyncio
+    import contextlib
+
     handler = functools.partial(_QuietHandler, directory=str(html_dir))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/{page_file.relative_to(html_dir).as_posix()}"
-    page = await context.new_page()
     try:
-        await page.goto(url, wait_until="load")
-        await page.emulate_media(media="print")
-        await page.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
-                       header_template="<div></div>", footer_template=_footer(meta),
-                       margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
-    finally:
-        await page.close()
-        server.shutdown()
+        page = await context.new_page()
+        try:
+            await page.goto(url, wait_until="load")
+            await page.emulate_media(media="print")
+            await page.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
+                           header_template="<div></div>", footer_template=_footer(meta),
+                           margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+        finally:
+            with contextlib.suppress(Exception):  # a tab of a browser that has died is closed already
+                await page.close()
+    finally:  # off the loop: other papers print meanwhile
+        await asyncio.to_thread(server.shutdown)
         server.server_close()
