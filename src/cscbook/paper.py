@@ -96,9 +96,9 @@ def paper_page(pages: list[str]) -> str:
 class Printer:
     """One headless Chromium (Playwright) that prints committee papers, kept for a whole batch of editions: a
     browser and a window started for each paper cost about a third of what printing it did. It runs in a thread
-    of its own with its own event loop; :meth:`print` may be called from several threads at once. Started by :meth:`start` (or the
-    first :meth:`print`), so a batch that prints nothing starts no browser; a browser that has died is started
-    again for the next paper. Close it with :meth:`close` (or use it as a context manager)."""
+    of its own with its own event loop; :meth:`print` may be called from several threads at once. Started by
+    :meth:`start` (or the first :meth:`print`), so a batch that prints nothing starts no browser; a browser that
+    has died is started again for the next paper. Close it with :meth:`close` (or use it as a context manager)."""
 
     #: seconds to wait for the browser to start, for a paper to print, and for the browser to close
     LAUNCH_TIMEOUT, PRINT_TIMEOUT, CLOSE_TIMEOUT = 120, 300, 30
@@ -192,8 +192,6 @@ class Printer:
 
     def _stop(self, started) -> None:
         """Close the browser of ``started`` (a launch, cancelled if it has not finished) and stop its driver."""
-        import concurrent.futures
-
         async def stop(playwright, browser):
             try:
                 await browser.close()
@@ -202,7 +200,7 @@ class Printer:
 
         try:
             playwright, browser, _ = started.result(timeout=self.LAUNCH_TIMEOUT)
-        except (Exception, concurrent.futures.CancelledError):
+        except Exception:  # concurrent.futures.CancelledError is an Exception too
             started.cancel()  # a launch that failed, or never finished: nothing to close
             return
         try:
