@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from cscbook import scenarios as S
-from cscbook.capacity import CapacityInputs, plan_for
+from cscbook.capacity import CapacityInputs, Survival, plan_for, staffing_model
 from cscbook.errors import CSCBookError
 from cscbook.quarters import Quarter
 
@@ -30,6 +30,9 @@ def synthetic_fc(seed: int = 3, start: str = "2026-04", n: int = 12) -> pd.DataF
 
 
 INPUTS = CapacityInputs(current_fte=150.4, monthly_referrals=460.0, conversion=0.979, caseload=18.1)
+_HISTORY = pd.Series(460.0, index=pd.period_range("2023-04", "2026-03", freq="M"))
+#: SYNTHETIC staffing model: steady referrals, cases open 9.7 months on average
+STAFF = staffing_model(Q, "825", _HISTORY.to_frame("referrals"), _HISTORY, INPUTS, Survival(9.7))
 
 
 def write(tmp_path, text: str) -> Path:
@@ -47,8 +50,8 @@ def write(tmp_path, text: str) -> Path:
 def test_a_scenario_with_no_changes_reproduces_the_base_case_exactly(tmp_path, text):
     fc = synthetic_fc()
     (sc,) = S.load_scenarios(write(tmp_path, text), Q)
-    base = plan_for(fc, INPUTS, Q)
-    pd.testing.assert_frame_equal(plan_for(fc, INPUTS, Q, sc), base, check_exact=True)
+    base = plan_for(fc, STAFF, Q)
+    pd.testing.assert_frame_equal(plan_for(fc, STAFF, Q, sc), base, check_exact=True)
     pd.testing.assert_frame_equal(sc.apply(fc), fc, check_exact=True)
 
 
@@ -60,7 +63,7 @@ def test_percentage_change_scales_the_mean_and_every_bound_from_its_month(tmp_pa
     before, after = fc.index < pd.Period("2026-07", freq="M"), fc.index >= pd.Period("2026-07", freq="M")
     pd.testing.assert_frame_equal(out[before], fc[before])
     np.testing.assert_allclose(out[after].to_numpy(), fc[after].to_numpy() * 1.1)
-    plan, base = plan_for(fc, INPUTS, Q, sc), plan_for(fc, INPUTS, Q)
+    plan, base = plan_for(fc, STAFF, Q, sc), plan_for(fc, STAFF, Q)
     assert (plan.loc[after, "fte_needed"] > base.loc[after, "fte_needed"]).all()
     assert (plan.loc[after, "probability_over_capacity"] >= base.loc[after, "probability_over_capacity"]).all()
 

@@ -488,7 +488,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
         if part == "flow":
             sc.flow(code, quarter)
         elif part.startswith("backtest ") and series is not None:
-            sc.monthly_backtest(series.referrals, models=(part.split()[1],))
+            from .calibration import edition_backtest
+
+            edition_backtest(sc, series, quarter, models=(part.split()[1],))
         elif part == "forecasts" and series is not None:
             horizon = horizon_for(series, quarter)
             for model in forecast.MODELS:

@@ -178,7 +178,7 @@ def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability:
 def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> list[Claim]:
     """The peak claim from the model that did best in the backtest (among ``models``; default all)."""
     from . import forecast
-    from .demand import horizon_for, monthly_series, next_year
+    from .demand import monthly_series, next_year
     from .errors import CSCBookError
 
     try:
@@ -186,12 +186,12 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     except CSCBookError as exc:  # too little history for this quarter: say so
         return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
                       (Figure("reason", str(exc), "monthly series check"),), name="peak")]
-    errors = (ed.cache.monthly_backtest(series.referrals) if models is None
-              else forecast.backtest_errors(series.referrals, models=models))
-    summary = forecast.summarise(errors)
-    best = forecast.best_model(summary)
+    from .calibration import edition_forecast
+
+    ef = edition_forecast(series, ed.quarter, ed.cache, models)  # backtested at the horizons it publishes
+    summary, best = ef.summary, ef.model
     bias = float(summary.set_index("model").at[best, "bias"])
-    fc = next_year(ed.cache.monthly_forecast(series.referrals, best, horizon_for(series, ed.quarter)), ed.quarter)
+    fc = next_year(ef.fc_all, ed.quarter)
     pk = forecast.peaks(fc)
     source = (f"the council's own monthly input (content key {ed.monthly_key})" if ed.monthly
               else "data/examples (illustrative monthly series)")

@@ -393,16 +393,19 @@ class Comparison:
 
 
 def compare_scenarios(quarter: Quarter, code: str, series_frame: pd.DataFrame, fc: pd.DataFrame,
-                      scenarios: list[Scenario]) -> Comparison:
-    """The base case and each scenario: FTE needed (mean and 80% band), capacity, shortfall, probability of
-    exceeding capacity month by month, and one sentence per scenario on when recruitment must start."""
-    from .capacity import capacity_for, capacity_inputs
+                      scenarios: list[Scenario], staffing=None, calibration=None, stock_cal=None) -> Comparison:
+    """The base case and each scenario: FTE needed (corrected centre and 80% band), capacity, shortfall,
+    probability of exceeding capacity month by month, and one sentence per scenario on when recruitment must
+    start or that capacity is expected to hold. ``staffing``, ``calibration``, ``stock_cal``: as for
+    :func:`cscbook.capacity.capacity_for` (the edition's, see :func:`cscbook.capacity.edition_capacity`)."""
+    from .capacity import capacity_for, staffing_model
 
-    inputs = capacity_inputs(quarter, code, series_frame)
-    results = [capacity_for(quarter, code, series_frame, fc, None, inputs)]
-    results += [capacity_for(quarter, code, series_frame, fc, s, inputs) for s in scenarios]
-    if inputs is None:
+    staffing = staffing or staffing_model(quarter, code, series_frame)
+    kw = dict(staffing=staffing, calibration=calibration, stock_cal=stock_cal)
+    results = [capacity_for(quarter, code, series_frame, fc, None, **kw)]
+    if staffing is None:
         return Comparison(pd.DataFrame(), pd.DataFrame(), results[0].sentences[:1], results)
+    results += [capacity_for(quarter, code, series_frame, fc, s, **kw) for s in scenarios]
     plans, rows = [], []
     base = results[0].plan
     for r in results:
@@ -464,16 +467,18 @@ def for_edition(ed) -> list[Scenario]:
 def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: list[Scenario],
                    model: str | None = None) -> Comparison:
     """The whole chain for the command line: the edition's monthly series, the forecast by ``model`` (default:
-    the best by the rolling-origin backtest, as in the forecast chapter), the twelve months after the quarter,
-    and the comparison of the base case with each scenario."""
-    from . import forecast
-    from .demand import horizon_for, monthly_series, next_year
+    the best by the rolling-origin backtest at the published horizons, as in the forecast chapter) calibrated on
+    its own backtest errors, the twelve months after the quarter, and the comparison of the base case with each
+    scenario."""
+    from .calibration import edition_forecast
+    from .capacity import edition_capacity
+    from .demand import monthly_series
 
     series = monthly_series(code, quarter, monthly)
-    if model is None:
-        model = forecast.best_model(forecast.summarise(forecast.backtest_errors(series.referrals)))
-    fc = next_year(forecast.fit_forecast(series.referrals, model, horizon_for(series, quarter)), quarter)
-    return compare_scenarios(quarter, code, series.frame, fc, scenarios)
+    ef = edition_forecast(series, quarter, models=(model,) if model else None)
+    ec = edition_capacity(ef, quarter, code)
+    return compare_scenarios(quarter, code, series.frame, ef.fc_all, scenarios, ec.staffing,
+                             ef.calibration if ef.calibrated_ok else None, ec.stock_cal)
 
 
 def scenario_chart(comparison: Comparison, council: str, illustrative: bool = False) -> None:
