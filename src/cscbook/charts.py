@@ -211,7 +211,8 @@ def backtest_chart(errors: pd.DataFrame, series) -> None:
         ax.plot(by_h.index, col, label=model, color=colour, linestyle=ls, marker=mk)
     ax.axhline(1.0, color="#000000", linewidth=0.8)
     best = by_h.mean().idxmin()
-    alt = (f"Line chart of mean absolute scaled error by forecast horizon 1 to 12 months for {by_h.shape[1]} models; "
+    alt = (f"Line chart of mean absolute scaled error by forecast horizon {by_h.index.min()} to {by_h.index.max()} "
+           f"months for {by_h.shape[1]} models; "
            f"lowest on average: {best} ({by_h[best].mean():.2f}).")
     _label_and_show(fig, ax, "Backtest: forecast error by horizon", "Forecast horizon (months ahead)",
                     "Mean absolute scaled error (MASE)", alt, series.illustrative)
