@@ -257,14 +257,14 @@ class Staffing:
         return open_cases(referrals, self.survival, self.conversion, self.factor)
 
     def check(self) -> pd.DataFrame:
-        """The calibration check: FTE in post x caseload against the census's cases and the modelled open cases."""
+        """The calibration check: FTE in post x caseload against the census's cases and the modelled open cases
+        before and after calibration (the factor itself is in :meth:`sentences`)."""
         rows = [("Case-holding FTE in post", self.inputs.current_fte),
                 ("Average caseload (cases per FTE)", self.caseload),
                 ("FTE in post x average caseload", self.target)]
         if self.inputs.census_cases is not None:
             rows.append(("Cases held, workforce census", self.inputs.census_cases))
         rows += [(f"Modelled open cases, {self.base_label}, before calibration", self.modelled_base),
-                 ("Calibration factor (cases per modelled open case)", self.factor),
                  (f"Modelled open cases, {self.base_label}, calibrated", self.modelled_base * self.factor),
                  ("FTE needed then (calibrated open cases / caseload)",
                   self.modelled_base * self.factor / self.caseload)]

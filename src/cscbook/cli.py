@@ -191,8 +191,14 @@ def _cmd_backtest(args) -> str:
         summary, _ = annual.backtest(code)
     else:
         code = resolve(args.la or "825").code
-        series = monthly_series(code, latest_quarter(), args.monthly)
-        summary = forecast.summarise(forecast.backtest_errors(series.referrals))
+        quarter = latest_quarter()
+        series = monthly_series(code, quarter, args.monthly)
+        from .calibration import edition_backtest, published_horizons
+
+        errors = edition_backtest(None, series, quarter)  # at the horizons the edition publishes
+        horizons = published_horizons(series.frame.index.max(), quarter)
+        summary = forecast.summarise(errors[errors["horizon"].isin(list(horizons))])
+        summary["horizons"] = f"{horizons[0]} to {horizons[-1]}"
         summary["basis"] = series.basis
     return render(summary, args.format, {"mase": 3, "bias": 1, "coverage_80": 3, "coverage_95": 3})
 
