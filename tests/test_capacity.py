@@ -236,3 +236,35 @@ def test_no_staffing_figure_means_no_plan_and_says_so():
     assert res.plan.empty and res.sentences[0].startswith("No published case-holding social worker figure")
     cmp = compare_scenarios(Quarter(2016, 4), "825", series, fc, [Scenario("Up")])
     assert cmp.plans.empty and cmp.sentences == res.sentences[:1]
+
+
+def test_the_survival_curve_comes_from_the_council_own_open_episodes_where_given():
+    rng = np.random.default_rng(7)
+    idx = pd.period_range("2021-04", periods=48, freq="M")
+    referrals = pd.Series(rng.uniform(300, 500, 48).round(), index=idx)
+    # SYNTHETIC returns: 60% of referrals open an episode, which stays open 5 months on average (geometric)
+    open_cin = pd.Series(C.open_cases(referrals.to_numpy(), C.Survival(5.0), 0.6).round(), index=idx)
+    d, scale = C.fit_duration(referrals, open_cin)
+    assert d == pytest.approx(5.0, abs=0.15) and scale == pytest.approx(0.6, rel=0.03)
+    frame = pd.DataFrame({"referrals": referrals, "open_cin": open_cin})
+    s = C.survival_for(Q, "825", frame)
+    assert s.mean_months == pytest.approx(5.0, abs=0.15) and "council's own returns" in s.source
+    # too few months of open episodes: DfE's children in need table B1 instead
+    short = frame.assign(open_cin=frame["open_cin"].where(frame.index >= idx[30]))
+    assert "table B1" in C.survival_for(Q, "825", short).source
+
+
+def test_backtest_errors_in_open_cases_run_through_the_same_survival_curve():
+    st = staffing(mean_months=4.0, start="2020-01", n=75)
+    rows = []
+    for i, origin in enumerate(pd.period_range("2022-01", periods=8, freq="3M")):
+        for h in range(1, 13):
+            rows.append(dict(model="m", origin=str(origin), horizon=h, actual=100.0, forecast=110.0 if i % 2 else 100.0))
+    cal = C.stock_calibration(st, pd.DataFrame(rows), "m")
+    assert cal.usable and cal.origins == 8
+    e = cal.errors.set_index(["origin", "horizon"])["log_error"]
+    assert e.xs("2022-01", level="origin").abs().max() < 1e-12  # a perfect forecast: no error in open cases
+    ran_high = e.xs("2022-04", level="origin").to_numpy()
+    # a forecast 10% high builds up in open cases as the months pass, towards ln(100 / 110)
+    assert all(a > b for a, b in zip(ran_high, ran_high[1:])) and ran_high[-1] > np.log(100 / 110) - 1e-9
+    assert ran_high[0] == pytest.approx(np.log(400 / 410))  # steady 100 x 4 months open, one month 10 high
