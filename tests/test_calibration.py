@@ -80,3 +80,11 @@ def test_too_few_origins_are_not_calibrated():
     cal = K.Calibration.from_backtest(rows, "m")
     assert not cal.usable
     assert K.overall(cal.coverage(range(1, 13)))["n"] == 0
+
+
+def test_conformal_quantiles_are_the_order_statistics_of_split_conformal_prediction():
+    x = np.arange(1.0, 20.0)  # 19 errors: ceil(20 x 0.9) = 18th, floor(20 x 0.1) = 2nd
+    assert K.conformal_quantile(x, 0.9) == 18.0 and K.conformal_quantile(x, 0.1) == 2.0
+    assert K.conformal_quantile(x[:5], 0.975) == 5.0 and K.conformal_quantile(x[:5], 0.025) == 1.0
+    # wider than the plain percentiles from few errors
+    assert K.conformal_quantile(x, 0.9) > np.quantile(x, 0.9)

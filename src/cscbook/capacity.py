@@ -447,7 +447,12 @@ def plan_for(fc: pd.DataFrame, staffing: Staffing, quarter: Quarter, scenario=No
         e = errors(m)
         x = scaled[m] * np.exp(e)
         centre = (float(np.median(x)) if usable else float(scaled[m])) + add[m]
-        lo80, hi80 = np.quantile(x, [0.1, 0.9]) + add[m]
+        if usable:
+            from .calibration import conformal_quantile
+
+            lo80, hi80 = conformal_quantile(x, 0.1) + add[m], conformal_quantile(x, 0.9) + add[m]
+        else:
+            lo80, hi80 = np.quantile(x, [0.1, 0.9]) + add[m]
         if add_sd[m] > 0:
             lo80 = centre - np.hypot(centre - lo80, Z80 * add_sd[m])
             hi80 = centre + np.hypot(hi80 - centre, Z80 * add_sd[m])
