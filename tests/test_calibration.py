@@ -88,3 +88,17 @@ def test_conformal_quantiles_are_the_order_statistics_of_split_conformal_predict
     assert K.conformal_quantile(x[:5], 0.975) == 5.0 and K.conformal_quantile(x[:5], 0.025) == 1.0
     # wider than the plain percentiles from few errors
     assert K.conformal_quantile(x, 0.9) > np.quantile(x, 0.9)
+
+
+def test_a_history_too_short_for_the_published_horizons_is_not_calibrated_and_says_so():
+    from cscbook.demand import MonthlySeries
+
+    # SYNTHETIC: 50 months ending March 2025, an edition for 2026Q1 publishes horizons 13 to 24
+    idx = pd.period_range("2021-02", "2025-03", freq="M")
+    y = pd.Series(400 + 50 * np.sin(np.arange(len(idx)) / 2), index=idx).round()
+    series = MonthlySeries(y.to_frame("referrals"), True, "synthetic")
+    ef = K.edition_forecast(series, Quarter(2026, 1), models=("seasonal_naive", "naive"))
+    assert ef.horizons == range(13, 25) and ef.errors["horizon"].max() == 14  # 50 - 36 months of test at most
+    assert not ef.calibrated_ok and ef.coverage.empty
+    assert "too few to calibrate" in ef.sentence() and "13 to 24 months ahead" in ef.sentence()
+    assert (ef.calibrated["mean"] == ef.fc_all["mean"]).all()  # nothing corrected

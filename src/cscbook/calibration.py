@@ -30,6 +30,7 @@ import pandas as pd
 MIN_ERRORS = 30   # errors behind each horizon's quantiles (neighbouring horizons pooled until there are as many)
 MIN_ORIGINS = 5   # backtest origins needed to calibrate at all
 MAX_WINDOW = 6    # horizons pooled at most this far either side
+MIN_TRAIN = 36    # months before the first backtest origin (cscbook.forecast.origins' default)
 GAP_MONTHS = 3    # coverage: origins within three months of the one scored (most test months shared) are left out
 LEVELS = {80: (0.10, 0.90), 95: (0.025, 0.975)}
 
@@ -84,6 +85,8 @@ class Calibration:
         """From :func:`cscbook.forecast.backtest_errors` rows (of ``model`` where given)."""
         if model is not None and "model" in rows.columns:
             rows = rows[rows["model"] == model]
+        if rows.empty:
+            rows = pd.DataFrame(columns=["origin", "horizon", "actual", "forecast"])
         out = rows[["origin", "horizon", "actual", "forecast"]].copy()
         out["origin"] = out["origin"].astype(str)
         out["horizon"] = out["horizon"].astype(int)
@@ -241,7 +244,9 @@ class EditionForecast:
         ahead = (f"The data end in {self.last_month:%B %Y}, so the twelve months planned for ({first:%B %Y} to "
                  f"{self.last_month + h1:%B %Y}) are {h0} to {h1} months ahead of the last month known")
         if not self.calibrated_ok:
-            return (ahead + f". The backtest has only {self.calibration.origins} forecast origins at those horizons, "
+            n = self.calibration.origins
+            return (ahead + f". The backtest has {'no' if n == 0 else 'only ' + str(n)} forecast origin"
+                    f"{'' if n == 1 else 's'} at those horizons, "
                     "too few to calibrate the intervals: they are the model's own, which ran too narrow in past "
                     "backtests, and no bias is taken off.")
         o = overall(self.coverage)
@@ -261,7 +266,8 @@ def edition_backtest(cache, series, quarter, models=None) -> pd.DataFrame:
 
     models = tuple(forecast.MODELS if models is None else models)
     y = basis(series.referrals)
-    horizon = horizon_for(series, quarter)
+    # as far ahead as the edition publishes, or as far as the history allows origins (then not calibrated)
+    horizon = min(horizon_for(series, quarter), max(12, len(y) - MIN_TRAIN))
     if cache is None:
         return forecast.backtest_errors(y, models=models, horizon=horizon)
     return cache.monthly_backtest(y, models=models, horizon=horizon)
@@ -276,12 +282,18 @@ def edition_forecast(series, quarter, cache=None, models=None) -> EditionForecas
     horizons = published_horizons(series.frame.index.max(), quarter)
     errors = edition_backtest(cache, series, quarter, models)
     published = errors[errors["horizon"].isin(list(horizons))] if not errors.empty else errors
-    summary = forecast.summarise(published) if not published.empty else forecast.summarise(errors)
-    model = forecast.best_model(summary)
+    if not published.empty:
+        summary = forecast.summarise(published)
+    elif not errors.empty:  # the history is too short to score the published horizons: the nearer ones
+        summary = forecast.summarise(errors)
+    else:
+        summary = pd.DataFrame(columns=["model", "mase", "bias", "coverage_80", "coverage_95", "n"])
+    model = forecast.best_model(summary) if len(summary) else "seasonal_naive"
     h = horizon_for(series, quarter)
     fc_all = (cache.monthly_forecast(series.referrals, model, h) if cache is not None
               else forecast.fit_forecast(series.referrals, model, h))
-    cal = Calibration.from_backtest(errors, model)
+    # calibrated only where the backtest reaches the published horizons
+    cal = Calibration.from_backtest(errors if not published.empty else errors.iloc[:0], model)
     if cal.usable:
         calibrated = cal.apply(fc_all, series.frame.index.max())
         coverage = cal.coverage(horizons)
