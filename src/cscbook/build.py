@@ -14,7 +14,6 @@ staging folder that no live build owns (a build that was killed) is removed by t
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -36,6 +35,7 @@ from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code
 from .context import BuildContext
 from .edition import Edition
 from .errors import CSCBookError
+from .locks import exclusive, try_exclusive
 from .paper import Printer, print_paper
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
@@ -110,18 +110,7 @@ def outputs_hash(notebook_paths: list[Path]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Staging folders, owned by their build through an fcntl lock held for the build's lifetime
-
-
-def _try_lock(path: Path):
-    """Open and lock ``path`` without waiting; the open file, or None if a live process holds it."""
-    fh = open(path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.close()
-        return None
-    return fh
+# Staging folders, owned by their build through a file lock held for the build's lifetime
 
 
 def clean_stale_staging(editions_dir: Path) -> list[Path]:
@@ -136,21 +125,21 @@ def clean_stale_staging(editions_dir: Path) -> list[Path]:
         if not stage.is_dir():
             continue
         lock_path = stage.with_name(stage.name + ".lock")
-        fh = _try_lock(lock_path)
-        if fh is None:
+        lock = try_exclusive(lock_path)
+        if lock is None:
             continue  # a live build owns it
         try:
             shutil.rmtree(stage, ignore_errors=True)
-            lock_path.unlink(missing_ok=True)
             removed.append(stage)
         finally:
-            fh.close()
+            lock.release()
+            _unlink_quietly(lock_path)
     for lock_path in editions_dir.glob(".staging-*.lock"):  # locks whose folder is gone
         if not lock_path.with_suffix("").exists():
-            fh = _try_lock(lock_path)
-            if fh is not None:
-                lock_path.unlink(missing_ok=True)
-                fh.close()
+            lock = try_exclusive(lock_path)
+            if lock is not None:
+                lock.release()
+                _unlink_quietly(lock_path)
     return removed
 
 
@@ -159,15 +148,21 @@ def staging(editions_dir: Path, slug: str):
     """A new staging folder for an edition, locked as this build's own until the block ends, then removed."""
     stage = editions_dir / f".staging-{slug}-{uuid.uuid4().hex[:8]}"
     lock_path = stage.with_name(stage.name + ".lock")
-    fh = open(lock_path, "a+")
-    fcntl.flock(fh, fcntl.LOCK_EX)
+    with exclusive(lock_path):
+        try:
+            stage.mkdir()
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    _unlink_quietly(lock_path)
+
+
+def _unlink_quietly(path: Path) -> None:
+    """Remove a lock file no build holds any more (another build may just have taken it: then it stays)."""
     try:
-        stage.mkdir()
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        lock_path.unlink(missing_ok=True)
-        fh.close()
+        path.unlink(missing_ok=True)
+    except OSError:  # Windows: held open by another process
+        pass
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -629,7 +624,8 @@ def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
     """"About this edition": the committee paper, the data pack and the executed chapter notebooks to download."""
     paper = ("- <a href=\"../committee-paper.pdf\">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and "
              "forecast,\n  with the council, edition and date on every page." if meta.get("paper", True) else
-             "- The committee paper (PDF) was not printed for this edition (built with `--no-paper`).")
+             f"- The committee paper (PDF) was not printed for this edition "
+             f"({meta.get('paper_skipped') or 'built with `--no-paper`'}).")
     notebooks = "\n".join(f"- {{download}}`{Path(e['notebook']).stem}.ipynb <../notebooks/{Path(e['notebook']).name}>`"
                           for e in entries)
     text = f"""# About this edition
@@ -682,7 +678,7 @@ class BatchResult:
 def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
     input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()],
-                         *([] if ctx.paper else [b"no committee paper"]))
+                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
     previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
@@ -703,7 +699,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             "region": edition.council.region, "financial_quarter": edition.quarter.financial_quarter,
             "package_version": __version__, "data_version": ctx.data_version[:16],
             "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash,
-            "paper": ctx.paper}
+            "paper": ctx.paper, **({} if ctx.paper else {"paper_skipped": ctx.paper_skipped})}
     _write_colophon(stage, meta)
     _write_edition_page(stage, entries, meta)
     from .sourcepages import write_source_pages
@@ -748,8 +744,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             paper.result()
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
-    with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(ctx.editions_dir / f".{edition.slug}.lock"):  # concurrent builds take turns here
         if p.dest.exists():
             backup = ctx.editions_dir / ".previous" / edition.slug
             if backup.exists():

@@ -80,15 +80,17 @@ def _batch_councils(args) -> list[str | None]:
 
 def _cmd_build(args) -> str:
     from .build import build_many
-    from .context import BuildContext, policy_from_env
+    from .context import NO_BROWSER, BuildContext, policy_from_env
 
     if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
         raise CSCBookError("give one of --la, --all, --region or --editions")
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
+    if args.no_paper and args.paper not in (None, "skip"):
+        raise CSCBookError(f"--no-paper and --paper {args.paper}: give one of them")
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
-                              paper=not args.no_paper)
+                              paper="skip" if args.no_paper else (args.paper or "auto"))
     if args.editions:
         from .editions_file import read_editions
 
@@ -113,6 +115,11 @@ def _cmd_build(args) -> str:
 
     # messages go through tqdm, so that they print above the progress bars on a terminal
     log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
+    if not ctx.paper and ctx.paper_skipped == NO_BROWSER:
+        from .paper import HOW_TO_GET_A_BROWSER
+
+        log(f"committee paper skipped: no Chromium-family browser found; to print it, {HOW_TO_GET_A_BROWSER} "
+            "(or use --paper require to make it compulsory)")
     for ed in editions[:3]:
         log(f"building {ed.council.name} ({ed.council.code}) {ed.quarter} [{ed.quarter.financial_quarter}]")
     for ed in editions:
@@ -134,6 +141,18 @@ def _cmd_build(args) -> str:
         failed = "; ".join(f"{ed.slug} ({reason})" for ed, reason in result.failed)
         raise CSCBookError(f"{len(result.failed)} of {len(editions)} editions failed: {failed}")
     return "\n".join(lines)
+
+
+def _cmd_browser(args) -> str:
+    from .paper import HOW_TO_GET_A_BROWSER, find_browser, install_browser
+
+    found = install_browser() if args.install else find_browser()
+    if found:
+        return f"the committee paper is printed with {found}"
+    message = f"no Chromium-family browser found: the book is built without its committee paper; to print it, {HOW_TO_GET_A_BROWSER}"
+    if args.install:
+        return message  # `make setup` goes on: the book builds without the paper
+    raise CSCBookError(message)
 
 
 def _cmd_extract(args) -> str:
@@ -251,8 +270,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: $CSCBOOK_JOBS, else one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--paper", choices=("auto", "require", "skip"),
+                   help="the committee paper (PDF): 'auto' (default) prints it where a Chromium-family browser is "
+                        "found and skips it with one line otherwise; 'require' fails without a browser; 'skip'")
     p.add_argument("--no-paper", action="store_true",
-                   help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only")
+                   help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only "
+                        "(the same as --paper skip)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.add_argument("--shared-cache", metavar="DIR",
@@ -268,6 +291,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annex-a", help="Ofsted Annex A workbook (.xlsx): adds monthly contacts")
     p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
     p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("browser", help="which browser prints the committee paper (exit 2 when there is none)")
+    p.add_argument("--install", action="store_true",
+                   help="where there is none, try to download Playwright's Chromium (quietly; exit 0 either way)")
+    p.set_defaults(func=_cmd_browser)
 
     p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
     p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",

@@ -37,6 +37,30 @@ def policy_from_env(environ=None) -> DisclosurePolicy:
     return DisclosurePolicy.parse(value, DISCLOSURE_ENV)
 
 
+#: what ``--paper`` accepts: print the committee paper where a browser is found (the default), always, or never
+PAPER_MODES = ("auto", "require", "skip")
+#: why an edition has no paper when no browser was found (its "About" page says so)
+NO_BROWSER = "no Chromium-family browser was found on the machine that built it"
+
+
+def paper_mode(paper: bool | str) -> tuple[bool, str]:
+    """Whether the committee paper is printed, and if not why (words for the edition's "About" page), for
+    ``paper``: True or ``require`` (a missing browser is an error), False or ``skip``, or ``auto``."""
+    from .paper import HOW_TO_GET_A_BROWSER, BrowserNotFound, find_browser
+
+    mode = {True: "require", False: "skip"}.get(paper, paper) if isinstance(paper, bool) else paper
+    if mode not in PAPER_MODES:
+        raise CSCBookError(f"--paper {paper!r}: choose one of {', '.join(PAPER_MODES)}")
+    if mode == "skip":
+        return False, "built with `--no-paper`"
+    if find_browser():
+        return True, ""
+    if mode == "require":
+        raise BrowserNotFound(f"--paper require: the committee paper needs a Chromium-family browser: "
+                              f"{HOW_TO_GET_A_BROWSER}")
+    return False, NO_BROWSER
+
+
 def default_cache_root() -> Path:
     """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter:
     ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache``."""
@@ -60,13 +84,17 @@ class BuildContext:
     shared_root: Path | None = None
     #: print each edition's committee paper (PDF); ``--no-paper`` skips it (drafts, runs that publish pages only)
     paper: bool = True
+    #: why the paper is not printed, in words for the edition's "About" page (when ``paper`` is False)
+    paper_skipped: str = "built with `--no-paper`"
 
     @classmethod
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
                jobs: int | None = None, force: bool = False,
-               shared_cache: str | Path | None = None, paper: bool = True) -> "BuildContext":
+               shared_cache: str | Path | None = None, paper: bool | str = "auto") -> "BuildContext":
         """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
-        output's own ``editions/.cache``)."""
+        output's own ``editions/.cache``). ``paper``: a mode of :data:`PAPER_MODES` (``auto``, the default, prints
+        the committee paper where a browser is found and skips it otherwise; ``require``; ``skip``), or True (as
+        ``require``) or False (as ``skip``)."""
         from .cache import code_hash, data_hash
 
         if output is not None:
@@ -89,8 +117,9 @@ class BuildContext:
                 raise CSCBookError(f"--shared-cache {shared_cache}: exists and is not a folder")
         else:
             shared_root = None
+        printing, skipped = paper_mode(paper)
         return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force,
-                   shared_root, paper)
+                   shared_root, printing, skipped)
 
     @property
     def editions_dir(self) -> Path:
@@ -117,7 +146,8 @@ class BuildContext:
                 cin_census: list[str] | None = None, scenarios: str | Path | None = None) -> Edition:
         """The validated edition of a council and quarter in this context (monthly input materialised)."""
         return make_edition(la, quarter, monthly, policy=self.policy, cache_dir=self.shared_dir,
-                            cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios)
+                            cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios,
+                            editions=self.editions_dir)
 
 
 def aggregate_csv(frame) -> str:

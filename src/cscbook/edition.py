@@ -50,6 +50,9 @@ class Edition:
     cache_dir: Path | None = field(default=None, compare=False)
     #: a checked what-if scenarios file (content-keyed copy in the cache), None for the shipped default set
     scenarios: Path | None = None
+    #: the folder of built editions this edition is written to (its earlier editions' forecast ledgers are read
+    #: from there); None for the repository's ``editions/``. Given explicitly: the shared cache may be anywhere.
+    editions: Path | None = field(default=None, compare=False)
 
     @property
     def disclosure(self) -> DisclosurePolicy:
@@ -64,10 +67,10 @@ class Edition:
 
     @property
     def editions_dir(self) -> Path:
-        """The folder of built editions this edition belongs to (its shared cache sits at
-        ``<editions>/.cache/shared/<version>``; the repository's ``editions/`` by default)."""
-        if self.cache_dir:
-            return Path(self.cache_dir).parents[2]
+        """The folder of built editions this edition belongs to (``editions``; the repository's ``editions/`` by
+        default), wherever its shared cache is."""
+        if self.editions:
+            return Path(self.editions)
         from . import paths
 
         return paths.repo_root() / "editions"
@@ -96,6 +99,7 @@ class Edition:
             "disclosure": self.policy.key,
             "cache": str(self.cache_dir) if self.cache_dir else "",
             "scenarios": str(self.scenarios) if self.scenarios else "",
+            "editions": str(self.editions) if self.editions else "",
         }
 
     def key(self) -> dict:
@@ -172,12 +176,13 @@ def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name
 def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path | None = None, *,
                  policy: DisclosurePolicy | None = None, cache_dir: Path | None = None,
                  cin_census: list[str] | None = None, cache_root: Path | None = None,
-                 scenarios: str | Path | None = None) -> Edition:
+                 scenarios: str | Path | None = None, editions: Path | None = None) -> Edition:
     """Validate parameters (council, quarter range, monthly input) and return the edition.
 
     A monthly extract (``monthly``) or CIN census returns (``cin_census``) are read and checked here,
     before any chapter runs. With ``cache_root`` the monthly input is materialised as a content-keyed
     aggregate CSV under it and the edition refers to that copy only; without it, the checked file itself.
+    ``editions``: the folder of built editions it is written to (default: the repository's ``editions/``).
     """
     council = parse_council(la if la is not None else DEFAULT_LA, "--la")
     q = parse_quarter(quarter, "--quarter") or latest_quarter()
@@ -194,4 +199,4 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
         from .context import materialise_scenarios
 
         scenario_file = materialise_scenarios(scenarios, q, council.code, cache_root=cache_root)
-    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir, scenario_file)
+    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir, scenario_file, editions)

@@ -21,8 +21,10 @@ from .errors import CSCBookError  # noqa: E402
 #: ``quarter``: calendar quarter YYYYQn ('' = the latest); ``monthly``: a monthly extract CSV ('' = the
 #: illustrative example); ``disclosure``: 'on' ('off' only in the test proving the HTML scan can fail);
 #: ``cache``: the shared results folder ('' = the repository's default); ``scenarios``: a what-if scenarios
-#: YAML file ('' = the shipped default set).
-PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": "", "scenarios": ""}
+#: YAML file ('' = the shipped default set); ``editions``: the folder of built editions whose forecast ledgers
+#: the forecast chapter scores ('' = the repository's ``editions/``).
+PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": "", "scenarios": "",
+              "editions": ""}
 _IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 #: Okabe-Ito colour-blind-safe palette
@@ -55,10 +57,10 @@ def setup(namespace: dict) -> Edition:
     council = parse_council(values["la"], "la")
     quarter = parse_quarter(values["quarter"], "quarter") or latest_quarter()
     check_span(council, quarter, "parameter 'la'", "parameter 'quarter'")
-    for name in ("monthly", "disclosure", "cache", "scenarios"):
+    for name in ("monthly", "disclosure", "cache", "scenarios", "editions"):
         if not isinstance(values[name], str):
             raise CSCBookError(f"parameter {name!r} = {values[name]!r} must be text, e.g. {name} = "
-                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml'}[name]!r}")
+                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml', 'editions': 'out/editions'}[name]!r}")
     policy = DisclosurePolicy.parse(values["disclosure"], "disclosure")
     monthly = materialise_monthly(council.code, monthly=values["monthly"]) if values["monthly"] else None
     scenarios = None
@@ -67,7 +69,8 @@ def setup(namespace: dict) -> Edition:
 
         scenarios = materialise_scenarios(values["scenarios"], quarter, council.code, parameter="parameter 'scenarios'")
     style()
-    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios)
+    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios,
+                   Path(values["editions"]) if values["editions"] else None)
 
 
 def fresh_start(shell) -> None:

@@ -4,7 +4,6 @@ each edition's pages. Editions built in several output folders (one per CI runne
 
 from __future__ import annotations
 
-import fcntl
 import html
 import json
 import os
@@ -12,6 +11,8 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+
+from .locks import exclusive
 
 # a pattern that starts with "<" is searched for quickly (one with the white space before it, 25 times slower)
 _THEBE = re.compile(r'<script>const THEBE_JS_URL[^<]*</script>|<script[^>]*sphinx-thebe\.js[^>]*></script>'
@@ -152,8 +153,7 @@ def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
     The new site is assembled beside the old one and swapped in; concurrent publishers take turns.
     """
     site.parent.mkdir(parents=True, exist_ok=True)
-    with open(site.parent / ".site.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(site.parent / ".site.lock"):
         tmp = site.parent / f".html-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
