@@ -139,7 +139,7 @@ def test_the_tests_workflow_runs_the_readme_test_command_with_the_browser():
     assert {"push", "pull_request"} <= set(triggers(wf))
     assert wf["permissions"] == {"contents": "read"}
     (job,) = wf["jobs"].values()
-    assert job["container"].startswith("python:3.11-")  # Python 3.11 on Debian, where Debian's chromium is
+    assert job["container"]["image"] == "python:3.11-bookworm"  # Python 3.11 on Debian, with Debian's chromium
     assert job["env"]["CSCBOOK_REQUIRE_BROWSER"] == "1"  # the browser tests must run, not skip
     runs = [s.get("run", "") for s in job["steps"]]
     assert runs[-1].strip() == command
@@ -171,6 +171,9 @@ def test_the_publish_workflow_shards_shares_merges_and_deploys():
     assert build["strategy"]["matrix"]["shard"] == "${{ fromJSON(needs.shared.outputs.matrix) }}"
     assert shared["outputs"]["matrix"] == "${{ steps.plan.outputs.matrix }}"
     assert build["env"]["SHARDS"] == "${{ needs.shared.outputs.shards }}"
+    # each shard prints its committee papers with Debian's chromium, in Python 3.11 on Debian
+    assert build["container"]["image"] == "python:3.11-bookworm"
+    assert any(re.search(r"apt-get install .*\bchromium\b", s.get("run", "")) for s in build["steps"])
     # the shared results: computed into `shared` by the first job, restored into `shared` by each shard
     warm = step(shared, "Compute the results shared by every council")["run"]
     assert "--shared-cache shared " in warm
