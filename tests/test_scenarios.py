@@ -124,7 +124,7 @@ EXPECTED = {
     "month_outside_horizon.yml": (1, "outside the forecast horizon 2026-04 to 2027-03"),
     "wrong_types.yml": (2, "caseload 'sixteen'"),
     "duplicate_names.yml": (1, "used twice"),
-    "not_yaml.yml": (1, "not valid YAML at line"),
+    "not_yaml.yml": (1, "not valid YAML"),
     "empty.yml": (1, "the file is empty"),
     "not_a_list.yml": (1, "must be a non-empty list"),
     "no_name.yml": (1, "needs a name"),

@@ -33,7 +33,7 @@ import yaml
 from . import __version__, paths
 from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code_hash re-exported)
-from .context import BuildContext
+from .context import OUTPUT_MARKER, BuildContext
 from .edition import Edition
 from .errors import CSCBookError
 from .paper import Printer, print_paper
@@ -127,14 +127,15 @@ def _try_lock(path: Path):
 def clean_stale_staging(editions_dir: Path) -> list[Path]:
     """Remove the ``.staging-*`` folders no live build owns (left by a build that was killed); return them.
 
-    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched.
+    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched; a folder
+    without the build's marker (:data:`STAGING_MARKER`) was not made by a build and is never touched either.
     """
     removed = []
     if not editions_dir.is_dir():
         return removed
     for stage in sorted(editions_dir.glob(".staging-*")):
-        if not stage.is_dir():
-            continue
+        if stage.is_symlink() or not stage.is_dir() or not (stage / STAGING_MARKER).is_file():
+            continue  # not a staging folder a build made: never touched
         lock_path = stage.with_name(stage.name + ".lock")
         fh = _try_lock(lock_path)
         if fh is None:
@@ -146,12 +147,16 @@ def clean_stale_staging(editions_dir: Path) -> list[Path]:
         finally:
             fh.close()
     for lock_path in editions_dir.glob(".staging-*.lock"):  # locks whose folder is gone
-        if not lock_path.with_suffix("").exists():
+        if lock_path.is_file() and not lock_path.is_symlink() and not lock_path.with_suffix("").exists():
             fh = _try_lock(lock_path)
             if fh is not None:
                 lock_path.unlink(missing_ok=True)
                 fh.close()
     return removed
+
+
+#: the file a build puts in each staging folder it makes: only such folders are ever cleaned up
+STAGING_MARKER = ".cscbook-staging"
 
 
 @contextmanager
@@ -163,6 +168,7 @@ def staging(editions_dir: Path, slug: str):
     fcntl.flock(fh, fcntl.LOCK_EX)
     try:
         stage.mkdir()
+        (stage / STAGING_MARKER).write_text("made by cscbook build\n")
         yield stage
     finally:
         shutil.rmtree(stage, ignore_errors=True)
@@ -685,7 +691,12 @@ def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
                          *([] if ctx.paper else [b"no committee paper"]))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
-    previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    try:
+        previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    except (OSError, ValueError):
+        previous = {}  # an unreadable record: the edition is rebuilt
+    if not isinstance(previous, dict):
+        previous = {}
     unchanged = (not ctx.force and previous.get("input_hash") == input_hash
                  and (dest / "_build" / "html" / "index.html").exists())
     return Plan(edition, keys, input_hash, dest, unchanged)
@@ -752,7 +763,9 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
         fcntl.flock(lock, fcntl.LOCK_EX)
         if p.dest.exists():
             backup = ctx.editions_dir / ".previous" / edition.slug
-            if backup.exists():
+            if backup.is_symlink() or backup.is_file():
+                backup.unlink()
+            elif backup.exists():
                 shutil.rmtree(backup)
             backup.parent.mkdir(exist_ok=True)
             os.replace(p.dest, backup)
@@ -774,7 +787,13 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
     from .site import publish_site, site_lists
 
     result = BatchResult()
-    ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+        if ctx.output != paths.repo_root():
+            (ctx.output / OUTPUT_MARKER).touch()
+    except OSError as exc:
+        raise CSCBookError(f"--output {ctx.output}: cannot be written ({exc.strerror}); give a folder you can "
+                           "write to") from None
     for stale in clean_stale_staging(ctx.editions_dir):
         log(f"  removed {stale.name}, left by an interrupted build")
     entries = chapters()

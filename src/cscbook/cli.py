@@ -158,7 +158,9 @@ def _cmd_site(args) -> str:
     for s in sources:
         if not (s / "editions").is_dir():
             raise CSCBookError(f"--from {s}: no editions/ folder there; give the --output folder of a build")
-    out = Path(args.output).resolve() if args.output else paths.repo_root()
+    from .context import check_output
+
+    out = check_output(args.output, force=True) if args.output else paths.repo_root()
     site = publish_site([s / "editions" for s in sources], out / "_build" / "html")
     n = len(built_editions([s / "editions" for s in sources]))
     return f"site with {n} editions at {site / 'index.html'}"

@@ -69,12 +69,7 @@ class BuildContext:
         output's own ``editions/.cache``)."""
         from .cache import code_hash, data_hash
 
-        if output is not None:
-            out = Path(output).resolve()
-            if out.exists() and not out.is_dir():
-                raise CSCBookError(f"--output {output}: exists and is not a folder")
-        else:
-            out = paths.repo_root()
+        out = check_output(output, force) if output is not None else paths.repo_root()
         if jobs is None and os.environ.get(JOBS_ENV):
             value = os.environ[JOBS_ENV]
             if not value.isdigit() or int(value) < 1:
@@ -118,6 +113,67 @@ class BuildContext:
         """The validated edition of a council and quarter in this context (monthly input materialised)."""
         return make_edition(la, quarter, monthly, policy=self.policy, cache_dir=self.shared_dir,
                             cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios)
+
+
+#: the file a build leaves in its --output folder (and the site in its _build/html): a folder carrying it is a
+#: cscbook output, whose editions/ and _build/html a later build may replace
+OUTPUT_MARKER = ".cscbook-output"
+SITE_MARKER = ".cscbook-site"
+#: the site's index title: a site published before the marker existed is recognised by it
+SITE_TITLE = "Children's social care report book: editions"
+
+
+def is_our_site(site: Path) -> bool:
+    """Whether ``site`` (a ``_build/html`` folder) is missing, empty or a site cscbook published."""
+    if not site.is_dir() or not any(site.iterdir()):
+        return True
+    if (site / SITE_MARKER).is_file():
+        return True
+    index = site / "index.html"
+    try:
+        return index.is_file() and SITE_TITLE in index.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+
+
+def is_our_output(out: Path) -> bool:
+    """Whether ``out`` is empty, carries the build's marker, or is an earlier cscbook output (it holds an
+    ``editions/`` folder)."""
+    entries = {p.name for p in out.iterdir()}
+    return not entries or OUTPUT_MARKER in entries or (out / "editions").is_dir()
+
+
+def check_output(output: str | Path, force: bool = False) -> Path:
+    """The resolved ``--output`` folder, or one line saying why it is refused: ``/``, the home folder, the
+    repository (the default: leave out --output), a path under a file, a folder that cannot be written, a
+    non-empty folder that is not a cscbook output (unless ``force``), or a ``_build/html`` cscbook did not make.
+    Nothing is written here."""
+    out = Path(output).expanduser().resolve()
+    label = f"--output {output}"
+    if out == Path(out.anchor) or out == Path.home().resolve():
+        raise CSCBookError(f"{label}: refused: a build writes editions/ and _build/ there; give a folder of its own, "
+                           "e.g. --output build-out")
+    if out == paths.repo_root().resolve() and output is not None:
+        raise CSCBookError(f"{label}: the repository is where a build writes by default; leave out --output")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give a folder for the output")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{label}: {probe} cannot be written; give a folder you can write to")
+    if out.exists():
+        try:
+            ours = is_our_output(out)
+        except OSError as exc:
+            raise CSCBookError(f"{label}: cannot be listed ({exc.strerror}); give a folder of its own") from None
+        if not ours and not force:
+            raise CSCBookError(f"{label}: the folder holds files a build did not make; give an empty or new folder "
+                               "(or add --force to write editions/ and _build/ beside them)")
+        if not is_our_site(out / "_build" / "html"):
+            raise CSCBookError(f"{label}: _build/html holds files a build did not make and publishing would replace "
+                               "them; move them or give another folder")
+    return out
 
 
 def aggregate_csv(frame) -> str:
