@@ -114,3 +114,76 @@ def test_disclosure_policy():
     # row 2: part3 = 5 suppressed; part1 = 20 suppressed secondarily
     assert safe.at[2, "part3"] == SUPPRESSED and safe.at[2, "part1"] == SUPPRESSED
     assert suppress_series(pd.Series([0, 1, 5, 6])).tolist() == [0, SUPPRESSED, SUPPRESSED, 6]
+
+
+# ------------------------------------------------------------------------------------------------------------------
+# Round 2 (issue 31): every entry point, one case per class; each ends in one clear line (or a clean result) and
+# leaks or destroys nothing. Cases call the package or the CLI in-process: no book is built.
+
+import release_fixture as rf  # noqa: E402
+
+from cscbook import datastore  # noqa: E402
+from cscbook.errors import CSCBookError  # noqa: E402
+
+
+def _official_snapshot(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (root / "data" / "official").iterdir()}
+
+
+def _release_variant(root: Path, change) -> Path:
+    """The SYNTHETIC 2026 referrals release with one change (tests/release_fixture.py)."""
+    frame = change(rf.synthetic_frame(root, revise=False))
+    folder = root / "downloads"
+    folder.mkdir(exist_ok=True)
+    return rf.write_csv(frame, folder / "c1_2013_to_2026.csv")
+
+
+def _set_2026(code: str, value: str):
+    def change(frame):
+        row = (frame["time_period"] == "2026") & (frame["old_la_code"] == code)
+        frame.loc[row, "referral_count"] = value
+        return frame
+    return change
+
+
+def _unknown_council(frame):
+    extra = frame[(frame["time_period"] == "2026") & (frame["old_la_code"] == "825")].copy()
+    extra["old_la_code"], extra["la_name"] = "999", "<script>alert(1)</script>"
+    return pd.concat([frame, extra], ignore_index=True)
+
+
+RELEASES = {
+    "negative count": (_set_2026("825", "-7"), r"825 'Buckinghamshire' 2026 referral_count: -7 is negative"),
+    "infinite count": (_set_2026("825", "1e309"), r"825 'Buckinghamshire' 2026 referral_count: inf is not a finite"),
+    "unknown council": (_unknown_council, r"council code '999' \(named '<script>alert\(1\)</script>'\) is not in "
+                                          r"the register"),
+    "implausible move": (_set_2026("825", "90000"), r"'825' referral_count moves from 5,518 in 2025 to 90,000 in "
+                                                    r"2026, beyond 4 times either way.*--accept-revision"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RELEASES))
+def test_data_add_checks_official_releases_like_user_input(fake_root, case):
+    change, pattern = RELEASES[case]
+    path = _release_variant(fake_root, change)
+    before = _official_snapshot(fake_root)
+    with pytest.raises(CSCBookError, match=pattern) as err:
+        datastore.add_release(path, "referrals", rf.PUBLISHED, fake_root, today=rf.ADDED)
+    assert len(str(err.value).splitlines()) == 1
+    assert _official_snapshot(fake_root) == before
+
+
+def test_data_add_accepts_a_checked_revision(fake_root):
+    path = _release_variant(fake_root, _set_2026("825", "90000"))
+    report = datastore.add_release(path, "referrals", rf.PUBLISHED, fake_root, today=rf.ADDED, accept_revision=True)
+    assert report.new_years == [2026]
+
+
+def test_data_add_lists_every_problem_one_line_each(fake_root):
+    def several(frame):
+        return _set_2026("938", "-1")(_set_2026("825", "-7")(frame))
+    path = _release_variant(fake_root, several)
+    with pytest.raises(CSCBookError) as err:
+        datastore.add_release(path, "referrals", rf.PUBLISHED, fake_root, today=rf.ADDED)
+    lines = str(err.value).splitlines()
+    assert len(lines) == 2 and all("is negative" in ln for ln in lines)
