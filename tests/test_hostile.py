@@ -187,3 +187,162 @@ def test_data_add_lists_every_problem_one_line_each(fake_root):
         datastore.add_release(path, "referrals", rf.PUBLISHED, fake_root, today=rf.ADDED)
     lines = str(err.value).splitlines()
     assert len(lines) == 2 and all("is negative" in ln for ln in lines)
+
+
+# ---------------------------------------------------------------------------------------------- safe text (10, 13)
+
+def test_csv_download_neutralises_formulas_but_not_negative_numbers():
+    import base64
+    import io
+    import re
+
+    from cscbook.notebook import table_html
+
+    frame = pd.DataFrame({"scenario": ['=HYPERLINK("http://x.example","click")', "+1", "@SUM(A1)", "plain"],
+                          "change": [-3.5, 2.0, -1.0, 0.0]})
+    page = table_html(frame, caption="plans")
+    encoded = re.search(r'href="data:text/csv;charset=utf-8;base64,([^"]+)"', page).group(1)
+    csv = pd.read_csv(io.StringIO(base64.b64decode(encoded).decode()), dtype=str)
+    assert csv["scenario"].tolist() == ['\'=HYPERLINK("http://x.example","click")', "'+1", "'@SUM(A1)", "plain"]
+    assert csv["change"].tolist() == ["-3.5", "2.0", "-1.0", "0.0"]  # numbers are not text: left as they are
+    assert "=HYPERLINK" in page  # the page itself shows the name as written (HTML-escaped)
+
+
+def test_xlsx_cells_are_values_not_formulas():
+    import openpyxl
+
+    from cscbook.inputs import safe_cells
+
+    frame = pd.DataFrame({"name": ["=1+1", "-2", "ok"], "value": [-2, 3, 4]})
+    buf = __import__("io").BytesIO()
+    safe_cells(frame).to_excel(buf, index=False)
+    ws = openpyxl.load_workbook(buf).active
+    assert [c.value for c in ws["A"]][1:] == ["'=1+1", "'-2", "ok"]
+    assert [c.data_type for c in ws["A"]][1:] == ["s", "s", "s"]
+    assert [c.value for c in ws["B"]][1:] == [-2, 3, 4]
+
+
+def test_markdown_in_user_text_is_escaped():
+    from cscbook.inputs import escape_markdown
+
+    text = "Dept | for $\\frac{$ [x](javascript:1)"
+    row = "| `x.csv` | " + escape_markdown(text) + " |"
+    assert row.count("|") - row.count("\\|") == 3  # the cell's own bar does not split the table
+    assert "\\$" in row and "\\[" in row
+
+
+def test_publisher_with_a_bar_keeps_the_data_sources_table_whole(fake_root):
+    import shutil
+
+    (fake_root / "book").mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "book" / "data_sources.md", fake_root / "book")
+    path = rf.make_synthetic_release(fake_root)
+    report = datastore.add_release(path, "referrals", rf.PUBLISHED, fake_root, today=rf.ADDED,
+                                   publisher="SYNTHETIC | injected | cells")
+    row = next(ln for ln in (fake_root / "book" / "data_sources.md").read_text().splitlines()
+               if f"`{report.file}`" in ln)
+    assert row.count("|") - row.count("\\|") == 5
+
+
+def test_scenario_name_with_dollars_is_drawn_as_text():
+    import io
+
+    import matplotlib.pyplot as plt
+
+    from cscbook.notebook import style
+
+    style()
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1], label="$\\frac{$")
+    ax.legend()
+    fig.savefig(io.BytesIO(), format="svg")  # mathtext would raise a pyparsing error here
+    plt.close(fig)
+
+
+# ------------------------------------------------------------------------------------ reproducible artefacts (12)
+
+def _rezip(data: bytes, stamp: bytes, when: tuple) -> bytes:
+    """The same workbook as written at another time: other core dates and zip timestamps."""
+    import io
+    import re
+    import zipfile
+
+    src, buf = zipfile.ZipFile(io.BytesIO(data)), io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*", rb"\g<1>" + stamp, content)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=when), content)
+    return buf.getvalue()
+
+
+def test_data_pack_has_fixed_document_dates():
+    import io
+    import zipfile
+    from datetime import datetime
+
+    from cscbook.datapack import reproducible_xlsx
+
+    buf = io.BytesIO()
+    pd.DataFrame({"a": [1, 2]}).to_excel(buf, index=False)
+    first = _rezip(buf.getvalue(), b"2026-12-04T21:00:00Z", (2026, 12, 4, 21, 0, 0))
+    second = _rezip(buf.getvalue(), b"2026-12-05T09:30:02Z", (2026, 12, 5, 9, 30, 2))
+    assert first != second
+    when = datetime(2026, 3, 31)
+    assert reproducible_xlsx(first, when) == reproducible_xlsx(second, when)
+    core = zipfile.ZipFile(io.BytesIO(reproducible_xlsx(first, when))).read("docProps/core.xml")
+    assert core.count(b"2026-03-31T00:00:00Z") == 2
+    assert pd.read_excel(io.BytesIO(reproducible_xlsx(first, when)))["a"].tolist() == [1, 2]
+
+
+def test_data_pack_written_twice_is_byte_identical(tmp_path, monkeypatch):
+    import datetime as real
+    import types
+
+    import openpyxl.writer.excel as excel
+
+    from cscbook.datapack import write_datapack
+    from cscbook.edition import make_edition
+
+    clock = iter([real.datetime(2026, 12, 4, 21, 0, 0), real.datetime(2026, 12, 5, 9, 30, 0)])
+    fake = types.SimpleNamespace(datetime=types.SimpleNamespace(now=lambda tz=None: next(clock)),
+                                 timezone=real.timezone)
+    monkeypatch.setattr(excel, "datetime", fake)  # as if the two builds ran at different times
+    ed = make_edition("825", "2026Q1")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a, b = write_datapack(tmp_path / "a", ed), write_datapack(tmp_path / "b", ed)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def _pdf(created: str, ident: bytes) -> bytes:
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    writer.add_metadata({"/CreationDate": created, "/ModDate": created, "/Producer": "Skia/PDF"})
+    writer._ID = ArrayObject([ByteStringObject(ident), ByteStringObject(ident)])
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def test_committee_paper_has_fixed_document_dates(tmp_path):
+    from pypdf import PdfReader
+
+    from cscbook.paper import reproducible_pdf
+
+    a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
+    a.write_bytes(_pdf("D:20261204210000+00'00'", b"\x01" * 16))
+    b.write_bytes(_pdf("D:20261205093002+00'00'", b"\x02" * 16))
+    assert a.read_bytes() != b.read_bytes()
+    reproducible_pdf(a, "2026Q1")
+    reproducible_pdf(b, "2026Q1")
+    assert a.read_bytes() == b.read_bytes()
+    meta = PdfReader(a).metadata
+    assert meta["/CreationDate"] == meta["/ModDate"] == "D:20260331000000+00'00'"
+    assert len(PdfReader(a).pages) == 1

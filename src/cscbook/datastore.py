@@ -36,6 +36,7 @@ import pandas as pd
 from . import manifest
 from .data import TABLES, read_csv_checked, read_release
 from .errors import CSCBookError
+from .inputs import escape_markdown, one_line
 from .quarters import Quarter, latest_quarter, releases
 
 #: Ofsted's ILACS inspection history: a CSV extract, or the publisher's spreadsheet it is extracted from.
@@ -459,9 +460,9 @@ def _original_entry(rel: manifest.Release, extract: str) -> str:
         f"## {rel.file}",
         "",
         f"- **Table:** `{rel.table}` (the publisher's spreadsheet)",
-        f"- **Publisher:** {rel.publisher}",
-        f"- **Title:** {rel.title}",
-        *([f"- **Source:** {rel.url}"] if rel.url else []),
+        f"- **Publisher:** {escape_markdown(rel.publisher)}",
+        f"- **Title:** {escape_markdown(rel.title)}",
+        *([f"- **Source:** {one_line(rel.url)}"] if rel.url else []),
         f"- **Published:** {rel.published.isoformat()}",
         f"- **Date added:** {rel.added.isoformat()} with `cscbook data add`",
         f"- **SHA-256:** `{rel.sha256}`",
@@ -493,9 +494,9 @@ def _provenance_entry(rel: manifest.Release, source: str, rows: int, report: Add
         f"## {rel.file}",
         "",
         f"- **Table:** `{rel.table}` ({entry_title})",
-        f"- **Publisher:** {rel.publisher}",
-        f"- **Title:** {rel.title}",
-        *([f"- **Source:** {rel.url}"] if rel.url else []),
+        f"- **Publisher:** {escape_markdown(rel.publisher)}",
+        f"- **Title:** {escape_markdown(rel.title)}",
+        *([f"- **Source:** {one_line(rel.url)}"] if rel.url else []),
         f"- **Published:** {rel.published.isoformat()}",
         f"- **Date added:** {rel.added.isoformat()} with `cscbook data add` (downloaded file `{source}`)",
         f"- **Years covered:** {rel.years[0]}–{rel.years[1]}",
@@ -667,7 +668,7 @@ def _install(root: Path, tables: dict[str, manifest.TableEntry],
             text = sources.read_text(encoding="utf-8")
             for rel, _, previous in installs:
                 years = f"{rel.years[0]}–{rel.years[1]}" if rel.years else ""
-                row = (f"| `{rel.file}` | {rel.publisher}, added {today.isoformat()} | "
+                row = (f"| `{rel.file}` | {escape_markdown(rel.publisher)}, added {today.isoformat()} | "
                        f"{tables[rel.table].title} (release published {rel.published.isoformat()}) | {years} |")
                 text = _insert_source_row(text, previous, row)
             writes.append((_write_temp(sources.parent, text.encode("utf-8")), sources))

@@ -201,17 +201,29 @@ def safe_cell(value):
 
 def safe_cells(frame):
     """A copy of ``frame`` whose text cells (and column names) are neutralised with :func:`safe_cell`."""
+    from pandas.api import types
+
+    def texts(values) -> bool:
+        return not (types.is_numeric_dtype(values.dtype) or types.is_datetime64_any_dtype(values.dtype)
+                    or isinstance(values.dtype, __import__("pandas").PeriodDtype))
+
     out = frame.copy()
-    for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype) in ("string", "category"):
-            out[col] = out[col].map(safe_cell)
+    for i in range(out.shape[1]):
+        col = out.iloc[:, i]
+        if texts(col):
+            out.isetitem(i, col.map(safe_cell))
     out.columns = [safe_cell(c) if isinstance(c, str) else c for c in out.columns]
-    if out.index.dtype == object:
+    if texts(out.index):
         out.index = out.index.map(safe_cell)
     return out
 
 
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|$<>~^:=])")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and control characters replaced by spaces (a value that must stay on its line)."""
+    return _CONTROL.sub(" ", str(text))
 
 
 def escape_markdown(text: str) -> str:

@@ -183,6 +183,7 @@ class Printer:
                 except Exception:
                     if attempt == 2 or self._alive(started):
                         raise
+            reproducible_pdf(tmp, meta.get("quarter"))
             os.replace(tmp, out)
         finally:
             for path in (tmp, combined):
@@ -261,3 +262,33 @@ async def _print_page(context, html_dir: Path, page_file: Path, pdf: Path, meta:
     finally:  # off the loop: other papers print meanwhile
         await asyncio.to_thread(server.shutdown)
         server.server_close()
+
+
+def reproducible_pdf(path: Path, quarter: str | None) -> None:
+    """Rewrite the PDF at ``path`` with fixed document dates, CreationDate and ModDate the end of the edition's
+    ``quarter`` (see :func:`cscbook.datapack.document_date`), and a file identifier digested from its pages,
+    so that printing the same pages again gives the same bytes (the browser stamps the time and a random
+    identifier). Without a quarter the file is left as it is."""
+    import hashlib
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject
+
+    from .datapack import document_date
+    from .quarters import Quarter
+
+    if not quarter:
+        return
+    stamp = document_date(Quarter.parse(str(quarter))).strftime("D:%Y%m%d%H%M%S+00'00'")
+    path = Path(path)
+    writer = PdfWriter(clone_from=PdfReader(path))
+    writer.add_metadata({"/CreationDate": stamp, "/ModDate": stamp})
+    digest = hashlib.md5(usedforsecurity=False)
+    for page in writer.pages:
+        digest.update(page.get_contents().get_data() if page.get_contents() is not None else b"")
+    ident = ByteStringObject(digest.digest())
+    writer._ID = ArrayObject([ident, ident])  # pypdf keeps the identifier it cloned there
+    buf = io.BytesIO()
+    writer.write(buf)
+    path.write_bytes(buf.getvalue())
