@@ -346,3 +346,42 @@ def test_committee_paper_has_fixed_document_dates(tmp_path):
     meta = PdfReader(a).metadata
     assert meta["/CreationDate"] == meta["/ModDate"] == "D:20260331000000+00'00'"
     assert len(PdfReader(a).pages) == 1
+
+
+# ------------------------------------------------------------------------------------------ workers (13)
+
+def test_a_worker_dies_with_its_build(tmp_path):
+    """A build (here a small parent process) starts a pool worker the way the build does, then is killed with
+    SIGKILL: the worker is gone within seconds."""
+    import os
+    import signal
+    import time
+
+    code = ("import multiprocessing, os, sys, time\n"
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "from cscbook.lifetime import die_with_parent\n"
+            "pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('fork'), initializer=die_with_parent)\n"
+            "print(pool.submit(os.getpid).result(), flush=True)\n"
+            "time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    worker = int(proc.stdout.readline())
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(worker, signal.SIGKILL)
+    pytest.fail("the worker outlived its build")
+
+
+def test_the_build_pools_watch_their_parent():
+    import inspect
+
+    from cscbook import build as build_module
+
+    assert "die_with_parent" in inspect.getsource(build_module._one_thread_worker)
+    assert "initializer=die_with_parent" in inspect.getsource(build_module.Books.warm)

@@ -355,7 +355,10 @@ class Books:
         import multiprocessing
 
         if self._pool is None:
+            from .lifetime import die_with_parent
+
             self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=die_with_parent,
                                              max_tasks_per_child=self.RECYCLE)
             for _ in range(self.size):
                 self._pool.submit(ready)
@@ -430,6 +433,9 @@ def _one_thread_worker() -> None:
     limited now, and those a task loads later (SciPy's own OpenBLAS) read the environment as they load; a
     library left with its default threads spun on both cores and took twice the CPU time."""
     os.environ.update(ONE_THREAD)
+    from .lifetime import die_with_parent
+
+    die_with_parent()  # a worker never outlives the build
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
@@ -618,6 +624,22 @@ The content hash is computed from every table, text and figure the chapters prod
 edition from the same data and code gives the same hash.
 """
     (stage / "book" / "colophon.md").write_text(text)
+
+
+#: the banner on every page of an edition built with ``CSCBOOK_DISCLOSURE=off``
+UNSUPPRESSED_BANNER = ("NOT FOR PUBLICATION: built with disclosure control off (CSCBOOK_DISCLOSURE=off); "
+                       "counts of 1 to 5 are shown")
+
+
+def _stage_config(stage: Path, edition: Edition) -> None:
+    """The book's _config.yml in the staging folder; an edition without disclosure control gets a banner on every
+    page (the theme's announcement)."""
+    shutil.copy2(paths.repo_root() / "_config.yml", stage / "_config.yml")
+    if edition.policy.enabled:
+        return
+    config = yaml.safe_load((stage / "_config.yml").read_text()) or {}
+    config.setdefault("html", {})["announcement"] = UNSUPPRESSED_BANNER
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
 def _write_toc(stage: Path, entries: list[dict]) -> None:
@@ -852,7 +874,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         for i, p in enumerate(todo):
             p.stage = stagings.enter_context(staging(ctx.editions_dir, p.edition.slug))
             p.started = time.perf_counter()
-            shutil.copy2(paths.repo_root() / "_config.yml", p.stage / "_config.yml")
+            _stage_config(p.stage, p.edition)
             shutil.copytree(paths.repo_root() / "book", p.stage / "book")
             _write_toc(p.stage, entries)
             bars[p.edition.slug] = _bar(len(entries) + 1, p.edition.slug, 1 + i % max(ctx.jobs, 1), leave=False)

@@ -78,7 +78,9 @@ class Edition:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.council.name.lower()).strip("-")
         while "--" in name:
             name = name.replace("--", "-")
-        return f"{self.council.code}-{name}-{self.quarter}"
+        # an edition built without disclosure control never takes the published edition's folder name
+        unsuppressed = "" if self.policy.enabled else "-unsuppressed"
+        return f"{self.council.code}-{name}-{self.quarter}{unsuppressed}"
 
     @property
     def monthly_key(self) -> str:
@@ -190,6 +192,10 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
         from .context import materialise_monthly
 
         path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
+        from .inputs import check_months
+        from .monthly import read_extract
+
+        check_months(read_extract(path), q, "--monthly" if monthly else "--cin-census")
     scenario_file = None
     if scenarios:
         from .context import materialise_scenarios

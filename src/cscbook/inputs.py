@@ -186,6 +186,37 @@ def load_yaml(path: str | Path, source: str = "", what: str = "a YAML file", max
         loader.dispose()
 
 
+#: the earliest month a council's referrals can be counted from: the Children Act 1989, which defines a child in
+#: need and the local authority's duty to assess, came into force on 14 October 1991
+FIRST_MONTH = "1991-10"
+#: an extract ending more than this many months before the quarter's end would be forecast for years on end
+MAX_MONTHS_BEFORE = 60
+
+
+def check_months(frame, quarter, parameter: str = "--monthly") -> None:
+    """A monthly input's months against the edition's span (one line, CSCBookError): at least one month by the
+    end of ``quarter``, none before :data:`FIRST_MONTH`, the last no more than :data:`MAX_MONTHS_BEFORE` months
+    before the quarter's end, and some referrals by then (not every month 0)."""
+    import pandas as pd
+
+    months = frame.index
+    end = pd.Period(quarter.end, freq="M")
+    first, last = months.min(), months.max()
+    if first < pd.Period(FIRST_MONTH, freq="M"):
+        raise CSCBookError(f"{parameter}: the first month is {first}, before referrals were counted (the Children "
+                           f"Act 1989 took effect in October 1991); check the month column")
+    if first > end:
+        raise CSCBookError(f"{parameter}: every month ({first} to {last}) is after the end of {quarter}; choose a "
+                           f"quarter the months cover, e.g. --quarter {last.asfreq('Q')}")
+    known = frame[months <= end]
+    if (end - min(last, end)).n > MAX_MONTHS_BEFORE:
+        raise CSCBookError(f"{parameter}: the months end in {last}, more than {MAX_MONTHS_BEFORE} months before the "
+                           f"end of {quarter}; add the recent months or choose an earlier quarter")
+    if "referrals" in known.columns and not (known["referrals"].fillna(0) > 0).any():
+        raise CSCBookError(f"{parameter}: referrals are 0 in every month by the end of {quarter}; nothing to "
+                           "forecast: check the export")
+
+
 #: first characters a spreadsheet reads as the start of a formula (OWASP: CSV injection), and the control
 #: characters that can stand before one
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")

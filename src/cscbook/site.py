@@ -146,7 +146,9 @@ def index_html(rows: list[dict]) -> str:
                 f'<li><a href="editions/{html.escape(meta["folder"])}/index.html">'
                 f'{html.escape(meta.get("council", meta["folder"]))} ({html.escape(meta.get("la", ""))}), '
                 f'{html.escape(meta.get("quarter", ""))}'
-                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}</a></li>'
+                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}'
+                f'{" (NOT FOR PUBLICATION: disclosure control off)" if meta.get("disclosure") == "off" else ""}'
+                '</a></li>'
             )
         rid = "region-" + re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
         sections.append(f'<section class="region" aria-labelledby="{rid}"><h2 id="{rid}">{html.escape(region)}</h2>'
