@@ -385,3 +385,272 @@ def test_the_build_pools_watch_their_parent():
 
     assert "die_with_parent" in inspect.getsource(build_module._one_thread_worker)
     assert "initializer=die_with_parent" in inspect.getsource(build_module.Books.warm)
+
+
+# ---------------------------------------------------------------------------- the command line, in-process
+
+SCENARIOS = Path(__file__).parent / "hostile_scenarios"
+
+
+def _cli(argv, capsys) -> tuple[int, str]:
+    from cscbook.cli import main
+
+    status = main([str(a) for a in argv])
+    err = capsys.readouterr().err
+    return status, err
+
+
+def _one_line(status: int, err: str, expected: str, code: int = 2) -> None:
+    assert status == code, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert expected in err, err
+
+
+def _fake_shadow(folder: Path) -> Path:
+    """A stand-in for /etc/shadow (made up, SYNTHETIC): its first line must never be printed."""
+    path = folder / "shadow"
+    path.write_text("root:*:20228:0:99999:7:::\ndaemon:*:20228:0:99999:7:::\n")
+    return path
+
+
+def _edition_folder(root: Path, slug: str = "825-buckinghamshire-2026Q1", meta=None) -> Path:
+    """A built edition as the site reads it (made up: one page)."""
+    import json
+
+    folder = root / "editions" / slug
+    (folder / "_build" / "html").mkdir(parents=True)
+    (folder / "_build" / "html" / "index.html").write_text("<p>edition</p>")
+    meta = meta if meta is not None else {"la": "825", "quarter": "2026Q1", "council": "Buckinghamshire"}
+    (folder / "edition.json").write_text(meta if isinstance(meta, str) else json.dumps(meta))
+    return folder
+
+
+def test_alias_bomb_in_an_editions_file_fails_fast(tmp_path, capsys):
+    import time
+
+    bomb = tmp_path / "editions.yml"
+    bomb.write_text((SCENARIOS / "alias_bomb.yml").read_text().replace("scenarios: [*h]", "- council: *h"))
+    # a list at the top: the bomb is the first edition's council
+    bomb.write_text("- council: &a [lol,lol,lol,lol,lol,lol,lol,lol,lol]\n"
+                    + "".join(f"- &{b} [{', '.join(['*' + a] * 9)}]\n" for a, b in zip("abcdefg", "bcdefgh")))
+    start = time.monotonic()
+    status, err = _cli(["build", "--editions", bomb, "--output", tmp_path / "out"], capsys)
+    _one_line(status, err, "refused: more than 100,000 values once aliases are expanded")
+    assert time.monotonic() - start < 20 and "lol" not in err
+
+
+def test_editions_file_naming_a_secret_file_does_not_echo_it(tmp_path, capsys):
+    shadow = _fake_shadow(tmp_path)
+    editions = tmp_path / "editions.yml"
+    editions.write_text(f"- council: 825\n  quarter: 2026Q1\n  monthly: {shadow}\n")
+    status, err = _cli(["build", "--editions", editions, "--output", tmp_path / "out"], capsys)
+    _one_line(status, err, "line 1 is not a header of monthly columns")
+    assert "root" not in err and "20228" not in err
+
+
+def test_papermill_monthly_parameter_naming_a_secret_file_does_not_echo_it(tmp_path):
+    from cscbook.context import materialise_monthly
+
+    with pytest.raises(CSCBookError) as err:
+        materialise_monthly("825", _fake_shadow(tmp_path))  # what a notebook's `monthly` parameter goes through
+    assert "root" not in str(err.value) and "not a header" in str(err.value)
+
+
+@pytest.mark.parametrize("case", ["folder", "missing"])
+def test_editions_given_a_folder_or_nothing(tmp_path, capsys, case):
+    target = tmp_path if case == "folder" else tmp_path / "none.yml"
+    status, err = _cli(["build", "--editions", target, "--output", tmp_path / "out"], capsys)
+    _one_line(status, err, "is a folder" if case == "folder" else "file not found")
+
+
+OUTPUTS = {
+    "the root": (lambda t: Path("/"), "refused: a build writes editions/ and _build/ there"),
+    "under a file": (lambda t: (t / "f").write_text("x") and t / "f" / "sub", "is a file, not a folder"),
+    "/etc/passwd/sub": (lambda t: Path("/etc/passwd/sub"), "/etc/passwd is a file, not a folder"),
+    "/proc/self": (lambda t: Path("/proc/self"), "--output /proc/self: "),
+    "a stranger's folder": (lambda t: (t / "mine").mkdir() or (t / "mine" / "notes.txt").write_text("x")
+                            and t / "mine", "the folder holds files a build did not make"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OUTPUTS))
+def test_output_folders_a_build_refuses(tmp_path, capsys, case):
+    import os
+
+    make, expected = OUTPUTS[case]
+    if case == "/proc/self" and not Path("/proc/self").exists():
+        pytest.skip("needs /proc")
+    out = make(tmp_path)
+    status, err = _cli(["build", "--la", "825", "--no-paper", "--output", out], capsys)
+    _one_line(status, err, expected)
+    assert not Path("/editions").exists() and not Path("/_build").exists()
+
+
+def test_foreign_site_files_are_never_replaced(tmp_path, capsys):
+    out = tmp_path / "D"
+    (out / "_build" / "html").mkdir(parents=True)
+    (out / "_build" / "html" / "keep.html").write_text("mine")
+    status, err = _cli(["build", "--la", "825", "--no-paper", "--force", "--output", out], capsys)
+    _one_line(status, err, "_build/html holds files a build did not make")
+    from cscbook.site import publish_site
+
+    _edition_folder(tmp_path / "built")
+    with pytest.raises(CSCBookError, match="holds files cscbook did not publish"):
+        publish_site(tmp_path / "built" / "editions", out / "_build" / "html")
+    assert (out / "_build" / "html" / "keep.html").read_text() == "mine"
+
+
+def test_a_folder_not_made_by_a_build_is_never_cleaned_up(tmp_path):
+    from cscbook.build import clean_stale_staging
+
+    mine = tmp_path / "editions" / ".staging-mine"
+    mine.mkdir(parents=True)
+    (mine / "work.txt").write_text("mine")
+    assert clean_stale_staging(tmp_path / "editions") == []
+    assert (mine / "work.txt").read_text() == "mine"
+
+
+def test_site_copies_regular_files_never_links(tmp_path, capsys):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET")
+    folder = _edition_folder(tmp_path / "built")
+    (folder / "_build" / "html" / "shadow.html").symlink_to(secret)
+    (folder / "_build" / "html" / "etc").symlink_to(tmp_path, target_is_directory=True)
+    status, _ = _cli(["site", "--from", tmp_path / "built", "--output", tmp_path / "site"], capsys)
+    assert status == 0
+    copied = tmp_path / "site" / "_build" / "html" / "editions" / folder.name
+    assert (copied / "index.html").is_file()
+    assert not (copied / "shadow.html").exists() and not (copied / "etc").exists()
+    assert not any("SECRET" in p.read_text(errors="ignore") for p in (tmp_path / "site").rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("meta, expected", [
+    ("{not json", "not a readable edition record"),
+    ({"la": 825, "quarter": "2026Q1", "council": "Buckinghamshire"}, "'la' is 825, not text"),
+    ([1, 2], "not an edition record"),
+])
+def test_site_over_a_corrupt_edition_record(tmp_path, capsys, meta, expected):
+    _edition_folder(tmp_path / "built", meta=meta)
+    status, err = _cli(["site", "--from", tmp_path / "built", "--output", tmp_path / "site"], capsys)
+    _one_line(status, err, expected)
+
+
+@pytest.mark.parametrize("case", ["folder", "under a file"])
+def test_extract_output_that_cannot_be_a_file(tmp_path, capsys, case):
+    import synthetic_cin
+
+    returns = synthetic_cin.generate(tmp_path / "returns", years=(2023,))
+    (tmp_path / "f").write_text("x")
+    target = tmp_path if case == "folder" else tmp_path / "f" / "monthly.csv"
+    status, err = _cli(["extract", "--cin-census", *returns.files, "--la", "825", "--output", target], capsys)
+    _one_line(status, err, "is a folder" if case == "folder" else "is a file, not a folder")
+
+
+# ------------------------------------------------------------------------------------ months (7, 11)
+
+def _months(path: Path, start: str, n: int, value=lambda i: 400 + i % 7) -> Path:
+    months = pd.period_range(start, periods=n, freq="M")
+    path.write_text("month,referrals\n" + "".join(f"{m},{value(i)}\n" for i, m in enumerate(months)))
+    return path
+
+
+MONTHS = {
+    "only after the quarter": (("2026-07", 40), "every month (2026-07 to 2029-10) is after the end of 2026Q1"),
+    "from 1900": (("1900-01", 40), "the first month is 1900-01, before referrals were counted"),
+    "all zero": (("2022-01", 48, lambda i: 0), "referrals are 0 in every month by the end of 2026Q1"),
+    "long before the quarter": (("2010-01", 40), "more than 60 months before the end of 2026Q1"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MONTHS))
+def test_implausible_months_are_refused(tmp_path, capsys, case):
+    args, expected = MONTHS[case]
+    extract = _months(tmp_path / "m.csv", *args)
+    status, err = _cli(["build", "--la", "825", "--quarter", "2026Q1", "--monthly", extract, "--no-paper",
+                        "--output", tmp_path / "out"], capsys)
+    _one_line(status, err, expected)
+    assert not (tmp_path / "out" / "editions").exists()
+
+
+def test_no_path_in_the_short_history_sentence(tmp_path):
+    from cscbook.demand import monthly_series
+    from cscbook.quarters import Quarter
+
+    extract = _months(tmp_path / "m.csv", "2025-01", 36)
+    with pytest.raises(CSCBookError) as err:
+        monthly_series("825", Quarter(2026, 1), extract)
+    assert str(tmp_path) not in str(err.value) and "the council's monthly extract" in str(err.value)
+
+
+# ------------------------------------------------------------------------------ disclosure (2, 13)
+
+def test_the_forecast_chart_does_not_plot_small_counts(monkeypatch):
+    import types
+
+    from cscbook import charts
+    from cscbook.disclosure import DisclosurePolicy
+    from cscbook.edition import make_edition
+
+    drawn = {}
+    monkeypatch.setattr(charts, "_label_and_show", lambda fig, ax, title, x, y, alt, ill: drawn.update(ax=ax, alt=alt))
+    idx = pd.period_range("2023-04", periods=36, freq="M")
+    values = pd.Series([3, 7, 12, 9, 4, 15, 11, 2, 8, 10, 14, 6] * 3, index=idx, dtype=float)  # SYNTHETIC
+    series = types.SimpleNamespace(referrals=values, illustrative=False)
+    fc = pd.DataFrame({"mean": 8.0, "lower_80": 5.0, "upper_80": 11.0, "lower_95": 3.0, "upper_95": 13.0},
+                      index=pd.period_range("2026-04", periods=12, freq="M"))
+    judged = pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]")})
+    for enabled in (True, False):
+        ed = make_edition("201", "2026Q1", policy=DisclosurePolicy(enabled=enabled))
+        charts.forecast_chart(series, fc, "ets", ed, judged)
+        plotted = pd.Series(drawn["ax"].lines[0].get_ydata(), dtype=float)
+        assert plotted.between(1, 5).sum() == (0 if enabled else 9)
+        assert ("9 months of 1 to 5 referrals are not plotted" in drawn["alt"]) == enabled
+        __import__("matplotlib.pyplot").pyplot.close("all")
+
+
+def test_an_unsuppressed_edition_has_its_own_name_and_a_banner(tmp_path):
+    import yaml
+
+    from cscbook import build as build_module
+    from cscbook.disclosure import DisclosurePolicy
+    from cscbook.edition import make_edition
+
+    on = make_edition("825", "2026Q1")
+    off = make_edition("825", "2026Q1", policy=DisclosurePolicy(enabled=False))
+    assert off.slug != on.slug and off.slug.endswith("-unsuppressed")
+    build_module._stage_config(tmp_path, off)
+    assert "NOT FOR PUBLICATION" in yaml.safe_load((tmp_path / "_config.yml").read_text())["html"]["announcement"]
+    build_module._stage_config(tmp_path, on)
+    assert "announcement" not in yaml.safe_load((tmp_path / "_config.yml").read_text())["html"]
+
+
+def test_hostile_scenario_names_load_as_text():
+    from cscbook.scenarios import load_scenarios
+    from cscbook.quarters import Quarter
+
+    names = [s.name for s in load_scenarios(SCENARIOS / "hostile_names.yml", Quarter(2026, 1))]
+    assert names == ['=HYPERLINK("http://example.invalid","click")', "$\\frac{$"]
+
+
+# ---------------------------------------------------------------------------------------- the input layer
+
+@pytest.mark.parametrize("value, shown", [
+    ("short", "'short'"), ("x" * 100, "'" + "x" * 40 + "…'"), ("a\nb\x1b[31m", "'a?b?[31m'"),
+    ([1] * 10 ** 6, "a list of 1000000"), ({"a": 1}, "a mapping of 1 keys"), (1e300, "1e+300"), (None, "nothing"),
+])
+def test_messages_quote_short_sanitised_excerpts(value, shown):
+    from cscbook.inputs import excerpt
+
+    assert excerpt(value) == shown
+
+
+def test_unexpected_errors_are_one_line(capsys, monkeypatch):
+    from cscbook import cli
+
+    def broken(args):
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(cli, "_cmd_councils", broken)
+    monkeypatch.delenv("CSCBOOK_DEBUG", raising=False)
+    status, err = _cli(["councils"], capsys)
+    _one_line(status, err, "internal error: ZeroDivisionError: 'float division by zero'", code=1)

@@ -192,14 +192,16 @@ def aggregate_csv(frame) -> str:
 
 
 def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: list[str] | None = None,
-                        cache_root: Path | None = None) -> Path:
+                        cache_root: Path | None = None, quarter=None) -> Path:
     """Check the monthly input and return the content-keyed aggregate CSV that stands for it.
 
     ``monthly``: a CSV extract; ``cin_census``: a council's CIN census return files (read by
     :func:`cscbook.cincensus.read_returns`, which keeps child-level data inside the reader). The aggregate
     lives in ``<cache_root>/monthly/<content key>.csv``; only its content decides its name.
-    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand).
+    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand). With
+    ``quarter`` its months are checked against the edition (:func:`cscbook.inputs.check_months`) first.
     """
+    from .inputs import check_months
     from .monthly import read_extract
 
     if monthly:
@@ -212,12 +214,16 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
         except OSError as exc:
             raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
         frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
+        if quarter is not None:
+            check_months(frame, quarter, "--monthly")
         if cache_root is None:
             return path.resolve()
     else:
         from .cincensus import read_returns  # the CIN census reader
 
         frame = read_returns([str(f) for f in cin_census], la).monthly
+        if quarter is not None:
+            check_months(frame, quarter, "--cin-census")
         cache_root = cache_root or default_cache_root()
     dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract

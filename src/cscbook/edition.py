@@ -191,11 +191,8 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
     if monthly or cin_census:
         from .context import materialise_monthly
 
-        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
-        from .inputs import check_months
-        from .monthly import read_extract
-
-        check_months(read_extract(path), q, "--monthly" if monthly else "--cin-census")
+        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root,
+                                   quarter=q)
     scenario_file = None
     if scenarios:
         from .context import materialise_scenarios
