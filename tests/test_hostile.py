@@ -634,7 +634,7 @@ def test_hostile_scenario_names_load_as_text():
 
 @pytest.mark.parametrize("value, shown", [
     ("short", "'short'"), ("x" * 100, "'" + "x" * 40 + "…'"), ("a\nb\x1b[31m", "'a?b?[31m'"),
-    ([1] * 10 ** 6, "a list of 1000000"), ({"a": 1}, "a mapping of 1 keys"), (1e300, "1e+300"), (None, "nothing"),
+    ([1] * 10 ** 6, "a list of 1000000"), (10 ** 20, "a number of more than 15 digits"), ({"a": 1}, "a mapping of 1 keys"), (1e300, "1e+300"), (None, "nothing"),
 ])
 def test_messages_quote_short_sanitised_excerpts(value, shown):
     from cscbook.inputs import excerpt

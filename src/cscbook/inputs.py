@@ -40,8 +40,7 @@ def excerpt(value, limit: int = EXCERPT) -> str:
     if isinstance(value, bool):
         return repr(value)
     if isinstance(value, int):
-        text = str(value) if abs(value) < 10 ** 15 else f"{float(value):.3g}"
-        return text
+        return str(value) if abs(value) < 10 ** 15 else "a number of more than 15 digits"
     if isinstance(value, float):
         return f"{value:.6g}" if math.isfinite(value) or math.isnan(value) else str(value)
     if isinstance(value, (list, tuple)):

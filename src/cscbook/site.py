@@ -13,6 +13,7 @@ import shutil
 import uuid
 from pathlib import Path
 
+from . import paths
 from .errors import CSCBookError
 from .inputs import excerpt
 
@@ -206,7 +207,9 @@ def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
     site.parent.mkdir(parents=True, exist_ok=True)
     with open(site.parent / ".site.lock", "a+") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if site.is_symlink() or not is_our_site(site):
+        # the repository's own _build/html is a build folder by convention (jupyter-book writes there too)
+        repository_site = site.resolve() == (paths.repo_root() / "_build" / "html").resolve()
+        if site.is_symlink() or not (is_our_site(site) or repository_site):
             raise CSCBookError(f"{site}: holds files cscbook did not publish, which publishing would replace; move "
                                "them or give another --output")
         tmp = site.parent / f".html-{uuid.uuid4().hex[:8]}"
