@@ -316,14 +316,18 @@ def test_data_pack_written_twice_is_byte_identical(tmp_path, monkeypatch):
     assert a.read_bytes() == b.read_bytes()
 
 
-def _pdf(created: str, ident: bytes) -> bytes:
+def _pdf(created: str, ident: bytes, port: int) -> bytes:
+    """A one-page PDF as the browser prints it (SYNTHETIC): its time, a random identifier, and a link to the
+    local page server on a passing port."""
     import io
 
     from pypdf import PdfWriter
+    from pypdf.annotations import Link
     from pypdf.generic import ArrayObject, ByteStringObject
 
     writer = PdfWriter()
     writer.add_blank_page(595, 842)
+    writer.add_annotation(0, Link(rect=(50, 50, 200, 70), url=f"http://127.0.0.1:{port}/notebooks/forecast.html"))
     writer.add_metadata({"/CreationDate": created, "/ModDate": created, "/Producer": "Skia/PDF"})
     writer._ID = ArrayObject([ByteStringObject(ident), ByteStringObject(ident)])
     buf = io.BytesIO()
@@ -337,8 +341,8 @@ def test_committee_paper_has_fixed_document_dates(tmp_path):
     from cscbook.paper import reproducible_pdf
 
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
-    a.write_bytes(_pdf("D:20261204210000+00'00'", b"\x01" * 16))
-    b.write_bytes(_pdf("D:20261205093002+00'00'", b"\x02" * 16))
+    a.write_bytes(_pdf("D:20261204210000+00'00'", b"\x01" * 16, 42353))
+    b.write_bytes(_pdf("D:20261205093002+00'00'", b"\x02" * 16, 34143))
     assert a.read_bytes() != b.read_bytes()
     reproducible_pdf(a, "2026Q1")
     reproducible_pdf(b, "2026Q1")
@@ -346,6 +350,8 @@ def test_committee_paper_has_fixed_document_dates(tmp_path):
     meta = PdfReader(a).metadata
     assert meta["/CreationDate"] == meta["/ModDate"] == "D:20260331000000+00'00'"
     assert len(PdfReader(a).pages) == 1
+    link = PdfReader(a).pages[0]["/Annots"][0].get_object()["/A"]["/URI"]
+    assert link == "notebooks/forecast.html"  # beside the paper, not a server that has gone
 
 
 # ------------------------------------------------------------------------------------------ workers (13)
