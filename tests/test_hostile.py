@@ -469,6 +469,8 @@ def test_editions_given_a_folder_or_nothing(tmp_path, capsys, case):
 
 OUTPUTS = {
     "the root": (lambda t: Path("/"), "refused: a build writes editions/ and _build/ there"),
+    "the home folder": (lambda t: Path.home(), "refused: a build writes editions/ and _build/ there"),
+    "the repository": (lambda t: Path(__file__).resolve().parents[1], "leave out --output"),
     "under a file": (lambda t: (t / "f").write_text("x") and t / "f" / "sub", "is a file, not a folder"),
     "/etc/passwd/sub": (lambda t: Path("/etc/passwd/sub"), "/etc/passwd is a file, not a folder"),
     "/proc/self": (lambda t: Path("/proc/self"), "--output /proc/self: "),

@@ -150,7 +150,11 @@ def check_output(output: str | Path, force: bool = False) -> Path:
     Nothing is written here."""
     out = Path(output).expanduser().resolve()
     label = f"--output {output}"
-    if out == Path(out.anchor) or out == Path.home().resolve():
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    if out == Path(out.anchor) or out == home:
         raise CSCBookError(f"{label}: refused: a build writes editions/ and _build/ there; give a folder of its own, "
                            "e.g. --output build-out")
     if out == paths.repo_root().resolve() and output is not None:
