@@ -660,3 +660,12 @@ def test_unexpected_errors_are_one_line(capsys, monkeypatch):
     monkeypatch.delenv("CSCBOOK_DEBUG", raising=False)
     status, err = _cli(["councils"], capsys)
     _one_line(status, err, "internal error: ZeroDivisionError: 'float division by zero'", code=1)
+
+
+def test_a_scenario_name_is_one_short_line():
+    from cscbook.scenarios import parse_scenarios
+
+    for name in ("x" * 81, "two\nlines", "bell\x07"):
+        with pytest.raises(CSCBookError, match="a name is one line of at most 80 characters") as err:
+            parse_scenarios({"scenarios": [{"name": name}]}, "s.yml")
+        assert len(str(err.value).splitlines()) == 1 and "\x07" not in str(err.value)

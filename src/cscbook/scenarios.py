@@ -38,7 +38,7 @@ import yaml
 from scipy import stats
 
 from .errors import CSCBookError
-from .inputs import excerpt
+from .inputs import excerpt, one_line
 from .quarters import Quarter
 
 HORIZON_MONTHS = 12
@@ -53,6 +53,8 @@ MAX_LEAD_TIME = 365
 MAX_STEP = 50_000.0
 #: smallest caseload: one case per social worker (a fraction of a case is not a caseload)
 MIN_CASELOAD = 1.0
+#: longest scenario name: it heads a column of the plans and a line of the chart's legend
+MAX_NAME = 80
 DEFAULT_FILE = "scenarios_default.yml"
 Z95 = float(stats.norm.ppf(0.975))
 Z = {80: float(stats.norm.ppf(0.9)), 95: Z95}
@@ -258,6 +260,9 @@ def parse_scenarios(data, source: str, horizon: pd.PeriodIndex | None = None) ->
         else:
             name = name.strip()
             where = f"{source}: scenario {i} ({excerpt(name)})"
+            if len(name) > MAX_NAME or one_line(name) != name:
+                problems.append(f"{where}: a name is one line of at most {MAX_NAME} characters; shorten it and "
+                                "put the rest in description")
             if name.lower() in seen:
                 problems.append(f"{where}: the name is used twice; give each scenario its own name")
             seen.add(name.lower())
