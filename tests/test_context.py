@@ -106,7 +106,8 @@ def test_monthly_input_is_content_keyed_and_its_path_never_reaches_the_edition(t
 def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     editions = tmp_path / "editions"
     editions.mkdir()
-    legacy = editions / ".staging-825-buckinghamshire-2026Q1-0badf00d"  # from a build before locks existed
+    # a folder named like a staging folder but without the build's marker (someone's own): never touched
+    legacy = editions / ".staging-825-buckinghamshire-2026Q1-0badf00d"
     (legacy / "notebooks").mkdir(parents=True)
     # a build killed mid-way: its process held the lock and is gone
     code = ("import sys, time; sys.path.insert(0, %r)\n"
@@ -119,15 +120,15 @@ def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     try:
         assert killed_stage.is_dir()
         with build_module.staging(editions, "825-buckinghamshire-2026Q1") as live:
-            # while the other build is alive, its folder is not touched; only the legacy one goes
-            assert build_module.clean_stale_staging(editions) == [legacy]
+            # while the other build is alive, its folder is not touched; nor is the unmarked one
+            assert build_module.clean_stale_staging(editions) == []
             assert killed_stage.is_dir() and live.is_dir()
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             assert build_module.clean_stale_staging(editions) == [killed_stage]
             assert live.is_dir() and not killed_stage.exists()
         assert not live.exists()
-        assert sorted(p.name for p in editions.iterdir()) == []
+        assert sorted(p.name for p in editions.iterdir()) == [legacy.name] and (legacy / "notebooks").is_dir()
     finally:
         if proc.poll() is None:
             proc.kill()

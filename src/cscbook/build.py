@@ -32,7 +32,7 @@ import yaml
 from . import __version__, paths
 from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code_hash re-exported)
-from .context import BuildContext
+from .context import OUTPUT_MARKER, BuildContext
 from .edition import Edition
 from .errors import CSCBookError
 from .locks import exclusive, try_exclusive
@@ -116,14 +116,15 @@ def outputs_hash(notebook_paths: list[Path]) -> str:
 def clean_stale_staging(editions_dir: Path) -> list[Path]:
     """Remove the ``.staging-*`` folders no live build owns (left by a build that was killed); return them.
 
-    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched.
+    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched; a folder
+    without the build's marker (:data:`STAGING_MARKER`) was not made by a build and is never touched either.
     """
     removed = []
     if not editions_dir.is_dir():
         return removed
     for stage in sorted(editions_dir.glob(".staging-*")):
-        if not stage.is_dir():
-            continue
+        if stage.is_symlink() or not stage.is_dir() or not (stage / STAGING_MARKER).is_file():
+            continue  # not a staging folder a build made: never touched
         lock_path = stage.with_name(stage.name + ".lock")
         lock = try_exclusive(lock_path)
         if lock is None:
@@ -135,12 +136,16 @@ def clean_stale_staging(editions_dir: Path) -> list[Path]:
             lock.release()
             _unlink_quietly(lock_path)
     for lock_path in editions_dir.glob(".staging-*.lock"):  # locks whose folder is gone
-        if not lock_path.with_suffix("").exists():
+        if lock_path.is_file() and not lock_path.is_symlink() and not lock_path.with_suffix("").exists():
             lock = try_exclusive(lock_path)
             if lock is not None:
                 lock.release()
                 _unlink_quietly(lock_path)
     return removed
+
+
+#: the file a build puts in each staging folder it makes: only such folders are ever cleaned up
+STAGING_MARKER = ".cscbook-staging"
 
 
 @contextmanager
@@ -151,6 +156,7 @@ def staging(editions_dir: Path, slug: str):
     with exclusive(lock_path):
         try:
             stage.mkdir()
+            (stage / STAGING_MARKER).write_text("made by cscbook build\n")
             yield stage
         finally:
             shutil.rmtree(stage, ignore_errors=True)
@@ -344,7 +350,10 @@ class Books:
         import multiprocessing
 
         if self._pool is None:
+            from .lifetime import die_with_parent
+
             self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=die_with_parent,
                                              max_tasks_per_child=self.RECYCLE)
             for _ in range(self.size):
                 self._pool.submit(ready)
@@ -419,6 +428,9 @@ def _one_thread_worker() -> None:
     limited now, and those a task loads later (SciPy's own OpenBLAS) read the environment as they load; a
     library left with its default threads spun on both cores and took twice the CPU time."""
     os.environ.update(ONE_THREAD)
+    from .lifetime import die_with_parent
+
+    die_with_parent()  # a worker never outlives the build
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
@@ -609,6 +621,22 @@ edition from the same data and code gives the same hash.
     (stage / "book" / "colophon.md").write_text(text)
 
 
+#: the banner on every page of an edition built with ``CSCBOOK_DISCLOSURE=off``
+UNSUPPRESSED_BANNER = ("NOT FOR PUBLICATION: built with disclosure control off (CSCBOOK_DISCLOSURE=off); "
+                       "counts of 1 to 5 are shown")
+
+
+def _stage_config(stage: Path, edition: Edition) -> None:
+    """The book's _config.yml in the staging folder; an edition without disclosure control gets a banner on every
+    page (the theme's announcement)."""
+    shutil.copy2(paths.repo_root() / "_config.yml", stage / "_config.yml")
+    if edition.policy.enabled:
+        return
+    config = yaml.safe_load((stage / "_config.yml").read_text()) or {}
+    config.setdefault("html", {})["announcement"] = UNSUPPRESSED_BANNER
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 def _write_toc(stage: Path, entries: list[dict]) -> None:
     toc = yaml.safe_load((paths.repo_root() / "_toc.yml").read_text())
     parts = toc.setdefault("parts", [])
@@ -681,7 +709,12 @@ def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
                          *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
-    previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    try:
+        previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    except (OSError, ValueError):
+        previous = {}  # an unreadable record: the edition is rebuilt
+    if not isinstance(previous, dict):
+        previous = {}
     unchanged = (not ctx.force and previous.get("input_hash") == input_hash
                  and (dest / "_build" / "html" / "index.html").exists())
     return Plan(edition, keys, input_hash, dest, unchanged)
@@ -747,7 +780,9 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
     with exclusive(ctx.editions_dir / f".{edition.slug}.lock"):  # concurrent builds take turns here
         if p.dest.exists():
             backup = ctx.editions_dir / ".previous" / edition.slug
-            if backup.exists():
+            if backup.is_symlink() or backup.is_file():
+                backup.unlink()
+            elif backup.exists():
                 shutil.rmtree(backup)
             backup.parent.mkdir(exist_ok=True)
             os.replace(p.dest, backup)
@@ -769,7 +804,13 @@ def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: b
     from .site import publish_site, site_lists
 
     result = BatchResult()
-    ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+        if ctx.output != paths.repo_root():
+            (ctx.output / OUTPUT_MARKER).touch()
+    except OSError as exc:
+        raise CSCBookError(f"--output {ctx.output}: cannot be written ({exc.strerror}); give a folder you can "
+                           "write to") from None
     for stale in clean_stale_staging(ctx.editions_dir):
         log(f"  removed {stale.name}, left by an interrupted build")
     entries = chapters()
@@ -828,7 +869,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         for i, p in enumerate(todo):
             p.stage = stagings.enter_context(staging(ctx.editions_dir, p.edition.slug))
             p.started = time.perf_counter()
-            shutil.copy2(paths.repo_root() / "_config.yml", p.stage / "_config.yml")
+            _stage_config(p.stage, p.edition)
             shutil.copytree(paths.repo_root() / "book", p.stage / "book")
             _write_toc(p.stage, entries)
             bars[p.edition.slug] = _bar(len(entries) + 1, p.edition.slug, 1 + i % max(ctx.jobs, 1), leave=False)

@@ -158,7 +158,25 @@ def _cmd_browser(args) -> str:
 def _cmd_extract(args) -> str:
     from .cincensus import extract_command
 
+    check_output_file(args.output, "--output")
     return extract_command(args.cin_census, args.la, args.output, args.annex_a)
+
+
+def check_output_file(path: str, parameter: str) -> None:
+    """A file to write must not be a folder, nor lie under a file or in a folder that cannot be written."""
+    import os
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise CSCBookError(f"{parameter} {path}: is a folder; give the path of the CSV file to write, "
+                           "e.g. monthly.csv")
+    probe = target.resolve().parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{parameter} {path}: {probe} is a file, not a folder; give a path in a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{parameter} {path}: {probe} cannot be written; give a path in a folder you can write to")
 
 
 def _reconciliation_lines(edition) -> list[str]:
@@ -177,7 +195,9 @@ def _cmd_site(args) -> str:
     for s in sources:
         if not (s / "editions").is_dir():
             raise CSCBookError(f"--from {s}: no editions/ folder there; give the --output folder of a build")
-    out = Path(args.output).resolve() if args.output else paths.repo_root()
+    from .context import check_output
+
+    out = check_output(args.output, force=True) if args.output else paths.repo_root()
     site = publish_site([s / "editions" for s in sources], out / "_build" / "html")
     n = len(built_editions([s / "editions" for s in sources]))
     return f"site with {n} editions at {site / 'index.html'}"
@@ -322,6 +342,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the system refused: one line, never a traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"cscbook: error: {where}{exc.strerror or type(exc).__name__}; check the path and its permissions",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:  # a fault of cscbook itself: one line naming it (CSCBOOK_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("CSCBOOK_DEBUG"):
+            raise
+        from .inputs import excerpt
+
+        print(f"cscbook: internal error: {type(exc).__name__}: {excerpt(str(exc), 120)}; please report it "
+              "(set CSCBOOK_DEBUG=1 for the details)", file=sys.stderr)
+        return 1
     sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
     return 0
 

@@ -97,12 +97,7 @@ class BuildContext:
         ``require``) or False (as ``skip``)."""
         from .cache import code_hash, data_hash
 
-        if output is not None:
-            out = Path(output).resolve()
-            if out.exists() and not out.is_dir():
-                raise CSCBookError(f"--output {output}: exists and is not a folder")
-        else:
-            out = paths.repo_root()
+        out = check_output(output, force) if output is not None else paths.repo_root()
         if jobs is None and os.environ.get(JOBS_ENV):
             value = os.environ[JOBS_ENV]
             if not value.isdigit() or int(value) < 1:
@@ -150,6 +145,71 @@ class BuildContext:
                             editions=self.editions_dir)
 
 
+#: the file a build leaves in its --output folder (and the site in its _build/html): a folder carrying it is a
+#: cscbook output, whose editions/ and _build/html a later build may replace
+OUTPUT_MARKER = ".cscbook-output"
+SITE_MARKER = ".cscbook-site"
+#: the site's index title: a site published before the marker existed is recognised by it
+SITE_TITLE = "Children's social care report book: editions"
+
+
+def is_our_site(site: Path) -> bool:
+    """Whether ``site`` (a ``_build/html`` folder) is missing, empty or a site cscbook published."""
+    if not site.is_dir() or not any(site.iterdir()):
+        return True
+    if (site / SITE_MARKER).is_file():
+        return True
+    index = site / "index.html"
+    try:
+        return index.is_file() and SITE_TITLE in index.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+
+
+def is_our_output(out: Path) -> bool:
+    """Whether ``out`` is empty, carries the build's marker, or is an earlier cscbook output (it holds an
+    ``editions/`` folder)."""
+    entries = {p.name for p in out.iterdir()}
+    return not entries or OUTPUT_MARKER in entries or (out / "editions").is_dir()
+
+
+def check_output(output: str | Path, force: bool = False) -> Path:
+    """The resolved ``--output`` folder, or one line saying why it is refused: ``/``, the home folder, the
+    repository (the default: leave out --output), a path under a file, a folder that cannot be written, a
+    non-empty folder that is not a cscbook output (unless ``force``), or a ``_build/html`` cscbook did not make.
+    Nothing is written here."""
+    out = Path(output).expanduser().resolve()
+    label = f"--output {output}"
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    if out == Path(out.anchor) or out == home:
+        raise CSCBookError(f"{label}: refused: a build writes editions/ and _build/ there; give a folder of its own, "
+                           "e.g. --output build-out")
+    if out == paths.repo_root().resolve() and output is not None:
+        raise CSCBookError(f"{label}: the repository is where a build writes by default; leave out --output")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give a folder for the output")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{label}: {probe} cannot be written; give a folder you can write to")
+    if out.exists():
+        try:
+            ours = is_our_output(out)
+        except OSError as exc:
+            raise CSCBookError(f"{label}: cannot be listed ({exc.strerror}); give a folder of its own") from None
+        if not ours and not force:
+            raise CSCBookError(f"{label}: the folder holds files a build did not make; give an empty or new folder "
+                               "(or add --force to write editions/ and _build/ beside them)")
+        if not is_our_site(out / "_build" / "html"):
+            raise CSCBookError(f"{label}: _build/html holds files a build did not make and publishing would replace "
+                               "them; move them or give another folder")
+    return out
+
+
 def aggregate_csv(frame) -> str:
     """Monthly aggregates as the extract contract's CSV: month YYYY-MM, whole counts without decimals."""
     import pandas as pd
@@ -166,14 +226,16 @@ def aggregate_csv(frame) -> str:
 
 
 def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: list[str] | None = None,
-                        cache_root: Path | None = None) -> Path:
+                        cache_root: Path | None = None, quarter=None) -> Path:
     """Check the monthly input and return the content-keyed aggregate CSV that stands for it.
 
     ``monthly``: a CSV extract; ``cin_census``: a council's CIN census return files (read by
     :func:`cscbook.cincensus.read_returns`, which keeps child-level data inside the reader). The aggregate
     lives in ``<cache_root>/monthly/<content key>.csv``; only its content decides its name.
-    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand).
+    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand). With
+    ``quarter`` its months are checked against the edition (:func:`cscbook.inputs.check_months`) first.
     """
+    from .inputs import check_months
     from .monthly import read_extract
 
     if monthly:
@@ -186,12 +248,16 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
         except OSError as exc:
             raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
         frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
+        if quarter is not None:
+            check_months(frame, quarter, "--monthly")
         if cache_root is None:
             return path.resolve()
     else:
         from .cincensus import read_returns  # the CIN census reader
 
         frame = read_returns([str(f) for f in cin_census], la).monthly
+        if quarter is not None:
+            check_months(frame, quarter, "--cin-census")
         cache_root = cache_root or default_cache_root()
     dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract

@@ -43,7 +43,7 @@ def monthly_series(code: str, quarter: Quarter, monthly: str | None = None, cach
     """
     if monthly:
         frame = read_extract(monthly)
-        source = str(monthly)
+        source = "the council's monthly extract"  # never a path: this sentence can reach a page
         frame = frame[frame.index <= pd.Period(quarter.end, freq="M")]
         illustrative = False
     else:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .disclosure import DEFAULT_POLICY, DisclosurePolicy
 from .errors import CSCBookError, UnknownCouncilError
+from .inputs import excerpt
 from .quarters import Quarter, latest_year_published, publication_quarter, table_collection
 from .register import Council, resolve
 
@@ -80,7 +81,9 @@ class Edition:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.council.name.lower()).strip("-")
         while "--" in name:
             name = name.replace("--", "-")
-        return f"{self.council.code}-{name}-{self.quarter}"
+        # an edition built without disclosure control never takes the published edition's folder name
+        unsuppressed = "" if self.policy.enabled else "-unsuppressed"
+        return f"{self.council.code}-{name}-{self.quarter}{unsuppressed}"
 
     @property
     def monthly_key(self) -> str:
@@ -122,7 +125,7 @@ def parse_council(value, parameter: str = "la") -> Council:
     """A council from a name, a code as text or a code as an integer (papermill's ``-p la 938``)."""
     example = _example(parameter, LA_EXAMPLE)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise CSCBookError(f"{_label(parameter)} {value!r}: give a council name or three-digit DfE code, "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)}: give a council name or three-digit DfE code, "
                            f"e.g. {example}")
     if isinstance(value, int):
         if not 0 < value < 1000:
@@ -143,14 +146,14 @@ def parse_quarter(value, parameter: str = "quarter") -> Quarter | None:
     """A quarter from ``2019Q2`` or ``2019q2``; None for an empty value (the latest quarter)."""
     example = _example(parameter, QUARTER_EXAMPLE)
     if isinstance(value, bool) or not isinstance(value, (str, Quarter)) and value is not None:
-        raise CSCBookError(f"{_label(parameter)} {value!r}: give a calendar quarter as text YYYYQn, "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)}: give a calendar quarter as text YYYYQn, "
                            f"e.g. {example}")
     if isinstance(value, Quarter):
         return value
     if value is None or not value.strip():
         return None
     if not re.fullmatch(r"\s*\d{4}[Qq][1-4]\s*", value):
-        raise CSCBookError(f"{_label(parameter)} {value!r} is not a calendar quarter: write YYYYQn with n "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)} is not a calendar quarter: write YYYYQn with n "
                            f"from 1 to 4, e.g. {example}")
     return Quarter.parse(value, parameter)
 
@@ -193,7 +196,8 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
     if monthly or cin_census:
         from .context import materialise_monthly
 
-        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
+        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root,
+                                   quarter=q)
     scenario_file = None
     if scenarios:
         from .context import materialise_scenarios

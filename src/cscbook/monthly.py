@@ -111,6 +111,9 @@ def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame
     header = [h.strip().lower() for h in rows[0]]
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
+        if not re.fullmatch(r"[a-z][a-z0-9_ ]{0,39}", unknown[0]):  # not a column name: never echo the file
+            raise MonthlyDataError(f"{name}: line 1 is not a header of monthly columns (is this the monthly "
+                                   f"extract?); the header is month,referrals and optional columns")
         raise MonthlyDataError(f"{name}: line 1: unknown column {unknown[0]!r}; allowed columns are "
                                f"{', '.join(REQUIRED + OPTIONAL)}")
     for col in REQUIRED:

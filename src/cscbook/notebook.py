@@ -16,6 +16,7 @@ import pandas as pd  # noqa: E402
 from .disclosure import suppress  # noqa: E402
 from .edition import Edition, make_edition  # noqa: E402
 from .errors import CSCBookError  # noqa: E402
+from .inputs import safe_cell  # noqa: E402
 
 #: The chapters' parameters and their defaults. ``la``: council name or three-digit DfE code (text or integer);
 #: ``quarter``: calendar quarter YYYYQn ('' = the latest); ``monthly``: a monthly extract CSV ('' = the
@@ -95,7 +96,9 @@ def style() -> None:
 
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.figsize": (8.5, 4.2), "figure.dpi": 96, "savefig.dpi": 96,
-                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0})
+                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0,
+                         # text is text: a user's scenario name with dollar signs is not laid out as maths
+                         "text.parse_math": False})
 
 
 #: figures are stored as SVG (vector: sharp on screen and in print at any size, and quicker to draw than a
@@ -179,7 +182,10 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
                    for i, row in enumerate(shown))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
-    csv = pd.DataFrame(shown, columns=heads).to_csv(index=False)
+    # text cells a spreadsheet would run as a formula are neutralised in the download (numbers stay numbers)
+    texts = [[isinstance(v, str) for v in row] for row in safe.itertuples(index=False, name=None)]
+    csv_rows = [[safe_cell(t) if is_text else t for t, is_text in zip(row, kinds)] for row, kinds in zip(shown, texts)]
+    csv = pd.DataFrame(csv_rows, columns=[safe_cell(h) for h in heads]).to_csv(index=False)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     name = filename or _slug(caption or "table") + ".csv"
     link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}">'

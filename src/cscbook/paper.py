@@ -254,6 +254,7 @@ class Printer:
                 except Exception:
                     if attempt == 2 or self._alive(started):
                         raise
+            reproducible_pdf(tmp, meta.get("quarter"))
             os.replace(tmp, out)
         finally:
             for path in (tmp, combined):
@@ -355,3 +356,45 @@ def install_browser(timeout: float = INSTALL_TIMEOUT) -> str | None:
     except (OSError, subprocess.SubprocessError):
         pass
     return find_browser()
+
+
+#: a link to the local server the paper was printed from (its port changes from print to print)
+_LOCAL_URI = re.compile(r"^https?://(?:127\.0\.0\.1|localhost)(?::\d+)?/(.*)$")
+
+
+def reproducible_pdf(path: Path, quarter: str | None) -> None:
+    """Rewrite the PDF at ``path`` with fixed document dates, CreationDate and ModDate the end of the edition's
+    ``quarter`` (see :func:`cscbook.datapack.document_date`), a file identifier digested from its pages, and
+    links to the local page server made relative to the paper (which sits beside the pages), so that printing
+    the same pages again gives the same bytes (the browser stamps the time, a random identifier and the
+    server's passing port). Without a quarter the file is left as it is."""
+    import hashlib
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+    from .datapack import document_date
+    from .quarters import Quarter
+
+    if not quarter:
+        return
+    stamp = document_date(Quarter.parse(str(quarter))).strftime("D:%Y%m%d%H%M%S+00'00'")
+    path = Path(path)
+    writer = PdfWriter(clone_from=PdfReader(path))
+    writer.add_metadata({"/CreationDate": stamp, "/ModDate": stamp})
+    for page in writer.pages:  # links to the page server's passing port become links relative to the paper
+        for annot in page.get("/Annots") or []:
+            action = annot.get_object().get("/A")
+            uri = action.get_object().get("/URI") if action is not None else None
+            local = _LOCAL_URI.match(str(uri)) if uri is not None else None
+            if local:
+                action.get_object()[NameObject("/URI")] = TextStringObject(local.group(1))
+    digest = hashlib.md5(usedforsecurity=False)
+    for page in writer.pages:
+        digest.update(page.get_contents().get_data() if page.get_contents() is not None else b"")
+    ident = ByteStringObject(digest.digest())
+    writer._ID = ArrayObject([ident, ident])  # pypdf keeps the identifier it cloned there
+    buf = io.BytesIO()
+    writer.write(buf)
+    path.write_bytes(buf.getvalue())
