@@ -474,9 +474,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
     :data:`EDITION_PARTS`)."""
     import pandas as pd
 
-    from . import forecast
     from .annual import council_forecast
     from .demand import horizon_for
+    from .history import plan_for
     from .quarters import latest_year_published
 
     sc, code, quarter = edition.cache, edition.council.code, edition.quarter
@@ -488,10 +488,16 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
         if part == "flow":
             sc.flow(code, quarter)
         elif part.startswith("backtest ") and series is not None:
-            sc.monthly_backtest(series.referrals, models=(part.split()[1],))
+            # what the history supports (cscbook.history): a short one's methods all in the naive part
+            plan = plan_for(len(series.referrals))
+            model = part.split()[1]
+            if plan.min_train is not None and model in plan.models and plan.seasonal:
+                sc.monthly_backtest(series.referrals, models=(model,))
+            elif plan.min_train is not None and model == "naive":
+                sc.monthly_backtest(series.referrals, models=plan.models, **plan.backtest_kwargs)
         elif part == "forecasts" and series is not None:
             horizon = horizon_for(series, quarter)
-            for model in forecast.MODELS:
+            for model in plan_for(len(series.referrals)).models:
                 sc.monthly_forecast(series.referrals, model, horizon)
         elif part == "panel fit":
             # the panel model that explains the council's annual forecast: one fit per target year for a batch
