@@ -776,7 +776,25 @@ def _bar(total: int, desc: str, position: int = 0, leave: bool = True):
 
 
 def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
-    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`)."""
+    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`).
+
+    While it runs, ``CSCBOOK_SHARED_CACHE`` names the build's shared folder for every process it starts (pool
+    workers, kernels), so that results cached without an edition at hand (the indicator panel of a past
+    quarter) go there too and nothing is written inside the repository when ``--output`` is elsewhere."""
+    from .context import SHARED_CACHE_ENV
+
+    before = os.environ.get(SHARED_CACHE_ENV)
+    os.environ[SHARED_CACHE_ENV] = str(ctx.shared_root or ctx.cache_root)
+    try:
+        return _build_many(ctx, editions, log, publish)
+    finally:
+        if before is None:
+            os.environ.pop(SHARED_CACHE_ENV, None)
+        else:
+            os.environ[SHARED_CACHE_ENV] = before
+
+
+def _build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
     from .site import publish_site, site_lists
 
     result = BatchResult()
