@@ -178,3 +178,15 @@ def test_a_reformatted_month_is_read_as_the_month_it_stands_for(tmp_path):
 def test_histories_from_twelve_months_load(tmp_path, n):
     frame = read_extract(write(tmp_path, good_rows(n)))
     assert len(frame) == n and MIN_MONTHS == 12
+
+
+def test_the_command_line_lists_every_problem_and_builds_nothing(tmp_path, capsys):
+    """The issue's file: a month written 2021-8 and a missing month (and a bad count), all in one run, exit 2."""
+    from cscbook.cli import main
+
+    path = write(tmp_path, ["month,referrals", "2021-8,500", "2021-10,x", "2021-11,510"])
+    assert main(["build", "--la", "919", "--monthly", str(path), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems" in err and "'2021-8' is not a month in the form YYYY-MM (write 2021-08)" in err
+    assert "month 2021-09 is missing" in err and "'x' is not a number" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "editions").exists()

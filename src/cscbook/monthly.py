@@ -193,25 +193,25 @@ def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame
             records.append(out)
     if not records and not problems:
         raise MonthlyDataError(f"{name}: no data rows after the header; add one row per month")
+    known = pd.PeriodIndex(sorted({pd.Period(m, freq="M") for m in seen} | meant), freq="M")
+    full = pd.period_range(known.min(), known.max(), freq="M") if len(known) else known
+    gaps = full.difference(known)
+    if len(gaps):
+        listed = ", ".join(str(g) for g in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")
+        word = "month" if len(gaps) == 1 else "months"
+        problems.append(f"{name}: {word} {listed} {'is' if len(gaps) == 1 else 'are'} missing ({len(gaps)} "
+                        "missing in all); the extract needs a row for every month between its first and last")
+    frame = None
     if records:
         frame = pd.DataFrame(records)
         frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
         frame = frame.sort_values("month").set_index("month")
-        known = frame.index.union(pd.PeriodIndex(sorted(meant), freq="M"))
-        full = pd.period_range(known.min(), known.max(), freq="M")
-        gaps = full.difference(known).difference(pd.PeriodIndex([pd.Period(m, freq="M") for m in seen], freq="M"))
-        if len(gaps):
-            listed = ", ".join(str(g) for g in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")
-            word = "month" if len(gaps) == 1 else "months"
-            problems.append(f"{name}: {word} {listed} {'is' if len(gaps) == 1 else 'are'} missing ({len(gaps)} "
-                            "missing in all); the extract needs a row for every month between its first and last")
         for m in frame.index[frame["referrals"].isna()]:
             problems.append(f"{name}: line {seen[str(m)]}, month {m}, column 'referrals' is empty; every month "
                             "needs a referral count")
-        months = len(full)
-        if months < min_months and not problems:
-            problems.append(f"{name}: {months} months is too short a history; the forecast needs at least "
-                            f"{min_months} consecutive months")
+    if len(full) < min_months and not problems:
+        problems.append(f"{name}: {len(full)} months is too short a history; the forecast needs at least "
+                        f"{min_months} consecutive months")
     if problems:
         raise MonthlyDataError(_problems(name, problems))
     return frame
