@@ -139,3 +139,10 @@ def test_reconciliation_lists_unpublished_years_and_the_months_beyond(tmp_path):
     beyond = reconciliation.beyond_published(frame, Quarter.parse("2025Q4"))
     assert (beyond.months, str(beyond.first)) == (12, "2025-04")
     assert reconciliation.beyond_published(frame, Quarter.parse("2024Q1")).last_published == 2023
+
+
+def test_months_after_the_quarter_are_counted_and_said(tmp_path):
+    path = synthetic_extract(tmp_path, 30, "2026-06")
+    series = monthly_series("919", Quarter.parse("2026Q1"), str(path), today=date(2026, 12, 4))
+    assert series.frame.index.max() == pd.Period("2026-03", freq="M") and series.after_quarter == 3
+    assert series.after_quarter_sentence.startswith("The monthly input has 3 later months after this edition's quarter")

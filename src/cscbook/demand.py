@@ -32,6 +32,8 @@ class MonthlySeries:
     illustrative: bool
     source: str
     partial: pd.Period | None = None
+    #: months of the extract after the edition's quarter (not used by this edition)
+    after_quarter: int = 0
 
     @property
     def referrals(self) -> pd.Series:
@@ -53,6 +55,15 @@ class MonthlySeries:
             return ""
         return (f"{self.partial:%B %Y} had not ended when the data were read, so its referrals are incomplete: it "
                 f"is left out of the training, and the forecast starts with it.")
+
+    @property
+    def after_quarter_sentence(self) -> str:
+        """Says how many months of the extract lie after the edition's quarter ('' when none)."""
+        if not self.after_quarter:
+            return ""
+        n = self.after_quarter
+        return (f"The monthly input has {n} later month{'s' if n > 1 else ''} after this edition's quarter, not used "
+                "here: an edition shows what was known by the end of its quarter.")
 
 
 def partial_last_month(index: pd.PeriodIndex, today: date | None = None) -> pd.Period | None:
@@ -79,10 +90,11 @@ def monthly_series(code: str, quarter: Quarter, monthly: str | None = None, cach
     (``MonthlySeries.partial``). Fewer than :data:`cscbook.monthly.MIN_MONTHS` months raise
     :class:`ShortHistoryError`.
     """
-    partial = None
+    partial, after_quarter = None, 0
     if monthly:
         frame = read_extract(monthly)
         source = str(monthly)
+        after_quarter = int((frame.index > pd.Period(quarter.end, freq="M")).sum())
         frame = frame[frame.index <= pd.Period(quarter.end, freq="M")]
         partial = partial_last_month(frame.index, today)
         if partial is not None:
@@ -111,7 +123,7 @@ def monthly_series(code: str, quarter: Quarter, monthly: str | None = None, cach
             f"--quarter {quarter}: only {len(frame)} months of referrals are available by then "
             f"({'from ' + source}); a forecast needs {MIN_MONTHS}: choose a later quarter or a longer extract",
             f"{plain[0].upper() + plain[1:]}; a forecast needs at least {MIN_MONTHS} months of referrals.")
-    return MonthlySeries(frame, illustrative, source, partial)
+    return MonthlySeries(frame, illustrative, source, partial, after_quarter)
 
 
 def horizon_for(series: MonthlySeries, quarter: Quarter) -> int:
