@@ -146,3 +146,22 @@ def test_months_after_the_quarter_are_counted_and_said(tmp_path):
     series = monthly_series("919", Quarter.parse("2026Q1"), str(path), today=date(2026, 12, 4))
     assert series.frame.index.max() == pd.Period("2026-03", freq="M") and series.after_quarter == 3
     assert series.after_quarter_sentence.startswith("The monthly input has 3 later months after this edition's quarter")
+
+
+@pytest.mark.parametrize("months", [30, 40])
+def test_the_build_precomputes_the_backtest_the_chapter_reads(tmp_path, months):
+    """The build's parts compute exactly the backtest the forecast chain then finds in the cache."""
+    from cscbook import build as build_module
+    from cscbook.cache import SharedCache
+    from cscbook.edition import make_edition
+
+    path = synthetic_extract(tmp_path, months, "2026-03")
+    ed = make_edition("919", "2026Q1", str(path), cache_dir=tmp_path / "shared")
+    build_module._monthly.cache_clear()
+    build_module._edition_results(ed, parts=tuple(p for p in build_module.EDITION_PARTS if p.startswith("backtest")))
+    series = monthly_series("919", Quarter.parse("2026Q1"), str(ed.monthly))
+    plan = history.plan_for(months)
+    sc = SharedCache(tmp_path / "shared")
+    assert plan.backtest_kwargs  # neither is the standard backtest
+    assert all(sc.has(history.forecast.backtest_errors, series.referrals, models=(m,), **plan.backtest_kwargs)
+               for m in plan.models)

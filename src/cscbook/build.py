@@ -492,7 +492,7 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
             plan = plan_for(len(series.referrals))
             model = part.split()[1]
             if plan.min_train is not None and model in plan.models and plan.seasonal:
-                sc.monthly_backtest(series.referrals, models=(model,))
+                sc.monthly_backtest(series.referrals, models=(model,), **plan.backtest_kwargs)
             elif plan.min_train is not None and model == "naive":
                 sc.monthly_backtest(series.referrals, models=plan.models, **plan.backtest_kwargs)
         elif part == "forecasts" and series is not None:
