@@ -481,9 +481,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
     :data:`EDITION_PARTS`)."""
     import pandas as pd
 
-    from . import forecast
     from .annual import council_forecast
     from .demand import horizon_for
+    from .history import plan_for
     from .quarters import latest_year_published
 
     sc, code, quarter = edition.cache, edition.council.code, edition.quarter
@@ -495,10 +495,16 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
         if part == "flow":
             sc.flow(code, quarter)
         elif part.startswith("backtest ") and series is not None:
-            sc.monthly_backtest(series.referrals, models=(part.split()[1],))
+            # what the history supports (cscbook.history): a short one's methods all in the naive part
+            plan = plan_for(len(series.referrals))
+            model = part.split()[1]
+            if plan.min_train is not None and model in plan.models and plan.seasonal:
+                sc.monthly_backtest(series.referrals, models=(model,), **plan.backtest_kwargs)
+            elif plan.min_train is not None and model == "naive":
+                sc.monthly_backtest(series.referrals, models=plan.models, **plan.backtest_kwargs)
         elif part == "forecasts" and series is not None:
             horizon = horizon_for(series, quarter)
-            for model in forecast.MODELS:
+            for model in plan_for(len(series.referrals)).models:
                 sc.monthly_forecast(series.referrals, model, horizon)
         elif part == "panel fit":
             # the panel model that explains the council's annual forecast: one fit per target year for a batch
@@ -800,7 +806,25 @@ def _bar(total: int, desc: str, position: int = 0, leave: bool = True):
 
 
 def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
-    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`)."""
+    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`).
+
+    While it runs, ``CSCBOOK_SHARED_CACHE`` names the build's shared folder for every process it starts (pool
+    workers, kernels), so that results cached without an edition at hand (the indicator panel of a past
+    quarter) go there too and nothing is written inside the repository when ``--output`` is elsewhere."""
+    from .context import SHARED_CACHE_ENV
+
+    before = os.environ.get(SHARED_CACHE_ENV)
+    os.environ[SHARED_CACHE_ENV] = str(ctx.shared_root or ctx.cache_root)
+    try:
+        return _build_many(ctx, editions, log, publish)
+    finally:
+        if before is None:
+            os.environ.pop(SHARED_CACHE_ENV, None)
+        else:
+            os.environ[SHARED_CACHE_ENV] = before
+
+
+def _build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
     from .site import publish_site, site_lists
 
     result = BatchResult()

@@ -182,10 +182,10 @@ def check_output_file(path: str, parameter: str) -> None:
 def _reconciliation_lines(edition) -> list[str]:
     """Each complete year's referrals from the council's own monthly input against DfE's table C1, as known at
     the edition's quarter (the comparison its forecast page shows)."""
-    from .cincensus import reconcile, reconciliation_lines
     from .monthly import read_extract
+    from .reconciliation import edition_lines
 
-    return reconciliation_lines(reconcile(read_extract(edition.monthly), edition.council.code, edition.quarter))
+    return edition_lines(read_extract(edition.monthly), edition.council.code, edition.quarter)
 
 
 def _cmd_site(args) -> str:
@@ -223,6 +223,7 @@ def _cmd_backtest(args) -> str:
     from . import annual, forecast
     from .demand import monthly_series
     from .edition import latest_quarter
+    from .history import plan_for
     from .register import resolve
 
     if args.level == "annual":
@@ -231,7 +232,12 @@ def _cmd_backtest(args) -> str:
     else:
         code = resolve(args.la or "825").code
         series = monthly_series(code, latest_quarter(), args.monthly)
-        summary = forecast.summarise(forecast.backtest_errors(series.referrals))
+        plan = plan_for(len(series.referrals))
+        if plan.min_train is None:
+            raise CSCBookError(f"{len(series.referrals)} months are too few to backtest (a backtest needs 24): "
+                               "give a longer --monthly extract")
+        summary = forecast.summarise(forecast.backtest_errors(series.referrals, models=plan.models,
+                                                              **plan.backtest_kwargs))
         summary["basis"] = series.basis
     return render(summary, args.format, {"mase": 3, "bias": 1, "coverage_80": 3, "coverage_95": 3})
 

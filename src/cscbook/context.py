@@ -63,9 +63,28 @@ def paper_mode(paper: bool | str) -> tuple[bool, str]:
 
 def default_cache_root() -> Path:
     """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter:
-    ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache``."""
+    ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache`` where it can be written, else
+    the user's cache folder (``$XDG_CACHE_HOME/cscbook``, by default ``~/.cache/cscbook``): a read-only checkout
+    still runs. Where neither can be written, one line says what to do."""
     env = os.environ.get(SHARED_CACHE_ENV)
-    return Path(env).resolve() if env else paths.repo_root() / "editions" / ".cache"
+    if env:
+        return Path(env).resolve()
+    repo = paths.repo_root() / "editions" / ".cache"
+    user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cscbook"
+    for folder in (repo, user):
+        if _writable(folder):
+            return folder
+    raise CSCBookError(f"cannot write the shared cache in {repo} or {user}: give a writable folder with "
+                       f"-p cache FOLDER (papermill) or {SHARED_CACHE_ENV}=FOLDER")
+
+
+def _writable(folder: Path) -> bool:
+    """Whether ``folder`` exists or can be made, and files can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def shared_dir(cache_root: Path, data_version: str, code_version: str) -> Path:

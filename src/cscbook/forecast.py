@@ -224,6 +224,10 @@ def fit_forecast(y: pd.Series, model: str, horizon: int = 12, level_shifts: bool
         resid = y.diff().dropna()
         sd = resid.std(ddof=1) * np.sqrt(h)
         return _frame(future, np.repeat(y.iloc[-1], horizon), sd)
+    if model in ("recent_mean", "ets_trend"):  # the methods without seasonality, for short histories
+        from .history import fit_short
+
+        return fit_short(y, model, horizon)
     if model == "seasonal_naive":
         resid = (y - y.shift(12)).dropna()
         mean = [y.iloc[-12 + ((i - 1) % 12)] for i in h]
@@ -298,13 +302,19 @@ def origins(index: pd.PeriodIndex, min_train: int = 36, step: int = 3, horizon: 
 
 
 def backtest_errors(y: pd.Series, models=MODELS, horizon: int = 12, step: int = 3, last_n: int | None = 36,
-                    min_train: int = 36, level_shifts: bool = True) -> pd.DataFrame:
-    """One row per (model, origin, horizon): actual, forecast, intervals, scale (from the training data)."""
+                    min_train: int = 36, level_shifts: bool = True, seasonal: bool = True) -> pd.DataFrame:
+    """One row per (model, origin, horizon): actual, forecast, intervals, scale (from the training data: the
+    seasonal naive's in-sample error, or with ``seasonal=False`` last month's value's, for short histories)."""
     rows = []
     for origin in origins(y.index, min_train, step, horizon, last_n):
         train = y[:origin]
         test = y[origin + 1: origin + horizon]
-        scale = seasonal_scale(train)
+        if seasonal:
+            scale = seasonal_scale(train)
+        else:
+            from .history import naive_scale
+
+            scale = naive_scale(train)
         for model in models:
             fc = fit_forecast(train, model, horizon, level_shifts).reindex(test.index)
             for i, month in enumerate(test.index, start=1):

@@ -48,6 +48,7 @@ def setup(namespace: dict) -> Edition:
     from .disclosure import DisclosurePolicy
     from .edition import check_span, latest_quarter, parse_council, parse_quarter
 
+    check_not_a_copy()
     names = {k for k, v in namespace.items() if not k.startswith("_") and k not in _IPYTHON
              and not isinstance(v, types.ModuleType) and not callable(v)}
     unknown = sorted(names - set(PARAMETERS))
@@ -72,6 +73,25 @@ def setup(namespace: dict) -> Edition:
     style()
     return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios,
                    Path(values["editions"]) if values["editions"] else None)
+
+
+def check_not_a_copy(cwd=None) -> None:
+    """Stop with one line when the chapter is run inside a copy of the project whose environment still runs the
+    package (and so reads the data and writes the cache) of the folder it was copied from."""
+    import os
+    from pathlib import Path
+
+    from . import paths
+
+    if os.environ.get("CSCBOOK_ROOT"):
+        return
+    here = Path(cwd or Path.cwd()).resolve()
+    project = next((p for p in (here, *here.parents) if (p / "src" / "cscbook" / "__init__.py").is_file()), None)
+    root = paths.repo_root().resolve()
+    if project is not None and project != root:
+        raise CSCBookError(f"this chapter runs the cscbook package of {root}, not of the copy {project} it was "
+                           f"started in: in {project} run `make setup` with a fresh .venv (or `.venv/bin/python -m pip "
+                           f"install -e .`), then run it again")
 
 
 def fresh_start(shell) -> None:

@@ -473,11 +473,13 @@ def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: 
     and the comparison of the base case with each scenario."""
     from . import forecast
     from .demand import horizon_for, monthly_series, next_year
+    from .history import monthly_forecast
 
     series = monthly_series(code, quarter, monthly)
-    if model is None:
-        model = forecast.best_model(forecast.summarise(forecast.backtest_errors(series.referrals)))
-    fc = next_year(forecast.fit_forecast(series.referrals, model, horizon_for(series, quarter)), quarter)
+    if model is None:  # what the history supports, as in the forecast chapter (cscbook.history)
+        fc = monthly_forecast(series, quarter).fc
+    else:
+        fc = next_year(forecast.fit_forecast(series.referrals, model, horizon_for(series, quarter)), quarter)
     return compare_scenarios(quarter, code, series.frame, fc, scenarios)
 
 
