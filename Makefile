@@ -12,6 +12,9 @@ $(STAMP): requirements.txt pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# a browser for the committee paper: the one found (Chromium, Chrome, Edge, CSCBOOK_BROWSER), else Playwright's
+	@# own Chromium where the network allows the download; without any, the book is built without the paper
+	$(BIN)/cscbook browser --install
 	touch $(STAMP)
 
 AXE := node_modules/axe-core/axe.min.js

@@ -53,7 +53,7 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=20, help="synthetic series to average over (default 20)")
     args = parser.parse_args()
 
-    from cscbook import calibration as K, capacity, forecast
+    from cscbook import calibration as K, capacity, forecast, history
     from cscbook.cache import shared
     from cscbook.demand import monthly_series
     from cscbook.quarters import Quarter, latest_quarter
@@ -62,7 +62,7 @@ def main() -> int:
     quarter = Quarter.parse(args.quarter) if args.quarter else latest_quarter()
     cache = shared(None)
     series = monthly_series(args.la, quarter, None, cache)
-    ef = K.edition_forecast(series, quarter, cache)
+    ef = history.monthly_forecast(series, quarter, cache)  # the edition's chain
     h0, h1 = ef.horizons[0], ef.horizons[-1]
     print(f"Edition {args.la} {quarter}: data end {ef.last_month}, published horizons {h0} to {h1}, chosen model "
           f"{ef.model} ({ef.calibration.origins} backtest origins)")

@@ -13,5 +13,10 @@ export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 export CSCBOOK_JOBS=1
 # Test files run in parallel, one worker per core (pytest-xdist), each file whole on one worker so that its
 # module fixtures (built editions) are made once; the shared results are computed once for all workers.
-exec python -m pytest -q -p no:cacheprovider -n auto --dist loadfile tests notebooks/*.ipynb \
+# Paths among the arguments (a test file, a folder, a notebook) run those alone; without any, everything runs.
+targets=(tests notebooks/*.ipynb)
+for arg in "$@"; do
+    if [[ "$arg" != -* && -e "${arg%%::*}" ]]; then targets=(); break; fi
+done
+exec python -m pytest -q -p no:cacheprovider -n auto --dist loadfile "${targets[@]}" \
     --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 "$@"

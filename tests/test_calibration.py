@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import calibration as K
+from cscbook import calibration as K, history
 from cscbook.quarters import Quarter
 
 
@@ -97,7 +97,7 @@ def test_a_history_too_short_for_the_published_horizons_is_not_calibrated_and_sa
     idx = pd.period_range("2021-02", "2025-03", freq="M")
     y = pd.Series(400 + 50 * np.sin(np.arange(len(idx)) / 2), index=idx).round()
     series = MonthlySeries(y.to_frame("referrals"), True, "synthetic")
-    ef = K.edition_forecast(series, Quarter(2026, 1), models=("seasonal_naive", "naive"))
+    ef = history.monthly_forecast(series, Quarter(2026, 1), models=("seasonal_naive", "naive"))
     assert ef.horizons == range(13, 25) and ef.errors["horizon"].max() == 14  # 50 - 36 months of test at most
     assert not ef.calibrated_ok and ef.coverage.empty
     assert "too few to calibrate" in ef.sentence() and "13 to 24 months ahead" in ef.sentence()

@@ -51,7 +51,7 @@ def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
     assert (ed.council.code, ed.council.name, ed.quarter) == ("938", "West Sussex", Quarter(2019, 2))
     assert ed.policy.key == "off" and ed.cache_dir == ctx.shared_dir
     assert ed.parameters() == {"la": "938", "quarter": "2019Q2", "monthly": "", "disclosure": "off",
-                               "cache": str(ctx.shared_dir), "scenarios": ""}
+                               "cache": str(ctx.shared_dir), "scenarios": "", "editions": str(ctx.editions_dir)}
     assert not hasattr(build_module, "OUTPUT_ROOT")
     from cscbook import disclosure
 
@@ -106,7 +106,8 @@ def test_monthly_input_is_content_keyed_and_its_path_never_reaches_the_edition(t
 def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     editions = tmp_path / "editions"
     editions.mkdir()
-    legacy = editions / ".staging-825-buckinghamshire-2026Q1-0badf00d"  # from a build before locks existed
+    # a folder named like a staging folder but without the build's marker (someone's own): never touched
+    legacy = editions / ".staging-825-buckinghamshire-2026Q1-0badf00d"
     (legacy / "notebooks").mkdir(parents=True)
     # a build killed mid-way: its process held the lock and is gone
     code = ("import sys, time; sys.path.insert(0, %r)\n"
@@ -119,15 +120,15 @@ def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     try:
         assert killed_stage.is_dir()
         with build_module.staging(editions, "825-buckinghamshire-2026Q1") as live:
-            # while the other build is alive, its folder is not touched; only the legacy one goes
-            assert build_module.clean_stale_staging(editions) == [legacy]
+            # while the other build is alive, its folder is not touched; nor is the unmarked one
+            assert build_module.clean_stale_staging(editions) == []
             assert killed_stage.is_dir() and live.is_dir()
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
             assert build_module.clean_stale_staging(editions) == [killed_stage]
             assert live.is_dir() and not killed_stage.exists()
         assert not live.exists()
-        assert sorted(p.name for p in editions.iterdir()) == []
+        assert sorted(p.name for p in editions.iterdir()) == [legacy.name] and (legacy / "notebooks").is_dir()
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -270,3 +271,27 @@ def test_an_edition_still_in_its_staging_folder_is_never_published(tmp_path):
     fake_edition(tmp_path, "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "done")
     fake_edition(tmp_path, ".staging-938-west-sussex-2026Q1-0a1b2c3d", "938", "West Sussex", "South East", "half-built")
     assert [m["folder"] for m in built_editions(tmp_path / "editions")] == ["825-buckinghamshire-2026Q1"]
+
+
+def test_earlier_editions_are_found_wherever_the_shared_cache_is(tmp_path):
+    """The editions folder is carried explicitly, never derived from the shared cache's path: with a shared cache
+    outside the output folder (as --shared-cache and every test run have it), an edition still finds the forecast
+    ledgers of the council's earlier editions in its own output folder, and its chapters are keyed by them."""
+    from cscbook import notebook
+    from cscbook.ledger import LEDGER_FILE, read_ledgers
+
+    ctx = BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "elsewhere" / "shared", paper=False)
+    ed = ctx.edition("825", "2026Q1")
+    assert ed.editions_dir == ctx.editions_dir == (tmp_path / "out" / "editions").resolve()
+    entry = {"notebook": "notebooks/forecast.ipynb"}
+    before = build_module.chapter_key(entry, ed, ctx.data_version, ctx.code_version)
+    earlier = ctx.editions_dir / "825-buckinghamshire-2025Q1" / LEDGER_FILE
+    earlier.parent.mkdir(parents=True)
+    earlier.write_text("kind,council,edition,made,model,origin,target,horizon,mean,lower_80,upper_80,lower_95,"
+                       "upper_95,basis\nannual,825,2025Q1,2025-03-31,panel,2025,2026,1,5000,4500,5500,4200,5800,"
+                       "synthetic\n")  # a synthetic ledger row
+    assert build_module.chapter_key(entry, ed, ctx.data_version, ctx.code_version) != before
+    # the chapter, run by papermill with the edition's parameters, reads the same folder
+    again = notebook.setup(dict(ed.parameters()))
+    assert again.editions_dir == ctx.editions_dir
+    assert len(read_ledgers(again.editions_dir, "825", before=again.quarter)) == 1

@@ -50,19 +50,20 @@ CASES = [
     ("missing referrals", lambda r: ["month,contacts"] + r[1:], "required column 'referrals' is missing"),
     ("excel date", lambda r: mutate(r, 3, "01/06/2019,510,90"), "reformatted by a spreadsheet"),
     ("excel month", lambda r: mutate(r, 3, "Jun-19,510,90"), "line 4, column 'month'"),
-    ("duplicate", lambda r: mutate(r, 3, r[2]), "already appears on line 3"),
+    ("duplicate", lambda r: r[:4] + [r[3]] + r[4:], "already appears on line 4"),
     ("gap", lambda r: r[:5] + r[6:], "is missing"),
     ("negative", lambda r: mutate(r, 4, r[4].split(",")[0] + ",-3,90"), "-3 is negative"),
     ("fraction", lambda r: mutate(r, 4, r[4].split(",")[0] + ",12.5,90"), "12.5 is not a whole number"),
     ("text", lambda r: mutate(r, 4, r[4].split(",")[0] + ",lots,90"), "'lots' is not a number"),
     ("formula", lambda r: mutate(r, 4, r[4].split(",")[0] + ",=HYPERLINK(\"x\"),90"), "is a formula"),
-    ("short", lambda r: r[:13], "too short a history"),
+    ("short", lambda r: r[:12], "too short a history"),
     ("ragged", lambda r: mutate(r, 2, r[2] + ",9"), "line 3 has 4 fields"),
 ]
 
 
 @pytest.mark.parametrize("label, change, expected", CASES, ids=[c[0] for c in CASES])
 def test_bad_files_fail_with_one_clear_line(tmp_path, label, change, expected):
+    """A file with one problem gets one line (not also, say, a 'missing month' for the row it spoilt)."""
     path = write(tmp_path, change(good_rows()))
     with pytest.raises(MonthlyDataError) as err:
         read_extract(path)
@@ -142,3 +143,50 @@ def test_shipped_example_is_reproduced_byte_for_byte(tmp_path):
     again = write_example(tmp_path / "example.csv")
     assert again.read_bytes() == example_path().read_bytes()
     assert read_extract(example_path())["referrals"].sum() > 0
+
+
+def test_every_problem_is_reported_in_one_run(tmp_path):
+    """A month written 2021-8, a missing month, a bad count and a duplicate: all four in one message, each
+    with its file, line, column and value and how to fix it, so one run finds them all (synthetic rows)."""
+    rows = good_rows(40)
+    rows[5] = "2019-8," + rows[5].split(",", 1)[1]            # line 6: 2019-08 written without its zero
+    del rows[10]                                              # 2020-01 missing (was line 11)
+    rows[15] = rows[15].split(",")[0] + ",many,90.5"          # line 16: not a number
+    rows.insert(20, rows[19])                                 # line 21: repeats line 20's month
+    with pytest.raises(MonthlyDataError) as err:
+        read_extract(write(tmp_path, rows))
+    lines = str(err.value).splitlines()
+    assert lines[0] == "extract.csv: 4 problems; fix each and run again:"
+    assert lines[1] == ("  extract.csv: line 6, column 'month': '2019-8' is not a month in the form YYYY-MM "
+                        "(write 2019-08)")
+    assert lines[2] == "  extract.csv: line 16, column 'referrals': 'many' is not a number"
+    assert lines[3].startswith(f"  extract.csv: line 21, column 'month': {rows[19].split(',')[0]} already appears "
+                               "on line 20")
+    assert lines[4].startswith("  extract.csv: month 2020-01 is missing (1 missing in all)")
+    assert len(lines) == 5  # 2019-08 is not also called missing
+
+
+def test_a_reformatted_month_is_read_as_the_month_it_stands_for(tmp_path):
+    rows = mutate(good_rows(), 3, "01/06/2019,510,90")  # 1 June 2019 in the UK order: line 4 is 2019-06
+    with pytest.raises(MonthlyDataError) as err:
+        read_extract(write(tmp_path, rows))
+    msg = str(err.value)
+    assert "'01/06/2019'" in msg and "here 2019-06" in msg and "missing" not in msg
+
+
+@pytest.mark.parametrize("n", [12, 24, 36, 45])
+def test_histories_from_twelve_months_load(tmp_path, n):
+    frame = read_extract(write(tmp_path, good_rows(n)))
+    assert len(frame) == n and MIN_MONTHS == 12
+
+
+def test_the_command_line_lists_every_problem_and_builds_nothing(tmp_path, capsys):
+    """The issue's file: a month written 2021-8 and a missing month (and a bad count), all in one run, exit 2."""
+    from cscbook.cli import main
+
+    path = write(tmp_path, ["month,referrals", "2021-8,500", "2021-10,x", "2021-11,510"])
+    assert main(["build", "--la", "919", "--monthly", str(path), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "3 problems" in err and "'2021-8' is not a month in the form YYYY-MM (write 2021-08)" in err
+    assert "month 2021-09 is missing" in err and "'x' is not a number" in err and "Traceback" not in err
+    assert not (tmp_path / "out" / "editions").exists()

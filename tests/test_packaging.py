@@ -53,3 +53,62 @@ def test_readme_has_the_two_commands():
     assert "make book" in readme and "make test" in readme
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test" in ci
+
+
+def _imported_top_level_modules():
+    """Every top-level module the package imports, anywhere in its code (inside functions too)."""
+    import ast
+    import sys
+
+    mods = set()
+    for f in (ROOT / "src" / "cscbook").rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                mods.update(a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                mods.add(node.module.split(".")[0])
+    return mods - set(sys.stdlib_module_names) - {"cscbook", "__future__"}
+
+
+def test_every_imported_library_is_declared_in_pyproject():
+    """``pip install .`` alone gives a package that runs: each library the package imports belongs to a
+    distribution declared in pyproject (a module no installed distribution provides fails too)."""
+    from importlib.metadata import packages_distributions
+
+    def norm(name):
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    declared = {norm(dep.split("==")[0]) for dep in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    provided = packages_distributions()
+    missing = {}
+    for module in sorted(_imported_top_level_modules()):
+        dists = {norm(d) for d in provided.get(module, [])}
+        if not dists & declared:
+            missing[module] = sorted(dists) or ["(no installed distribution)"]
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_the_package_imports_without_fcntl():
+    """Nothing in the package assumes POSIX: with ``fcntl`` unavailable (as on Windows) every module imports,
+    and the file locks work."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, pkgutil, importlib\n"
+        "sys.modules['fcntl'] = None  # import fcntl now raises ImportError, as on Windows\n"
+        "import cscbook\n"
+        "names = [m.name for m in pkgutil.iter_modules(cscbook.__path__)]\n"
+        "for name in names:\n"
+        "    importlib.import_module('cscbook.' + name)\n"
+        "from cscbook import locks\n"
+        "import tempfile, pathlib\n"
+        "p = pathlib.Path(tempfile.mkdtemp()) / 'x.lock'\n"
+        "with locks.exclusive(p):\n"
+        "    assert locks.try_exclusive(p) is None\n"
+        "held = locks.try_exclusive(p); assert held is not None; held.release()\n"
+        "print(len(names))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout.split()[-1]) > 40

@@ -127,7 +127,7 @@ EXPECTED = {
     "month_outside_horizon.yml": (1, "outside the forecast horizon 2026-04 to 2027-03"),
     "wrong_types.yml": (2, "caseload 'sixteen'"),
     "duplicate_names.yml": (1, "used twice"),
-    "not_yaml.yml": (1, "not valid YAML at line"),
+    "not_yaml.yml": (1, "not valid YAML"),
     "empty.yml": (1, "the file is empty"),
     "not_a_list.yml": (1, "must be a non-empty list"),
     "no_name.yml": (1, "needs a name"),
@@ -136,11 +136,16 @@ EXPECTED = {
     "several_problems.yml": (3, "conversion 1.5"),
     "top_level_key.yml": (1, "unknown top-level key 'version'"),
     "latin1.yml": (1, "not UTF-8"),
+    "alias_bomb.yml": (1, "refused: more than 100,000 values once aliases are expanded"),
+    "recursive_alias.yml": (1, "refused: an alias refers to the list or mapping that holds it"),
+    "deep_nesting.yml": (1, "refused: nested more than 20 levels deep"),
+    "step_1e300.yml": (1, "demand step 1e+300 is more referrals a month than England receives"),
+    "caseload_tiny.yml": (1, "caseload 1e-300 must be cases per social worker from 1 to 100"),
 }
 
 
 def test_every_hostile_file_is_listed():
-    assert sorted(p.name for p in HOSTILE.glob("*.yml")) == sorted(EXPECTED)
+    assert sorted(p.name for p in HOSTILE.glob("*.yml")) == sorted([*EXPECTED, "hostile_names.yml"])
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))

@@ -14,7 +14,6 @@ staging folder that no live build owns (a build that was killed) is removed by t
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -33,9 +32,10 @@ import yaml
 from . import __version__, paths
 from .bookrun import BOOK_OPTIONS, jupyter_book, ready
 from .cache import _digest, code_hash, data_hash  # noqa: F401  (data_hash, code_hash re-exported)
-from .context import BuildContext
+from .context import OUTPUT_MARKER, BuildContext
 from .edition import Edition
 from .errors import CSCBookError
+from .locks import exclusive, try_exclusive
 from .paper import Printer, print_paper
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
@@ -110,48 +110,42 @@ def outputs_hash(notebook_paths: list[Path]) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Staging folders, owned by their build through an fcntl lock held for the build's lifetime
-
-
-def _try_lock(path: Path):
-    """Open and lock ``path`` without waiting; the open file, or None if a live process holds it."""
-    fh = open(path, "a+")
-    try:
-        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        fh.close()
-        return None
-    return fh
+# Staging folders, owned by their build through a file lock held for the build's lifetime
 
 
 def clean_stale_staging(editions_dir: Path) -> list[Path]:
     """Remove the ``.staging-*`` folders no live build owns (left by a build that was killed); return them.
 
-    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched.
+    A live build holds the lock on ``<staging>.lock`` until it finishes, so its folder is never touched; a folder
+    without the build's marker (:data:`STAGING_MARKER`) was not made by a build and is never touched either.
     """
     removed = []
     if not editions_dir.is_dir():
         return removed
     for stage in sorted(editions_dir.glob(".staging-*")):
-        if not stage.is_dir():
-            continue
+        if stage.is_symlink() or not stage.is_dir() or not (stage / STAGING_MARKER).is_file():
+            continue  # not a staging folder a build made: never touched
         lock_path = stage.with_name(stage.name + ".lock")
-        fh = _try_lock(lock_path)
-        if fh is None:
+        lock = try_exclusive(lock_path)
+        if lock is None:
             continue  # a live build owns it
         try:
             shutil.rmtree(stage, ignore_errors=True)
-            lock_path.unlink(missing_ok=True)
             removed.append(stage)
         finally:
-            fh.close()
+            lock.release()
+            _unlink_quietly(lock_path)
     for lock_path in editions_dir.glob(".staging-*.lock"):  # locks whose folder is gone
-        if not lock_path.with_suffix("").exists():
-            fh = _try_lock(lock_path)
-            if fh is not None:
-                lock_path.unlink(missing_ok=True)
-                fh.close()
+        if lock_path.is_file() and not lock_path.is_symlink() and not lock_path.with_suffix("").exists():
+            lock = try_exclusive(lock_path)
+            if lock is not None:
+                lock.release()
+                _unlink_quietly(lock_path)
     return removed
+
+
+#: the file a build puts in each staging folder it makes: only such folders are ever cleaned up
+STAGING_MARKER = ".cscbook-staging"
 
 
 @contextmanager
@@ -159,15 +153,22 @@ def staging(editions_dir: Path, slug: str):
     """A new staging folder for an edition, locked as this build's own until the block ends, then removed."""
     stage = editions_dir / f".staging-{slug}-{uuid.uuid4().hex[:8]}"
     lock_path = stage.with_name(stage.name + ".lock")
-    fh = open(lock_path, "a+")
-    fcntl.flock(fh, fcntl.LOCK_EX)
+    with exclusive(lock_path):
+        try:
+            stage.mkdir()
+            (stage / STAGING_MARKER).write_text("made by cscbook build\n")
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    _unlink_quietly(lock_path)
+
+
+def _unlink_quietly(path: Path) -> None:
+    """Remove a lock file no build holds any more (another build may just have taken it: then it stays)."""
     try:
-        stage.mkdir()
-        yield stage
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-        lock_path.unlink(missing_ok=True)
-        fh.close()
+        path.unlink(missing_ok=True)
+    except OSError:  # Windows: held open by another process
+        pass
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -349,7 +350,10 @@ class Books:
         import multiprocessing
 
         if self._pool is None:
+            from .lifetime import die_with_parent
+
             self._pool = ProcessPoolExecutor(max_workers=self.size, mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=die_with_parent,
                                              max_tasks_per_child=self.RECYCLE)
             for _ in range(self.size):
                 self._pool.submit(ready)
@@ -424,6 +428,9 @@ def _one_thread_worker() -> None:
     limited now, and those a task loads later (SciPy's own OpenBLAS) read the environment as they load; a
     library left with its default threads spun on both cores and took twice the CPU time."""
     os.environ.update(ONE_THREAD)
+    from .lifetime import die_with_parent
+
+    die_with_parent()  # a worker never outlives the build
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1)
@@ -474,9 +481,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
     :data:`EDITION_PARTS`)."""
     import pandas as pd
 
-    from . import forecast
     from .annual import council_forecast
     from .demand import horizon_for
+    from .history import backtest_spec, plan_for
     from .quarters import latest_year_published
 
     sc, code, quarter = edition.cache, edition.council.code, edition.quarter
@@ -488,12 +495,18 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
         if part == "flow":
             sc.flow(code, quarter)
         elif part.startswith("backtest ") and series is not None:
-            from .calibration import edition_backtest
-
-            edition_backtest(sc, series, quarter, models=(part.split()[1],))
+            # the backtest the forecast chain reads (cscbook.history.backtest_spec): a seasonal model in its own
+            # part, the methods without seasonality of a short history all in the naive part
+            spec = backtest_spec(series, quarter)
+            if spec is not None:
+                model = part.split()[1]
+                mine = tuple(m for m in spec.models
+                             if m == model or (model == "naive" and f"backtest {m}" not in EDITION_PARTS))
+                if mine:
+                    sc.monthly_backtest(spec.y, models=mine, **spec.kwargs)
         elif part == "forecasts" and series is not None:
             horizon = horizon_for(series, quarter)
-            for model in forecast.MODELS:
+            for model in plan_for(len(series.referrals)).models:
                 sc.monthly_forecast(series.referrals, model, horizon)
         elif part == "panel fit":
             # the panel model that explains the council's annual forecast: one fit per target year for a batch
@@ -616,6 +629,22 @@ edition from the same data and code gives the same hash.
     (stage / "book" / "colophon.md").write_text(text)
 
 
+#: the banner on every page of an edition built with ``CSCBOOK_DISCLOSURE=off``
+UNSUPPRESSED_BANNER = ("NOT FOR PUBLICATION: built with disclosure control off (CSCBOOK_DISCLOSURE=off); "
+                       "counts of 1 to 5 are shown")
+
+
+def _stage_config(stage: Path, edition: Edition) -> None:
+    """The book's _config.yml in the staging folder; an edition without disclosure control gets a banner on every
+    page (the theme's announcement)."""
+    shutil.copy2(paths.repo_root() / "_config.yml", stage / "_config.yml")
+    if edition.policy.enabled:
+        return
+    config = yaml.safe_load((stage / "_config.yml").read_text()) or {}
+    config.setdefault("html", {})["announcement"] = UNSUPPRESSED_BANNER
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+
 def _write_toc(stage: Path, entries: list[dict]) -> None:
     toc = yaml.safe_load((paths.repo_root() / "_toc.yml").read_text())
     parts = toc.setdefault("parts", [])
@@ -631,7 +660,8 @@ def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
     """"About this edition": the committee paper, the data pack and the executed chapter notebooks to download."""
     paper = ("- <a href=\"../committee-paper.pdf\">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and "
              "forecast,\n  with the council, edition and date on every page." if meta.get("paper", True) else
-             "- The committee paper (PDF) was not printed for this edition (built with `--no-paper`).")
+             f"- The committee paper (PDF) was not printed for this edition "
+             f"({meta.get('paper_skipped') or 'built with `--no-paper`'}).")
     notebooks = "\n".join(f"- {{download}}`{Path(e['notebook']).stem}.ipynb <../notebooks/{Path(e['notebook']).name}>`"
                           for e in entries)
     text = f"""# About this edition
@@ -684,10 +714,15 @@ class BatchResult:
 def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
     input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()],
-                         *([] if ctx.paper else [b"no committee paper"]))
+                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
-    previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    try:
+        previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
+    except (OSError, ValueError):
+        previous = {}  # an unreadable record: the edition is rebuilt
+    if not isinstance(previous, dict):
+        previous = {}
     unchanged = (not ctx.force and previous.get("input_hash") == input_hash
                  and (dest / "_build" / "html" / "index.html").exists())
     return Plan(edition, keys, input_hash, dest, unchanged)
@@ -705,7 +740,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             "region": edition.council.region, "financial_quarter": edition.quarter.financial_quarter,
             "package_version": __version__, "data_version": ctx.data_version[:16],
             "code_version": ctx.code_version[:16], "content_hash": content_hash, "input_hash": p.input_hash,
-            "paper": ctx.paper}
+            "paper": ctx.paper, **({} if ctx.paper else {"paper_skipped": ctx.paper_skipped})}
     _write_colophon(stage, meta)
     _write_edition_page(stage, entries, meta)
     from .sourcepages import write_source_pages
@@ -750,11 +785,12 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             paper.result()
     (stage / "timings.json").write_text(json.dumps({"chapters": p.timings,
                                                     "total": time.perf_counter() - p.started}, indent=1))
-    with open(ctx.editions_dir / f".{edition.slug}.lock", "a+") as lock:  # concurrent builds take turns here
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(ctx.editions_dir / f".{edition.slug}.lock"):  # concurrent builds take turns here
         if p.dest.exists():
             backup = ctx.editions_dir / ".previous" / edition.slug
-            if backup.exists():
+            if backup.is_symlink() or backup.is_file():
+                backup.unlink()
+            elif backup.exists():
                 shutil.rmtree(backup)
             backup.parent.mkdir(exist_ok=True)
             os.replace(p.dest, backup)
@@ -772,11 +808,35 @@ def _bar(total: int, desc: str, position: int = 0, leave: bool = True):
 
 
 def build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
-    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`)."""
+    """Build a batch of editions; one failure does not stop the others (see :class:`BatchResult`).
+
+    While it runs, ``CSCBOOK_SHARED_CACHE`` names the build's shared folder for every process it starts (pool
+    workers, kernels), so that results cached without an edition at hand (the indicator panel of a past
+    quarter) go there too and nothing is written inside the repository when ``--output`` is elsewhere."""
+    from .context import SHARED_CACHE_ENV
+
+    before = os.environ.get(SHARED_CACHE_ENV)
+    os.environ[SHARED_CACHE_ENV] = str(ctx.shared_root or ctx.cache_root)
+    try:
+        return _build_many(ctx, editions, log, publish)
+    finally:
+        if before is None:
+            os.environ.pop(SHARED_CACHE_ENV, None)
+        else:
+            os.environ[SHARED_CACHE_ENV] = before
+
+
+def _build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: bool = True) -> BatchResult:
     from .site import publish_site, site_lists
 
     result = BatchResult()
-    ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        ctx.editions_dir.mkdir(parents=True, exist_ok=True)
+        if ctx.output != paths.repo_root():
+            (ctx.output / OUTPUT_MARKER).touch()
+    except OSError as exc:
+        raise CSCBookError(f"--output {ctx.output}: cannot be written ({exc.strerror}); give a folder you can "
+                           "write to") from None
     for stale in clean_stale_staging(ctx.editions_dir):
         log(f"  removed {stale.name}, left by an interrupted build")
     entries = chapters()
@@ -835,7 +895,7 @@ def _run_batch(ctx: BuildContext, todo: list[Plan], entries: list[dict], result:
         for i, p in enumerate(todo):
             p.stage = stagings.enter_context(staging(ctx.editions_dir, p.edition.slug))
             p.started = time.perf_counter()
-            shutil.copy2(paths.repo_root() / "_config.yml", p.stage / "_config.yml")
+            _stage_config(p.stage, p.edition)
             shutil.copytree(paths.repo_root() / "book", p.stage / "book")
             _write_toc(p.stage, entries)
             bars[p.edition.slug] = _bar(len(entries) + 1, p.edition.slug, 1 + i % max(ctx.jobs, 1), leave=False)

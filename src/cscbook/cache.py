@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from . import __version__, paths
+from .locks import exclusive
 
 
 def _digest(*parts: bytes) -> str:
@@ -56,8 +57,6 @@ class SharedCache:
         builds, shards on one machine sharing the folder): the first computes it under a lock on the call's key,
         the others wait for the lock and then read its result. pandas arguments are keyed by their content
         (see :func:`_canonical`)."""
-        import fcntl
-
         import joblib
 
         args, kwargs = _canonical(args), _canonical(kwargs)
@@ -67,8 +66,7 @@ class SharedCache:
         locks = self.folder / ".locks"
         locks.mkdir(parents=True, exist_ok=True)
         key = joblib.hash((f"{func.__module__}.{func.__qualname__}", args, kwargs))
-        with open(locks / f"{key}.lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
+        with exclusive(locks / f"{key}.lock"):
             return cached(*args, **kwargs)
 
     def has(self, func, *args, **kwargs) -> bool:

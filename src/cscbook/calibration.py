@@ -1,11 +1,13 @@
 """Calibrated forecast intervals: each horizon's interval and bias correction from the model's own out-of-sample
 errors at that horizon in the rolling-origin backtest.
 
-The backtest (:func:`cscbook.forecast.backtest_errors`) is run on the referrals on today's recording basis
-(:func:`basis`: the months before each level shift rescaled to the level after it, as the models train on
-them), so a change in recording is not counted as a forecast error, over the horizons the edition publishes
-(:func:`published_horizons`: 13 to 24 where the data end a year before the quarter, 1 to 12 where they reach
-it). For every horizon h the errors are the logs of actual over forecast at the horizons within ``w`` of h
+The edition's forecast chain (:func:`cscbook.history.monthly_forecast`) applies it wherever the history supports a
+backtest that reaches the published horizons with at least :data:`MIN_ORIGINS` origins; elsewhere the intervals
+are the model's own and the page says so. The backtest (:func:`cscbook.history.backtest_spec`) is run on the
+referrals on today's recording basis (:func:`basis`: the months before each level shift rescaled to the level
+after it, as the models train on them), so a change in recording is not counted as a forecast error, over the
+horizons the edition publishes (:func:`published_horizons`: 13 to 24 where the data end a year before the
+quarter, 1 to 12 where they reach it). For every horizon h the errors are the logs of actual over forecast at the horizons within ``w`` of h
 (w the smallest giving at least :data:`MIN_ERRORS` errors; 0 when one horizon has enough). Then
 
 * the corrected forecast is the forecast times exp(median error): the bias is taken off the same way;
@@ -30,7 +32,6 @@ import pandas as pd
 MIN_ERRORS = 30   # errors behind each horizon's quantiles (neighbouring horizons pooled until there are as many)
 MIN_ORIGINS = 5   # backtest origins needed to calibrate at all
 MAX_WINDOW = 6    # horizons pooled at most this far either side
-MIN_TRAIN = 36    # months before the first backtest origin (cscbook.forecast.origins' default)
 GAP_MONTHS = 3    # coverage: origins within three months of the one scored (most test months shared) are left out
 LEVELS = {80: (0.10, 0.90), 95: (0.025, 0.975)}
 
@@ -208,104 +209,3 @@ def overall(coverage: pd.DataFrame) -> dict:
     level = float((c["level"] * w).sum())
     return dict(coverage_80=float((c["coverage_80"] * w).sum()), coverage_95=float((c["coverage_95"] * w).sum()),
                 bias=bias, level=level, bias_pct=100 * bias / level if level else np.nan, n=int(c["n"].sum()))
-
-
-# ---------------------------------------------------------------------------------------------------
-# An edition's monthly forecast, backtested at the horizons it publishes and calibrated
-
-
-@dataclass
-class EditionForecast:
-    """Everything the forecast page, the headlines and the scenarios need from the monthly models."""
-
-    series: object                 # cscbook.demand.MonthlySeries
-    basis: pd.Series               # referrals on today's recording basis
-    horizons: range                # the published horizons
-    errors: pd.DataFrame           # backtest rows, every model, horizons 1..max(horizons), on the basis
-    summary: pd.DataFrame          # cscbook.forecast.summarise at the published horizons
-    model: str                     # the best by MASE at the published horizons
-    fc_all: pd.DataFrame           # the model's forecast, every horizon (its own intervals)
-    calibration: Calibration
-    calibrated: pd.DataFrame       # fc_all calibrated (Calibration.apply), or fc_all where it cannot be
-    coverage: pd.DataFrame         # out-of-sample coverage by published horizon (empty where not calibrated)
-
-    @property
-    def last_month(self) -> pd.Period:
-        return self.series.frame.index.max()
-
-    @property
-    def calibrated_ok(self) -> bool:
-        return self.calibration.usable
-
-    def sentence(self) -> str:
-        """How far ahead the edition forecasts and how its intervals were made, in plain words."""
-        h0, h1 = self.horizons[0], self.horizons[-1]
-        first = self.last_month + h0
-        ahead = (f"The data end in {self.last_month:%B %Y}, so the twelve months planned for ({first:%B %Y} to "
-                 f"{self.last_month + h1:%B %Y}) are {h0} to {h1} months ahead of the last month known")
-        if not self.calibrated_ok:
-            n = self.calibration.origins
-            return (ahead + f". The backtest has {'no' if n == 0 else 'only ' + str(n)} forecast origin"
-                    f"{'' if n == 1 else 's'} at those horizons, "
-                    "too few to calibrate the intervals: they are the model's own, which ran too narrow in past "
-                    "backtests, and no bias is taken off.")
-        o = overall(self.coverage)
-        scored = (f"; scored on the backtest origins left out in turn, they held the actual month in "
-                  f"{o['coverage_80']:.0%} of cases at 80% and {o['coverage_95']:.0%} at 95%, and the corrected "
-                  f"forecast was off by {o['bias_pct']:+.0f}% of the level on average"
-                  if o["n"] else "; too few origins are left to score them out of sample")
-        return (ahead + f". Intervals and the bias correction come from the {self.model} model's own errors at "
-                f"those horizons in the backtest ({self.calibration.origins} origins){scored}.")
-
-
-def edition_backtest(cache, series, quarter, models=None) -> pd.DataFrame:
-    """The rolling-origin backtest an edition publishes: on :func:`basis` of its referrals, to the last published
-    horizon, each model computed once in ``cache`` (a :class:`cscbook.cache.SharedCache`, or None)."""
-    from . import forecast
-    from .demand import horizon_for
-
-    models = tuple(forecast.MODELS if models is None else models)
-    y = basis(series.referrals)
-    # as far ahead as the edition publishes, or as far as the history allows origins (then not calibrated)
-    horizon = min(horizon_for(series, quarter), max(12, len(y) - MIN_TRAIN))
-    if cache is None:
-        return forecast.backtest_errors(y, models=models, horizon=horizon)
-    return cache.monthly_backtest(y, models=models, horizon=horizon)
-
-
-def edition_forecast(series, quarter, cache=None, models=None) -> EditionForecast:
-    """The edition's monthly forecast: backtest at the published horizons, the best model by MASE there, its
-    forecast to the last planned month and the calibration from its own errors."""
-    from . import forecast
-    from .demand import horizon_for
-
-    horizons = published_horizons(series.frame.index.max(), quarter)
-    errors = edition_backtest(cache, series, quarter, models)
-    published = errors[errors["horizon"].isin(list(horizons))] if not errors.empty else errors
-    if not published.empty:
-        summary = forecast.summarise(published)
-    elif not errors.empty:  # the history is too short to score the published horizons: the nearer ones
-        summary = forecast.summarise(errors)
-    else:
-        summary = pd.DataFrame(columns=["model", "mase", "bias", "coverage_80", "coverage_95", "n"])
-    model = forecast.best_model(summary) if len(summary) else "seasonal_naive"
-    h = horizon_for(series, quarter)
-    fc_all = (cache.monthly_forecast(series.referrals, model, h) if cache is not None
-              else forecast.fit_forecast(series.referrals, model, h))
-    # calibrated only where the backtest reaches the published horizons
-    cal = Calibration.from_backtest(errors if not published.empty else errors.iloc[:0], model)
-    if cal.usable:
-        calibrated = cal.apply(fc_all, series.frame.index.max())
-        coverage = cal.coverage(horizons)
-        own = published[published["model"] == model]
-        model_cov = own.groupby("horizon").apply(
-            lambda g: forecast.coverage(g["actual"], g["lower_80"], g["upper_80"]), include_groups=False)
-        coverage["model_coverage_80"] = coverage["horizon"].map(model_cov)
-    else:
-        calibrated = fc_all.copy()
-        calibrated.insert(0, "horizon", [(m - series.frame.index.max()).n for m in fc_all.index])
-        calibrated.insert(1, "model_mean", fc_all["mean"])
-        coverage = pd.DataFrame(columns=["horizon", "coverage_80", "coverage_95", "bias", "level", "bias_pct", "n",
-                                         "model_coverage_80"])
-    return EditionForecast(series, basis(series.referrals), horizons, errors, summary, model, fc_all, cal,
-                           calibrated, coverage)

@@ -588,8 +588,9 @@ class EditionCapacity:
 
 
 def edition_capacity(ef, quarter: Quarter, code: str, scenario=None) -> EditionCapacity:
-    """The capacity plan from an edition's calibrated forecast (:func:`cscbook.calibration.edition_forecast`):
-    staffing from open cases, the open-case errors of the chosen model in the backtest, and the plan."""
+    """The capacity plan from an edition's forecast (:func:`cscbook.history.monthly_forecast`, calibrated where
+    its backtest allows): staffing from open cases, the open-case errors of the chosen model in the backtest, and
+    the plan."""
     staffing = staffing_model(quarter, code, ef.series.frame, ef.basis)
     stock_cal = stock_calibration(staffing, ef.errors, ef.model) if staffing is not None else None
     cal = ef.calibration if ef.calibrated_ok else None

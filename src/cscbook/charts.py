@@ -218,12 +218,27 @@ def backtest_chart(errors: pd.DataFrame, series) -> None:
                     "Mean absolute scaled error (MASE)", alt, series.illustrative)
 
 
+def chart_values(values: pd.Series, policy=None) -> tuple[pd.Series, int]:
+    """Counts as a chart may plot them under the disclosure policy: counts of 1 to 5 left out (a gap in the line),
+    as the tables show them as ``c``; (the values, how many were left out)."""
+    from .disclosure import DEFAULT_POLICY, is_small
+
+    if not (policy or DEFAULT_POLICY).enabled:
+        return values, 0
+    small = values.map(is_small).astype(bool)
+    return values.astype(float).mask(small), int(small.sum())
+
+
 def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame) -> None:
     hist = series.referrals.iloc[-48:]
     fig, ax = plt.subplots()
     hx = hist.index.to_timestamp()
     fx = fc.index.to_timestamp()
-    ax.plot(hx, hist.values, color=PALETTE[0], marker="o", markersize=3, label="Referrals (monthly)")
+    shown, hidden = chart_values(hist, getattr(ed, "policy", None))
+    ax.plot(hx, shown.values, color=PALETTE[0], marker="o", markersize=3, label="Referrals (monthly)")
+    if hidden:
+        ax.text(0.01, 0.02, f"{hidden} month{'s' if hidden > 1 else ''} of 1 to 5 referrals not plotted "
+                "(suppressed, as c in the tables)", transform=ax.transAxes, fontsize=7.5, va="bottom")
     ax.fill_between(fx, fc["lower_95"], fc["upper_95"], color=PALETTE[5], alpha=0.25, label="95% interval")
     ax.fill_between(fx, fc["lower_80"], fc["upper_80"], color=PALETTE[5], alpha=0.45, label="80% interval")
     ax.plot(fx, fc["mean"], color=PALETTE[3], linestyle="--", marker="s", markersize=3, label=f"Forecast ({model})")
@@ -234,7 +249,8 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
     annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
-           f"to {fc['mean'].max():,.0f} referrals a month.")
+           f"to {fc['mean'].max():,.0f} referrals a month."
+           + (f" {hidden} months of 1 to 5 referrals are not plotted (suppressed)." if hidden else ""))
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
                     series.illustrative)
 

@@ -80,15 +80,17 @@ def _batch_councils(args) -> list[str | None]:
 
 def _cmd_build(args) -> str:
     from .build import build_many
-    from .context import BuildContext, policy_from_env
+    from .context import NO_BROWSER, BuildContext, policy_from_env
 
     if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
         raise CSCBookError("give one of --la, --all, --region or --editions")
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
+    if args.no_paper and args.paper not in (None, "skip"):
+        raise CSCBookError(f"--no-paper and --paper {args.paper}: give one of them")
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
-                              paper=not args.no_paper)
+                              paper="skip" if args.no_paper else (args.paper or "auto"))
     if args.editions:
         from .editions_file import read_editions
 
@@ -113,6 +115,11 @@ def _cmd_build(args) -> str:
 
     # messages go through tqdm, so that they print above the progress bars on a terminal
     log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
+    if not ctx.paper and ctx.paper_skipped == NO_BROWSER:
+        from .paper import HOW_TO_GET_A_BROWSER
+
+        log(f"committee paper skipped: no Chromium-family browser found; to print it, {HOW_TO_GET_A_BROWSER} "
+            "(or use --paper require to make it compulsory)")
     for ed in editions[:3]:
         log(f"building {ed.council.name} ({ed.council.code}) {ed.quarter} [{ed.quarter.financial_quarter}]")
     for ed in editions:
@@ -136,19 +143,49 @@ def _cmd_build(args) -> str:
     return "\n".join(lines)
 
 
+def _cmd_browser(args) -> str:
+    from .paper import HOW_TO_GET_A_BROWSER, find_browser, install_browser
+
+    found = install_browser() if args.install else find_browser()
+    if found:
+        return f"the committee paper is printed with {found}"
+    message = f"no Chromium-family browser found: the book is built without its committee paper; to print it, {HOW_TO_GET_A_BROWSER}"
+    if args.install:
+        return message  # `make setup` goes on: the book builds without the paper
+    raise CSCBookError(message)
+
+
 def _cmd_extract(args) -> str:
     from .cincensus import extract_command
 
+    check_output_file(args.output, "--output")
     return extract_command(args.cin_census, args.la, args.output, args.annex_a)
+
+
+def check_output_file(path: str, parameter: str) -> None:
+    """A file to write must not be a folder, nor lie under a file or in a folder that cannot be written."""
+    import os
+
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise CSCBookError(f"{parameter} {path}: is a folder; give the path of the CSV file to write, "
+                           "e.g. monthly.csv")
+    probe = target.resolve().parent
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{parameter} {path}: {probe} is a file, not a folder; give a path in a folder")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{parameter} {path}: {probe} cannot be written; give a path in a folder you can write to")
 
 
 def _reconciliation_lines(edition) -> list[str]:
     """Each complete year's referrals from the council's own monthly input against DfE's table C1, as known at
     the edition's quarter (the comparison its forecast page shows)."""
-    from .cincensus import reconcile, reconciliation_lines
     from .monthly import read_extract
+    from .reconciliation import edition_lines
 
-    return reconciliation_lines(reconcile(read_extract(edition.monthly), edition.council.code, edition.quarter))
+    return edition_lines(read_extract(edition.monthly), edition.council.code, edition.quarter)
 
 
 def _cmd_site(args) -> str:
@@ -158,7 +195,9 @@ def _cmd_site(args) -> str:
     for s in sources:
         if not (s / "editions").is_dir():
             raise CSCBookError(f"--from {s}: no editions/ folder there; give the --output folder of a build")
-    out = Path(args.output).resolve() if args.output else paths.repo_root()
+    from .context import check_output
+
+    out = check_output(args.output, force=True) if args.output else paths.repo_root()
     site = publish_site([s / "editions" for s in sources], out / "_build" / "html")
     n = len(built_editions([s / "editions" for s in sources]))
     return f"site with {n} editions at {site / 'index.html'}"
@@ -181,9 +220,10 @@ def _cmd_forecast(args) -> str:
 
 
 def _cmd_backtest(args) -> str:
-    from . import annual, forecast
+    from . import annual
     from .demand import monthly_series
     from .edition import latest_quarter
+    from .history import monthly_forecast
     from .register import resolve
 
     if args.level == "annual":
@@ -193,11 +233,12 @@ def _cmd_backtest(args) -> str:
         code = resolve(args.la or "825").code
         quarter = latest_quarter()
         series = monthly_series(code, quarter, args.monthly)
-        from .calibration import edition_backtest, published_horizons
-
-        errors = edition_backtest(None, series, quarter)  # at the horizons the edition publishes
-        horizons = published_horizons(series.frame.index.max(), quarter)
-        summary = forecast.summarise(errors[errors["horizon"].isin(list(horizons))])
+        result = monthly_forecast(series, quarter)  # the edition's chain: what the history supports
+        if not result.tested:
+            raise CSCBookError(f"{len(series.referrals)} months are too few to backtest (a backtest needs 24): "
+                               "give a longer --monthly extract")
+        summary = result.summary.drop(columns="why_kept")  # at the horizons the edition publishes, where reached
+        horizons = result.scored_horizons
         summary["horizons"] = f"{horizons[0]} to {horizons[-1]}"
         summary["basis"] = series.basis
     return render(summary, args.format, {"mase": 3, "bias": 1, "coverage_80": 3, "coverage_95": 3})
@@ -257,8 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: $CSCBOOK_JOBS, else one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument("--paper", choices=("auto", "require", "skip"),
+                   help="the committee paper (PDF): 'auto' (default) prints it where a Chromium-family browser is "
+                        "found and skips it with one line otherwise; 'require' fails without a browser; 'skip'")
     p.add_argument("--no-paper", action="store_true",
-                   help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only")
+                   help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only "
+                        "(the same as --paper skip)")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.add_argument("--shared-cache", metavar="DIR",
@@ -274,6 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--annex-a", help="Ofsted Annex A workbook (.xlsx): adds monthly contacts")
     p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
     p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("browser", help="which browser prints the committee paper (exit 2 when there is none)")
+    p.add_argument("--install", action="store_true",
+                   help="where there is none, try to download Playwright's Chromium (quietly; exit 0 either way)")
+    p.set_defaults(func=_cmd_browser)
 
     p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
     p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",
@@ -300,6 +350,21 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # a file or folder the system refused: one line, never a traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"cscbook: error: {where}{exc.strerror or type(exc).__name__}; check the path and its permissions",
+              file=sys.stderr)
+        return 2
+    except Exception as exc:  # a fault of cscbook itself: one line naming it (CSCBOOK_DEBUG=1 shows the traceback)
+        import os
+
+        if os.environ.get("CSCBOOK_DEBUG"):
+            raise
+        from .inputs import excerpt
+
+        print(f"cscbook: internal error: {type(exc).__name__}: {excerpt(str(exc), 120)}; please report it "
+              "(set CSCBOOK_DEBUG=1 for the details)", file=sys.stderr)
+        return 1
     sys.stdout.write(text + ("\n" if text and not text.endswith("\n") else ""))
     return 0
 

@@ -37,11 +37,54 @@ def policy_from_env(environ=None) -> DisclosurePolicy:
     return DisclosurePolicy.parse(value, DISCLOSURE_ENV)
 
 
+#: what ``--paper`` accepts: print the committee paper where a browser is found (the default), always, or never
+PAPER_MODES = ("auto", "require", "skip")
+#: why an edition has no paper when no browser was found (its "About" page says so)
+NO_BROWSER = "no Chromium-family browser was found on the machine that built it"
+
+
+def paper_mode(paper: bool | str) -> tuple[bool, str]:
+    """Whether the committee paper is printed, and if not why (words for the edition's "About" page), for
+    ``paper``: True or ``require`` (a missing browser is an error), False or ``skip``, or ``auto``."""
+    from .paper import HOW_TO_GET_A_BROWSER, BrowserNotFound, find_browser
+
+    mode = {True: "require", False: "skip"}.get(paper, paper) if isinstance(paper, bool) else paper
+    if mode not in PAPER_MODES:
+        raise CSCBookError(f"--paper {paper!r}: choose one of {', '.join(PAPER_MODES)}")
+    if mode == "skip":
+        return False, "built with `--no-paper`"
+    if find_browser():
+        return True, ""
+    if mode == "require":
+        raise BrowserNotFound(f"--paper require: the committee paper needs a Chromium-family browser: "
+                              f"{HOW_TO_GET_A_BROWSER}")
+    return False, NO_BROWSER
+
+
 def default_cache_root() -> Path:
     """The cache used by a notebook run directly (papermill, Jupyter) with no ``cache`` parameter:
-    ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache``."""
+    ``CSCBOOK_SHARED_CACHE`` if set, else the repository's ``editions/.cache`` where it can be written, else
+    the user's cache folder (``$XDG_CACHE_HOME/cscbook``, by default ``~/.cache/cscbook``): a read-only checkout
+    still runs. Where neither can be written, one line says what to do."""
     env = os.environ.get(SHARED_CACHE_ENV)
-    return Path(env).resolve() if env else paths.repo_root() / "editions" / ".cache"
+    if env:
+        return Path(env).resolve()
+    repo = paths.repo_root() / "editions" / ".cache"
+    user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "cscbook"
+    for folder in (repo, user):
+        if _writable(folder):
+            return folder
+    raise CSCBookError(f"cannot write the shared cache in {repo} or {user}: give a writable folder with "
+                       f"-p cache FOLDER (papermill) or {SHARED_CACHE_ENV}=FOLDER")
+
+
+def _writable(folder: Path) -> bool:
+    """Whether ``folder`` exists or can be made, and files can be written in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(folder, os.W_OK | os.X_OK)
 
 
 def shared_dir(cache_root: Path, data_version: str, code_version: str) -> Path:
@@ -60,21 +103,20 @@ class BuildContext:
     shared_root: Path | None = None
     #: print each edition's committee paper (PDF); ``--no-paper`` skips it (drafts, runs that publish pages only)
     paper: bool = True
+    #: why the paper is not printed, in words for the edition's "About" page (when ``paper`` is False)
+    paper_skipped: str = "built with `--no-paper`"
 
     @classmethod
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
                jobs: int | None = None, force: bool = False,
-               shared_cache: str | Path | None = None, paper: bool = True) -> "BuildContext":
+               shared_cache: str | Path | None = None, paper: bool | str = "auto") -> "BuildContext":
         """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
-        output's own ``editions/.cache``)."""
+        output's own ``editions/.cache``). ``paper``: a mode of :data:`PAPER_MODES` (``auto``, the default, prints
+        the committee paper where a browser is found and skips it otherwise; ``require``; ``skip``), or True (as
+        ``require``) or False (as ``skip``)."""
         from .cache import code_hash, data_hash
 
-        if output is not None:
-            out = Path(output).resolve()
-            if out.exists() and not out.is_dir():
-                raise CSCBookError(f"--output {output}: exists and is not a folder")
-        else:
-            out = paths.repo_root()
+        out = check_output(output, force) if output is not None else paths.repo_root()
         if jobs is None and os.environ.get(JOBS_ENV):
             value = os.environ[JOBS_ENV]
             if not value.isdigit() or int(value) < 1:
@@ -89,8 +131,9 @@ class BuildContext:
                 raise CSCBookError(f"--shared-cache {shared_cache}: exists and is not a folder")
         else:
             shared_root = None
+        printing, skipped = paper_mode(paper)
         return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force,
-                   shared_root, paper)
+                   shared_root, printing, skipped)
 
     @property
     def editions_dir(self) -> Path:
@@ -117,7 +160,73 @@ class BuildContext:
                 cin_census: list[str] | None = None, scenarios: str | Path | None = None) -> Edition:
         """The validated edition of a council and quarter in this context (monthly input materialised)."""
         return make_edition(la, quarter, monthly, policy=self.policy, cache_dir=self.shared_dir,
-                            cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios)
+                            cin_census=cin_census, cache_root=self.cache_root, scenarios=scenarios,
+                            editions=self.editions_dir)
+
+
+#: the file a build leaves in its --output folder (and the site in its _build/html): a folder carrying it is a
+#: cscbook output, whose editions/ and _build/html a later build may replace
+OUTPUT_MARKER = ".cscbook-output"
+SITE_MARKER = ".cscbook-site"
+#: the site's index title: a site published before the marker existed is recognised by it
+SITE_TITLE = "Children's social care report book: editions"
+
+
+def is_our_site(site: Path) -> bool:
+    """Whether ``site`` (a ``_build/html`` folder) is missing, empty or a site cscbook published."""
+    if not site.is_dir() or not any(site.iterdir()):
+        return True
+    if (site / SITE_MARKER).is_file():
+        return True
+    index = site / "index.html"
+    try:
+        return index.is_file() and SITE_TITLE in index.read_text(encoding="utf-8", errors="replace")[:4000]
+    except OSError:
+        return False
+
+
+def is_our_output(out: Path) -> bool:
+    """Whether ``out`` is empty, carries the build's marker, or is an earlier cscbook output (it holds an
+    ``editions/`` folder)."""
+    entries = {p.name for p in out.iterdir()}
+    return not entries or OUTPUT_MARKER in entries or (out / "editions").is_dir()
+
+
+def check_output(output: str | Path, force: bool = False) -> Path:
+    """The resolved ``--output`` folder, or one line saying why it is refused: ``/``, the home folder, the
+    repository (the default: leave out --output), a path under a file, a folder that cannot be written, a
+    non-empty folder that is not a cscbook output (unless ``force``), or a ``_build/html`` cscbook did not make.
+    Nothing is written here."""
+    out = Path(output).expanduser().resolve()
+    label = f"--output {output}"
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    if out == Path(out.anchor) or out == home:
+        raise CSCBookError(f"{label}: refused: a build writes editions/ and _build/ there; give a folder of its own, "
+                           "e.g. --output build-out")
+    if out == paths.repo_root().resolve() and output is not None:
+        raise CSCBookError(f"{label}: the repository is where a build writes by default; leave out --output")
+    probe = out
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give a folder for the output")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{label}: {probe} cannot be written; give a folder you can write to")
+    if out.exists():
+        try:
+            ours = is_our_output(out)
+        except OSError as exc:
+            raise CSCBookError(f"{label}: cannot be listed ({exc.strerror}); give a folder of its own") from None
+        if not ours and not force:
+            raise CSCBookError(f"{label}: the folder holds files a build did not make; give an empty or new folder "
+                               "(or add --force to write editions/ and _build/ beside them)")
+        if not is_our_site(out / "_build" / "html"):
+            raise CSCBookError(f"{label}: _build/html holds files a build did not make and publishing would replace "
+                               "them; move them or give another folder")
+    return out
 
 
 def aggregate_csv(frame) -> str:
@@ -136,14 +245,16 @@ def aggregate_csv(frame) -> str:
 
 
 def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: list[str] | None = None,
-                        cache_root: Path | None = None) -> Path:
+                        cache_root: Path | None = None, quarter=None) -> Path:
     """Check the monthly input and return the content-keyed aggregate CSV that stands for it.
 
     ``monthly``: a CSV extract; ``cin_census``: a council's CIN census return files (read by
     :func:`cscbook.cincensus.read_returns`, which keeps child-level data inside the reader). The aggregate
     lives in ``<cache_root>/monthly/<content key>.csv``; only its content decides its name.
-    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand).
+    Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand). With
+    ``quarter`` its months are checked against the edition (:func:`cscbook.inputs.check_months`) first.
     """
+    from .inputs import check_months
     from .monthly import read_extract
 
     if monthly:
@@ -156,12 +267,16 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
         except OSError as exc:
             raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
         frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
+        if quarter is not None:
+            check_months(frame, quarter, "--monthly")
         if cache_root is None:
             return path.resolve()
     else:
         from .cincensus import read_returns  # the CIN census reader
 
         frame = read_returns([str(f) for f in cin_census], la).monthly
+        if quarter is not None:
+            check_months(frame, quarter, "--cin-census")
         cache_root = cache_root or default_cache_root()
     dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract

@@ -3,12 +3,17 @@ table through the disclosure policy, as on the pages."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
+import zipfile
+from datetime import datetime, time
 from pathlib import Path
 
 import pandas as pd
 
 from .disclosure import suppress
+from .inputs import safe_cells
 
 FILENAME = "data-pack.xlsx"
 
@@ -49,10 +54,41 @@ def write_datapack(html_dir: Path, edition, meta: dict | None = None) -> Path:
              ("Rates", "Per 10,000 children aged 0 to 17 (ONS mid-year estimate of the previous calendar year).")]
     with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
         for sheet, (frame, counts, about) in tables(edition).items():
-            suppress(frame, counts).to_excel(xl, sheet_name=sheet, index=False)
+            safe_cells(suppress(frame, counts)).to_excel(xl, sheet_name=sheet, index=False)
             notes.append((f"Sheet {sheet}", about))
         for _, row in index().iterrows():
             notes.append((f"Source {row['file']}", row["title"]))
-        pd.DataFrame(notes, columns=["item", "note"]).to_excel(xl, sheet_name="Notes and sources", index=False)
+        safe_cells(pd.DataFrame(notes, columns=["item", "note"])).to_excel(xl, sheet_name="Notes and sources",
+                                                                           index=False)
+    tmp.write_bytes(reproducible_xlsx(tmp.read_bytes(), document_date(edition.quarter)))
     os.replace(tmp, out)
     return out
+
+
+def document_date(quarter) -> datetime:
+    """The date an edition's documents carry (workbook and paper properties): the end of its quarter, the date
+    its data are known by; a rebuild of the same edition gives the same bytes."""
+    return datetime.combine(quarter.end, time(0, 0))
+
+
+#: zip entries' timestamp (the earliest a zip file can hold)
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def reproducible_xlsx(data: bytes, when: datetime) -> bytes:
+    """An .xlsx (a zip) with fixed dates: its document properties created and modified set to ``when`` and every
+    zip entry stamped 1980-01-01, entries and compression kept; openpyxl stamps the time of writing in both."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    src = zipfile.ZipFile(io.BytesIO(data))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_DATES.sub(lambda m: m.group(1) + stamp + m.group(3), content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
+            fixed.compress_type = info.compress_type
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, content)
+    return buf.getvalue()

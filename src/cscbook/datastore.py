@@ -36,6 +36,7 @@ import pandas as pd
 from . import manifest
 from .data import TABLES, read_csv_checked, read_release
 from .errors import CSCBookError
+from .inputs import escape_markdown, one_line
 from .quarters import Quarter, latest_quarter, releases
 
 #: Ofsted's ILACS inspection history: a CSV extract, or the publisher's spreadsheet it is extracted from.
@@ -243,6 +244,81 @@ def _check_series(new: pd.DataFrame, old: pd.DataFrame, table: str, name: str, o
     return sorted(new_years - old_years)
 
 
+#: a headline count (each table's first measure) that grows more than this factor in a year, or falls below its
+#: inverse, is held back until ``--accept-revision`` says it is right. The shipped series' largest one-year moves
+#: (councils with 100 or more the year before, 2013-2025) are 2.5 times and 0.28 times (referrals, table C1), so
+#: every published year passes; a figure keyed wrong by orders of magnitude does not.
+MOVE_FACTOR = 4.0
+#: below this many the year before, a count is compared with this many instead (small counts swing)
+MOVE_BASE = 100.0
+#: problems listed before "and N more"
+MAX_PROBLEMS = 20
+
+
+def check_values(new: pd.DataFrame, table: str, name: str, known_codes, accept_revision: bool = False,
+                 old: pd.DataFrame | None = None) -> list[str]:
+    """Checks a release's figures like user input: one line per problem (empty: it passes).
+
+    Every value is finite and 0 or more; percentages are at most 100; every council code is in the register;
+    a headline count whose year-on-year move is beyond :data:`MOVE_FACTOR` needs ``accept_revision`` (with
+    ``old``, the installed release, only where the later year's figure is new or revised).
+    """
+    from .inputs import excerpt
+
+    problems: list[str] = []
+    values = pd.to_numeric(new["value"], errors="coerce")
+    where = lambda r: (f"{r['old_la_code']} {excerpt(str(r['la_name']), 30)}" if r["level"] == "Local authority"
+                       else str(r["region_name"] or "England")[:40])
+    bad = new[~np.isfinite(values) & values.notna()]
+    for _, r in bad.head(MAX_PROBLEMS).iterrows():
+        problems.append(f"{name}: {where(r)} {r['year']} {r['measure']}: {excerpt(r['value'])} is not a finite "
+                        "number; download the release again")
+    neg = new[values < 0]
+    for _, r in neg.head(MAX_PROBLEMS).iterrows():
+        problems.append(f"{name}: {where(r)} {r['year']} {r['measure']}: {excerpt(r['value'])} is negative; "
+                        "counts and rates cannot be below 0")
+    pct = new[new["measure"].str.endswith("_percent") & (values > 100) & np.isfinite(values)]
+    for _, r in pct.head(MAX_PROBLEMS).iterrows():
+        problems.append(f"{name}: {where(r)} {r['year']} {r['measure']}: {excerpt(r['value'])} is above 100 "
+                        "per cent")
+    la = new[new["level"] == "Local authority"]
+    unknown = sorted(set(la["old_la_code"]) - set(known_codes))
+    for code in unknown[:MAX_PROBLEMS]:
+        r = la[la["old_la_code"] == code].iloc[0]
+        problems.append(f"{name}: council code {excerpt(str(code), 12)} (named {excerpt(str(r['la_name']), 30)}) is "
+                        "not in the register of councils; check the file, or add a reorganisation to "
+                        "data/curated/la_reorganisations.csv first")
+    headline = TABLES[table].measures[0] if table in TABLES else None
+    if headline is not None and not accept_revision:
+        h = new[(new["measure"] == headline)].assign(value=values)
+        h = h[np.isfinite(h["value"]) & (h["value"] >= 0)]  # impossible values are reported above
+        h = h.assign(key=_key(h)).drop_duplicates(["level", "key", "year"])
+        wide = h.pivot(index=["level", "key"], columns="year", values="value").sort_index(axis=1)
+        years = list(wide.columns)
+        unchanged = set()
+        if old is not None:
+            o = old[old["measure"] == headline]
+            o = o.assign(key=_key(o), value=pd.to_numeric(o["value"], errors="coerce"))
+            same = h.merge(o, on=["level", "key", "year"], suffixes=("", "_old"))
+            same = same[np.isclose(same["value"], same["value_old"], rtol=0, atol=1e-9)]
+            unchanged = set(zip(same["level"], same["key"], same["year"]))
+        moves = []
+        for before, after in zip(years, years[1:]):
+            a, b = wide[before], wide[after]
+            base = a.clip(lower=MOVE_BASE)
+            jump = (b > base * MOVE_FACTOR) | ((a >= MOVE_BASE) & (b < a / MOVE_FACTOR))
+            for (level, key), ok in jump.items():
+                if ok and (level, key, after) not in unchanged:
+                    moves.append((after, level, key, a[(level, key)], b[(level, key)]))
+        for year, level, key, a, b in sorted(moves, key=lambda m: -m[0])[:MAX_PROBLEMS]:
+            problems.append(f"{name}: {excerpt(str(key), 30)} {headline} moves from {a:,.0f} in {year - 1} to "
+                            f"{b:,.0f} in {year}, beyond {MOVE_FACTOR:g} times either way; check it with the "
+                            "publisher, then add --accept-revision if it is right")
+    if len(problems) > MAX_PROBLEMS:
+        problems = problems[:MAX_PROBLEMS] + [f"{name}: and {len(problems) - MAX_PROBLEMS} more problems"]
+    return problems
+
+
 def _revisions(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
     """Cells of earlier years whose value or status changed: year, level, key, la_name, measure, old, new."""
     keys = ["level", "key", "year", "measure"]
@@ -384,9 +460,9 @@ def _original_entry(rel: manifest.Release, extract: str) -> str:
         f"## {rel.file}",
         "",
         f"- **Table:** `{rel.table}` (the publisher's spreadsheet)",
-        f"- **Publisher:** {rel.publisher}",
-        f"- **Title:** {rel.title}",
-        *([f"- **Source:** {rel.url}"] if rel.url else []),
+        f"- **Publisher:** {escape_markdown(rel.publisher)}",
+        f"- **Title:** {escape_markdown(rel.title)}",
+        *([f"- **Source:** {one_line(rel.url)}"] if rel.url else []),
         f"- **Published:** {rel.published.isoformat()}",
         f"- **Date added:** {rel.added.isoformat()} with `cscbook data add`",
         f"- **SHA-256:** `{rel.sha256}`",
@@ -418,9 +494,9 @@ def _provenance_entry(rel: manifest.Release, source: str, rows: int, report: Add
         f"## {rel.file}",
         "",
         f"- **Table:** `{rel.table}` ({entry_title})",
-        f"- **Publisher:** {rel.publisher}",
-        f"- **Title:** {rel.title}",
-        *([f"- **Source:** {rel.url}"] if rel.url else []),
+        f"- **Publisher:** {escape_markdown(rel.publisher)}",
+        f"- **Title:** {escape_markdown(rel.title)}",
+        *([f"- **Source:** {one_line(rel.url)}"] if rel.url else []),
         f"- **Published:** {rel.published.isoformat()}",
         f"- **Date added:** {rel.added.isoformat()} with `cscbook data add` (downloaded file `{source}`)",
         f"- **Years covered:** {rel.years[0]}–{rel.years[1]}",
@@ -471,7 +547,8 @@ class _Checked:
     sheet: str = ""
 
 
-def _check_ees(file: Path, table: str, official: Path, prev: manifest.Release, curated: Path) -> _Checked:
+def _check_ees(file: Path, table: str, official: Path, prev: manifest.Release, curated: Path,
+               accept_revision: bool = False) -> _Checked:
     """Checks for a DfE / ONS time-series CSV (Explore Education Statistics layout)."""
     name = file.name
     _sniff(file)
@@ -484,18 +561,27 @@ def _check_ees(file: Path, table: str, official: Path, prev: manifest.Release, c
         raise CSCBookError(f"{name}: has a header but no rows; download the release again")
     _check_unique(new, table, name)
     old = read_release(table, official / prev.file)
+    from .register import register
+
+    known = set(register().index) | set(old.loc[old["level"] == "Local authority", "old_la_code"])
+    problems = check_values(new, table, name, known, accept_revision, old)
+    if problems:
+        raise CSCBookError("\n".join(problems))
     new_years = _check_series(new, old, table, name, prev.file, curated)
     years = (int(new["year"].min()), int(new["year"].max()))
     return _Checked(file.read_bytes(), int(len(raw)), years, new_years, _revisions(new, old))
 
 
 def add_release(file: Path, table: str, published: date | None, root: Path, *, title: str | None = None,
-                publisher: str | None = None, url: str | None = None, today: date | None = None) -> AddReport:
+                publisher: str | None = None, url: str | None = None, today: date | None = None,
+                accept_revision: bool = False) -> AddReport:
     """Check a downloaded release of ``table`` and install it in ``root``/data/official.
 
     ``published`` is the publisher's release date (default: ``today``, so no earlier edition sees it).
-    Raises :class:`CSCBookError` with one line, installing nothing, if the file is not a release of the
-    table, does not continue the installed series, or cannot be parsed.
+    Raises :class:`CSCBookError` with one line per problem, installing nothing, if the file is not a release of
+    the table, does not continue the installed series, cannot be parsed, or holds impossible figures (negative or
+    infinite values, council codes not in the register, a headline count moving beyond :data:`MOVE_FACTOR` in a
+    year unless ``accept_revision``; see :func:`check_values`).
     """
     file, root = Path(file), Path(root)
     today = today or date.today()
@@ -510,7 +596,7 @@ def add_release(file: Path, table: str, published: date | None, root: Path, *, t
     if table == OFSTED_HISTORY:
         checked = _check_ofsted(file, official / prev.file)
     else:
-        checked = _check_ees(file, table, official, prev, curated)
+        checked = _check_ees(file, table, official, prev, curated, accept_revision)
     revisions = checked.revisions
     if not checked.new_years and not checked.new_records and revisions.empty:
         raise CSCBookError(f"{name}: same years and figures as the installed {table} release ({prev.file}); "
@@ -582,7 +668,7 @@ def _install(root: Path, tables: dict[str, manifest.TableEntry],
             text = sources.read_text(encoding="utf-8")
             for rel, _, previous in installs:
                 years = f"{rel.years[0]}–{rel.years[1]}" if rel.years else ""
-                row = (f"| `{rel.file}` | {rel.publisher}, added {today.isoformat()} | "
+                row = (f"| `{rel.file}` | {escape_markdown(rel.publisher)}, added {today.isoformat()} | "
                        f"{tables[rel.table].title} (release published {rel.published.isoformat()}) | {years} |")
                 text = _insert_source_row(text, previous, row)
             writes.append((_write_temp(sources.parent, text.encode("utf-8")), sources))
@@ -673,7 +759,7 @@ def _cmd_add(args) -> str:
             raise CSCBookError(f"--published {args.published!r} is not a date: write YYYY-MM-DD, "
                                "e.g. 2026-10-29") from None
     report = add_release(Path(args.file), args.table, published, paths.repo_root(), title=args.title,
-                         publisher=args.publisher, url=args.url)
+                         publisher=args.publisher, url=args.url, accept_revision=args.accept_revision)
     return report.text()
 
 
@@ -699,6 +785,9 @@ def register_cli(subparsers) -> None:
     a.add_argument("--title", help="the release's title (default: the table's title and years)")
     a.add_argument("--publisher", help="default: the publisher of the installed release")
     a.add_argument("--url", help="where it was downloaded from (default: that of the installed release)")
+    a.add_argument("--accept-revision", action="store_true",
+                   help=f"install even if a headline count moves more than {MOVE_FACTOR:g} times in a year "
+                        "(after checking it with the publisher)")
     a.set_defaults(func=_cmd_add)
     s = sub.add_parser("status", help="each table: years, release date, newest edition, releases due")
     s.add_argument("--format", choices=FORMATS, default="table")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .disclosure import DEFAULT_POLICY, DisclosurePolicy
 from .errors import CSCBookError, UnknownCouncilError
+from .inputs import excerpt
 from .quarters import Quarter, latest_year_published, publication_quarter, table_collection
 from .register import Council, resolve
 
@@ -50,6 +51,9 @@ class Edition:
     cache_dir: Path | None = field(default=None, compare=False)
     #: a checked what-if scenarios file (content-keyed copy in the cache), None for the shipped default set
     scenarios: Path | None = None
+    #: the folder of built editions this edition is written to (its earlier editions' forecast ledgers are read
+    #: from there); None for the repository's ``editions/``. Given explicitly: the shared cache may be anywhere.
+    editions: Path | None = field(default=None, compare=False)
 
     @property
     def disclosure(self) -> DisclosurePolicy:
@@ -64,10 +68,10 @@ class Edition:
 
     @property
     def editions_dir(self) -> Path:
-        """The folder of built editions this edition belongs to (its shared cache sits at
-        ``<editions>/.cache/shared/<version>``; the repository's ``editions/`` by default)."""
-        if self.cache_dir:
-            return Path(self.cache_dir).parents[2]
+        """The folder of built editions this edition belongs to (``editions``; the repository's ``editions/`` by
+        default), wherever its shared cache is."""
+        if self.editions:
+            return Path(self.editions)
         from . import paths
 
         return paths.repo_root() / "editions"
@@ -77,7 +81,9 @@ class Edition:
         name = "".join(ch if ch.isalnum() else "-" for ch in self.council.name.lower()).strip("-")
         while "--" in name:
             name = name.replace("--", "-")
-        return f"{self.council.code}-{name}-{self.quarter}"
+        # an edition built without disclosure control never takes the published edition's folder name
+        unsuppressed = "" if self.policy.enabled else "-unsuppressed"
+        return f"{self.council.code}-{name}-{self.quarter}{unsuppressed}"
 
     @property
     def monthly_key(self) -> str:
@@ -96,6 +102,7 @@ class Edition:
             "disclosure": self.policy.key,
             "cache": str(self.cache_dir) if self.cache_dir else "",
             "scenarios": str(self.scenarios) if self.scenarios else "",
+            "editions": str(self.editions) if self.editions else "",
         }
 
     def key(self) -> dict:
@@ -118,7 +125,7 @@ def parse_council(value, parameter: str = "la") -> Council:
     """A council from a name, a code as text or a code as an integer (papermill's ``-p la 938``)."""
     example = _example(parameter, LA_EXAMPLE)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
-        raise CSCBookError(f"{_label(parameter)} {value!r}: give a council name or three-digit DfE code, "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)}: give a council name or three-digit DfE code, "
                            f"e.g. {example}")
     if isinstance(value, int):
         if not 0 < value < 1000:
@@ -139,14 +146,14 @@ def parse_quarter(value, parameter: str = "quarter") -> Quarter | None:
     """A quarter from ``2019Q2`` or ``2019q2``; None for an empty value (the latest quarter)."""
     example = _example(parameter, QUARTER_EXAMPLE)
     if isinstance(value, bool) or not isinstance(value, (str, Quarter)) and value is not None:
-        raise CSCBookError(f"{_label(parameter)} {value!r}: give a calendar quarter as text YYYYQn, "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)}: give a calendar quarter as text YYYYQn, "
                            f"e.g. {example}")
     if isinstance(value, Quarter):
         return value
     if value is None or not value.strip():
         return None
     if not re.fullmatch(r"\s*\d{4}[Qq][1-4]\s*", value):
-        raise CSCBookError(f"{_label(parameter)} {value!r} is not a calendar quarter: write YYYYQn with n "
+        raise CSCBookError(f"{_label(parameter)} {excerpt(value)} is not a calendar quarter: write YYYYQn with n "
                            f"from 1 to 4, e.g. {example}")
     return Quarter.parse(value, parameter)
 
@@ -172,12 +179,13 @@ def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name
 def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path | None = None, *,
                  policy: DisclosurePolicy | None = None, cache_dir: Path | None = None,
                  cin_census: list[str] | None = None, cache_root: Path | None = None,
-                 scenarios: str | Path | None = None) -> Edition:
+                 scenarios: str | Path | None = None, editions: Path | None = None) -> Edition:
     """Validate parameters (council, quarter range, monthly input) and return the edition.
 
     A monthly extract (``monthly``) or CIN census returns (``cin_census``) are read and checked here,
     before any chapter runs. With ``cache_root`` the monthly input is materialised as a content-keyed
     aggregate CSV under it and the edition refers to that copy only; without it, the checked file itself.
+    ``editions``: the folder of built editions it is written to (default: the repository's ``editions/``).
     """
     council = parse_council(la if la is not None else DEFAULT_LA, "--la")
     q = parse_quarter(quarter, "--quarter") or latest_quarter()
@@ -188,10 +196,11 @@ def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path 
     if monthly or cin_census:
         from .context import materialise_monthly
 
-        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root)
+        path = materialise_monthly(council.code, monthly=monthly, cin_census=cin_census, cache_root=cache_root,
+                                   quarter=q)
     scenario_file = None
     if scenarios:
         from .context import materialise_scenarios
 
         scenario_file = materialise_scenarios(scenarios, q, council.code, cache_root=cache_root)
-    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir, scenario_file)
+    return Edition(council, q, path, policy or DEFAULT_POLICY, cache_dir, scenario_file, editions)

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from .errors import CSCBookError
+from .inputs import excerpt
 
 KEYS = ("council", "quarter", "monthly", "cin_census", "scenarios")
 
@@ -57,16 +58,11 @@ def read_editions(path: str | Path) -> list[EditionSpec]:
     """Read and check an editions file; raise CSCBookError with one line per problem."""
     from .edition import check_span, latest_quarter, parse_council, parse_quarter
 
+    from .inputs import load_yaml
+
     path = Path(path)
     name = path.name
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CSCBookError(f"--editions {path}: file not found; give a YAML list of editions") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}: " if mark else ""
-        raise CSCBookError(f"{name}: {where}not valid YAML; write a list of editions (- council: ..., quarter: ...)") from None
+    doc = load_yaml(path, f"--editions {name}", "a YAML list of editions (- council: ..., quarter: ...)")
     if not isinstance(doc, list) or not doc:
         raise CSCBookError(f"{name}: expected a YAML list of editions, e.g. '- council: Buckinghamshire' "
                            "then '  quarter: 2026Q1'")
@@ -77,11 +73,11 @@ def read_editions(path: str | Path) -> list[EditionSpec]:
     for i, entry in enumerate(doc, start=1):
         where = f"{name}: edition {i}"
         if not isinstance(entry, dict):
-            problems.append(f"{where}: expected keys such as 'council: Buckinghamshire', got {entry!r}")
+            problems.append(f"{where}: expected keys such as 'council: Buckinghamshire', got {excerpt(entry)}")
             continue
         unknown = [k for k in entry if k not in KEYS]
         for key in unknown:
-            problems.append(f"{where}: unknown key {key!r}; the keys are {', '.join(KEYS)}")
+            problems.append(f"{where}: unknown key {excerpt(key)}; the keys are {', '.join(KEYS)}")
         if "council" not in entry:
             problems.append(f"{where}: 'council' is missing; give a name or three-digit DfE code, e.g. council: 938")
             continue
@@ -104,7 +100,7 @@ def read_editions(path: str | Path) -> list[EditionSpec]:
             for item in items:
                 f = (base / str(item)).resolve()
                 if not f.is_file():
-                    problems.append(f"{where}: {key} file {item!r} not found (paths are relative to {name})")
+                    problems.append(f"{where}: {key} file {excerpt(item)} not found (paths are relative to {name})")
                 files.setdefault(key, []).append(f)
         if files.get("monthly") and files.get("cin_census"):
             problems.append(f"{where}: give 'monthly' or 'cin_census', not both")

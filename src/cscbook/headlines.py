@@ -175,28 +175,62 @@ def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability:
                  (After("peak_month", "quarter_end"),), name="peak")
 
 
+def level_claim(ed: Edition, result, level: float, illustrative: bool, source: str) -> Claim:
+    """The forecast headline of a history too short for seasonal models: the expected monthly level over the next
+    twelve months with its 80% interval, the method in words and, where a backtest was possible, its bias."""
+    fc = result.planned  # the levels planned on: calibrated where the backtest allows
+    months = result.plan.months
+    figs = [
+        Figure("months", months, "computed", "months of referrals the forecast is made from", "{:,.0f}"),
+        Figure("mean", float(fc["mean"].mean()), source, f"{result.model} forecast, mean of the next twelve months",
+               "{:,.0f}"),
+        Figure("lower_80", float(fc["lower_80"].mean()), source,
+               f"{result.model} forecast, mean of the next twelve months' lower 80% bounds", "{:,.0f}"),
+        Figure("upper_80", float(fc["upper_80"].mean()), source,
+               f"{result.model} forecast, mean of the next twelve months' upper 80% bounds", "{:,.0f}"),
+        Figure("first", f"{fc.index.min():%B %Y}", "computed", "first month after the edition's quarter"),
+    ]
+    label = " (illustrative: modelled monthly split of annual totals)" if illustrative else ""
+    wordings = []
+    if result.tested:
+        figs.append(Figure("bias", float(result.bias), source,
+                           f"rolling-origin backtest of {result.model}: mean of forecast minus actual", "{:,.0f}"))
+        figs.append(Figure("level", float(level), source, "mean monthly referrals over the last twelve months",
+                           "{:,.0f}"))
+        wordings.append(worded("bias_words", "bias", ("bias", "level"), [result.bias, level], unit="referrals"))
+        back = f"; in the backtest this method {{bias_words}}{label}."
+    else:
+        back = f"; too few months to test it on the past yet{label}."
+    template = ("With {months} months of referrals, too few to see a seasonal pattern, the forecast from {first} is "
+                f"{result.method}: about **{{mean}} referrals a month** (80% interval {{lower_80}} to {{upper_80}})"
+                + back)
+    return Claim(template, "forecast", tuple(figs), tuple(wordings), (Interval("mean", "lower_80", "upper_80"),),
+                 name="peak")
+
+
 def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> list[Claim]:
-    """The peak claim from the model that did best in the backtest (among ``models``; default all)."""
+    """The forecast claim: the peak from the model that did best in the backtest (among ``models``; default
+    what the history supports, :func:`cscbook.history.plan_for`); for a history too short for seasonal models,
+    the expected monthly level; with too few months for any forecast, why, in plain words."""
     from . import forecast
-    from .demand import monthly_series, next_year
-    from .errors import CSCBookError
+    from .demand import ShortHistoryError, monthly_series
+    from .history import monthly_forecast
 
     try:
         series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None, ed.cache)
-    except CSCBookError as exc:  # too little history for this quarter: say so
-        return [Claim("No monthly forecast for this quarter: {reason}", "forecast",
-                      (Figure("reason", str(exc), "monthly series check"),), name="peak")]
-    from .calibration import edition_forecast
-
-    ef = edition_forecast(series, ed.quarter, ed.cache, models)  # backtested at the horizons it publishes
-    summary, best = ef.summary, ef.model
-    bias = float(summary.set_index("model").at[best, "bias"])
-    fc = next_year(ef.fc_all, ed.quarter)
-    pk = forecast.peaks(fc)
+    except ShortHistoryError as exc:  # too little history for this quarter: say so, in words
+        return [Claim("No monthly forecast in this edition: {reason}", "forecast",
+                      (Figure("reason", exc.plain, "monthly series check"),), name="peak")]
     source = (f"the council's own monthly input (content key {ed.monthly_key})" if ed.monthly
               else "data/examples (illustrative monthly series)")
-    return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias,
-                       float(series.referrals.iloc[-12:].mean()), series.illustrative, source)]
+    level = float(series.referrals.iloc[-12:].mean())
+    # the edition's chain (backtested at the horizons it publishes, as the forecast chapter shows it)
+    result = monthly_forecast(series, ed.quarter, ed.cache, models)
+    if not result.plan.seasonal:
+        return [level_claim(ed, result, level, series.illustrative, source)]
+    fc, best, bias = result.fc, result.model, result.bias
+    pk = forecast.peaks(fc)
+    return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias, level, series.illustrative, source)]
 
 
 def new_this_quarter(ed: Edition) -> list[Claim]:

@@ -77,6 +77,7 @@ def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = Non
     the shared all-years frame serves any quarter."""
     from . import annual, forecast
     from .demand import horizon_for, monthly_series
+    from .history import plan_for
     from .quarters import latest_year_published
 
     parts = []
@@ -88,7 +89,7 @@ def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = Non
         horizon = horizon_for(series, quarter)
         origin = series.frame.index.max()
         fit = cache.monthly_forecast if cache is not None else forecast.fit_forecast
-        for model in models or forecast.MODELS:
+        for model in models or plan_for(len(series.referrals)).models:
             fc = fit(series.referrals, model, horizon)
             parts.append(monthly_entries(fc, code, quarter, model, origin, series.basis))
     last = latest_year_published("referrals", quarter)

@@ -24,10 +24,11 @@ order :data:`COLUMNS` writes them:
 
 Counts are whole numbers of 0 or more; an empty cell is a missing value (a share is empty in a month with
 no referrals). Encoding UTF-8 (a byte-order mark is fine), comma-separated, a header row. At least
-``MIN_MONTHS`` consecutive months are needed for the seasonal models.
+``MIN_MONTHS`` (12) consecutive months; what each length of history gives is in :mod:`cscbook.history`.
 
-Every problem raises :class:`MonthlyDataError` with one line naming the file, line and column and how to
-fix it.
+The file is read whole and every problem in it is reported at once, in one :class:`MonthlyDataError`: one line
+per problem naming the file, line and column, the value and how to fix it (a file that cannot be read as CSV
+at all stops at that).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ OPTIONAL = COUNT_COLUMNS + ("social_workers_fte",) + SHARE_COLUMNS
 #: every column in the order the extract is written
 COLUMNS = REQUIRED + OPTIONAL
 INTEGER_COLUMNS = ("referrals",) + COUNT_COLUMNS
-MIN_MONTHS = 36
+MIN_MONTHS = 12
 MAX_BYTES = 5_000_000
 MAX_LINE = 10_000
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -67,6 +68,27 @@ def _month_hint(text: str) -> str:
             or re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", text) or re.fullmatch(r"\d{5}(\.0+)?", text):
         return " (it looks reformatted by a spreadsheet: format the column as text YYYY-MM, e.g. 2019-04)"
     return " (write YYYY-MM, e.g. 2019-04)"
+
+
+_MONTH_NAMES = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                            "nov", "dec"), start=1)}
+
+
+def _meant_month(text: str) -> str | None:
+    """The month a cell written in another common form stands for (``2021-8``, ``01/08/2021`` in the UK order,
+    ``Aug-21``, ``2021-08-01``), as YYYY-MM; None when it is not clear."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-\d{1,2}.*)?", t)
+    if m:
+        year, month = int(m.group(1)), int(m.group(2))
+    elif (m := re.fullmatch(r"\d{1,2}/(\d{1,2})/(\d{4})", t)):
+        year, month = int(m.group(2)), int(m.group(1))
+    elif (m := re.fullmatch(r"([A-Za-z]{3})[a-z]*[- ](\d{2}|\d{4})", t)) and m.group(1).lower() in _MONTH_NAMES:
+        year = int(m.group(2)) + (2000 if len(m.group(2)) == 2 else 0)
+        month = _MONTH_NAMES[m.group(1).lower()]
+    else:
+        return None
+    return f"{year:04d}-{month:02d}" if 1 <= month <= 12 and 1900 <= year <= 2100 else None
 
 
 def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame:
@@ -109,56 +131,107 @@ def read_extract(path: str | Path, min_months: int = MIN_MONTHS) -> pd.DataFrame
     if not rows:
         raise MonthlyDataError(f"{name}: the file has no rows; export the header row and one row per month")
     header = [h.strip().lower() for h in rows[0]]
+    problems: list[str] = []
     unknown = [h for h in header if h not in REQUIRED + OPTIONAL]
     if unknown:
-        raise MonthlyDataError(f"{name}: line 1: unknown column {unknown[0]!r}; allowed columns are "
-                               f"{', '.join(REQUIRED + OPTIONAL)}")
+        if not all(re.fullmatch(r"[a-z][a-z0-9_ ]{0,39}", u) for u in unknown):  # not column names: never echo the file
+            raise MonthlyDataError(f"{name}: line 1 is not a header of monthly columns (is this the monthly "
+                                   f"extract?); the header is month,referrals and optional columns")
+        listed = ", ".join(repr(h) for h in unknown)
+        problems.append(f"{name}: line 1: unknown column{'s' if len(unknown) > 1 else ''} {listed}; allowed columns "
+                        f"are {', '.join(REQUIRED + OPTIONAL)}")
     for col in REQUIRED:
         if col not in header:
-            raise MonthlyDataError(f"{name}: line 1: required column {col!r} is missing (header must include "
-                                   "month,referrals)")
-    dup = [h for h in header if header.count(h) > 1]
-    if dup:
-        raise MonthlyDataError(f"{name}: line 1: column {dup[0]!r} appears twice")
+            problems.append(f"{name}: line 1: required column {col!r} is missing (header must include "
+                            "month,referrals)")
+    for h in dict.fromkeys(h for h in header if header.count(h) > 1):
+        problems.append(f"{name}: line 1: column {h!r} appears twice; keep one")
+    if problems:  # without a sound header no row can be read
+        raise MonthlyDataError(_problems(name, problems))
     records = []
     seen: dict[str, int] = {}
+    meant: set[pd.Period] = set()  # months written in another form (2021-8): reported, not also called missing
+    at = header.index("month")
     for lineno, row in enumerate(rows[1:], start=2):
-        formula = next((c for c in row if c.strip()[:1] in ("=", "@") or c.strip()[:2] in ("+=", "-=")), None)
+        first = row[at].strip() if at < len(row) else ""
+        if MONTH_RE.match(first) and first not in seen:
+            seen[first] = lineno  # a row reported below still holds its month: it is not also called missing
+            present = True
+        else:
+            present = False
+        formula = next((c.strip() for c in row if c.strip()[:1] in ("=", "@") or c.strip()[:2] in ("+=", "-=")),
+                       None)
         if formula is not None:
-            raise MonthlyDataError(f"{name}: line {lineno}: {formula.strip()[:40]!r} is a formula, not a value; "
-                                   "paste values only")
+            problems.append(f"{name}: line {lineno}: {formula[:40]!r} is a formula, not a value; paste values only")
+            continue
         if len(row) != len(header):
-            raise MonthlyDataError(f"{name}: line {lineno} has {len(row)} fields, the header has {len(header)}")
+            problems.append(f"{name}: line {lineno} has {len(row)} fields, the header has {len(header)}; "
+                            "give one value (or an empty cell) per column")
+            continue
         rec = dict(zip(header, (c.strip() for c in row)))
         month = rec["month"]
+        row_ok = True
         if not MONTH_RE.match(month):
-            raise MonthlyDataError(f"{name}: line {lineno}, column 'month': {month[:40]!r} is not a month"
-                                   + _month_hint(month))
-        if month in seen:
-            raise MonthlyDataError(f"{name}: line {lineno}, column 'month': {month} already appears on line "
-                                   f"{seen[month]}; keep one row per month")
-        seen[month] = lineno
+            fixed = _meant_month(month)
+            hint = _month_hint(month)
+            if fixed is not None:
+                meant.add(pd.Period(fixed, freq="M"))
+                hint = hint.replace("e.g. 2019-04", f"here {fixed}") if "spreadsheet" in hint else f" (write {fixed})"
+            problems.append(f"{name}: line {lineno}, column 'month': {month[:40]!r} is not a month in the form "
+                            f"YYYY-MM{hint}")
+            row_ok = False
+        elif not present:
+            problems.append(f"{name}: line {lineno}, column 'month': {month} already appears on line "
+                            f"{seen[month]}; keep one row per month")
+            row_ok = False
         out = {"month": month}
-        for col in header[1:] if header[0] == "month" else [h for h in header if h != "month"]:
-            out[col] = _number(rec[col], col, lineno, name)
-        records.append(out)
-    if not records:
+        for col in [h for h in header if h != "month"]:
+            try:
+                out[col] = _number(rec[col], col, lineno, name)
+            except MonthlyDataError as exc:
+                problems.append(str(exc))
+                row_ok = False
+                out[col] = float("nan")
+        if row_ok:
+            records.append(out)
+    if not records and not problems:
         raise MonthlyDataError(f"{name}: no data rows after the header; add one row per month")
-    frame = pd.DataFrame(records)
-    frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
-    frame = frame.sort_values("month").set_index("month")
-    full = pd.period_range(frame.index.min(), frame.index.max(), freq="M")
-    gaps = full.difference(frame.index)
+    known = pd.PeriodIndex(sorted({pd.Period(m, freq="M") for m in seen} | meant), freq="M")
+    full = pd.period_range(known.min(), known.max(), freq="M") if len(known) else known
+    gaps = full.difference(known)
     if len(gaps):
-        raise MonthlyDataError(f"{name}: month {gaps[0]} is missing ({len(gaps)} missing in all); the extract "
-                               "needs every month between its first and last")
-    if frame["referrals"].isna().any():
-        m = frame.index[frame["referrals"].isna()][0]
-        raise MonthlyDataError(f"{name}: month {m}, column 'referrals' is empty; every month needs a referral count")
-    if len(frame) < min_months:
-        raise MonthlyDataError(f"{name}: {len(frame)} months is too short a history; the seasonal models need at "
-                               f"least {min_months} consecutive months")
+        listed = ", ".join(str(g) for g in gaps[:12]) + (f" and {len(gaps) - 12} more" if len(gaps) > 12 else "")
+        word = "month" if len(gaps) == 1 else "months"
+        problems.append(f"{name}: {word} {listed} {'is' if len(gaps) == 1 else 'are'} missing ({len(gaps)} "
+                        "missing in all); the extract needs a row for every month between its first and last")
+    frame = None
+    if records:
+        frame = pd.DataFrame(records)
+        frame["month"] = pd.PeriodIndex(frame["month"], freq="M")
+        frame = frame.sort_values("month").set_index("month")
+        for m in frame.index[frame["referrals"].isna()]:
+            problems.append(f"{name}: line {seen[str(m)]}, month {m}, column 'referrals' is empty; every month "
+                            "needs a referral count")
+    if len(full) < min_months and not problems:
+        problems.append(f"{name}: {len(full)} months is too short a history; the forecast needs at least "
+                        f"{min_months} consecutive months")
+    if problems:
+        raise MonthlyDataError(_problems(name, problems))
     return frame
+
+
+#: problems listed in one message at most (the rest are counted)
+MAX_PROBLEMS = 50
+
+
+def _problems(name: str, problems: list[str]) -> str:
+    """One line for one problem; for several, a first line counting them, then one line each."""
+    if len(problems) == 1:
+        return problems[0]
+    shown = problems[:MAX_PROBLEMS]
+    more = len(problems) - len(shown)
+    head = f"{name}: {len(problems)} problems; fix each and run again:"
+    return "\n".join([head] + [f"  {p}" for p in shown] + ([f"  ... and {more} more"] if more else []))
 
 
 def _number(text: str, col: str, lineno: int, name: str) -> float:

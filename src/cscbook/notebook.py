@@ -16,13 +16,16 @@ import pandas as pd  # noqa: E402
 from .disclosure import suppress  # noqa: E402
 from .edition import Edition, make_edition  # noqa: E402
 from .errors import CSCBookError  # noqa: E402
+from .inputs import safe_cell  # noqa: E402
 
 #: The chapters' parameters and their defaults. ``la``: council name or three-digit DfE code (text or integer);
 #: ``quarter``: calendar quarter YYYYQn ('' = the latest); ``monthly``: a monthly extract CSV ('' = the
 #: illustrative example); ``disclosure``: 'on' ('off' only in the test proving the HTML scan can fail);
 #: ``cache``: the shared results folder ('' = the repository's default); ``scenarios``: a what-if scenarios
-#: YAML file ('' = the shipped default set).
-PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": "", "scenarios": ""}
+#: YAML file ('' = the shipped default set); ``editions``: the folder of built editions whose forecast ledgers
+#: the forecast chapter scores ('' = the repository's ``editions/``).
+PARAMETERS = {"la": "825", "quarter": "", "monthly": "", "disclosure": "on", "cache": "", "scenarios": "",
+              "editions": ""}
 _IPYTHON = {"In", "Out", "get_ipython", "exit", "quit", "open"}
 
 #: Okabe-Ito colour-blind-safe palette
@@ -45,6 +48,7 @@ def setup(namespace: dict) -> Edition:
     from .disclosure import DisclosurePolicy
     from .edition import check_span, latest_quarter, parse_council, parse_quarter
 
+    check_not_a_copy()
     names = {k for k, v in namespace.items() if not k.startswith("_") and k not in _IPYTHON
              and not isinstance(v, types.ModuleType) and not callable(v)}
     unknown = sorted(names - set(PARAMETERS))
@@ -55,10 +59,10 @@ def setup(namespace: dict) -> Edition:
     council = parse_council(values["la"], "la")
     quarter = parse_quarter(values["quarter"], "quarter") or latest_quarter()
     check_span(council, quarter, "parameter 'la'", "parameter 'quarter'")
-    for name in ("monthly", "disclosure", "cache", "scenarios"):
+    for name in ("monthly", "disclosure", "cache", "scenarios", "editions"):
         if not isinstance(values[name], str):
             raise CSCBookError(f"parameter {name!r} = {values[name]!r} must be text, e.g. {name} = "
-                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml'}[name]!r}")
+                               f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml', 'editions': 'out/editions'}[name]!r}")
     policy = DisclosurePolicy.parse(values["disclosure"], "disclosure")
     monthly = materialise_monthly(council.code, monthly=values["monthly"]) if values["monthly"] else None
     scenarios = None
@@ -67,7 +71,27 @@ def setup(namespace: dict) -> Edition:
 
         scenarios = materialise_scenarios(values["scenarios"], quarter, council.code, parameter="parameter 'scenarios'")
     style()
-    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios)
+    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios,
+                   Path(values["editions"]) if values["editions"] else None)
+
+
+def check_not_a_copy(cwd=None) -> None:
+    """Stop with one line when the chapter is run inside a copy of the project whose environment still runs the
+    package (and so reads the data and writes the cache) of the folder it was copied from."""
+    import os
+    from pathlib import Path
+
+    from . import paths
+
+    if os.environ.get("CSCBOOK_ROOT"):
+        return
+    here = Path(cwd or Path.cwd()).resolve()
+    project = next((p for p in (here, *here.parents) if (p / "src" / "cscbook" / "__init__.py").is_file()), None)
+    root = paths.repo_root().resolve()
+    if project is not None and project != root:
+        raise CSCBookError(f"this chapter runs the cscbook package of {root}, not of the copy {project} it was "
+                           f"started in: in {project} run `make setup` with a fresh .venv (or `.venv/bin/python -m pip "
+                           f"install -e .`), then run it again")
 
 
 def fresh_start(shell) -> None:
@@ -92,7 +116,9 @@ def style() -> None:
 
     sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
     plt.rcParams.update({"figure.figsize": (8.5, 4.2), "figure.dpi": 96, "savefig.dpi": 96,
-                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0})
+                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0,
+                         # text is text: a user's scenario name with dollar signs is not laid out as maths
+                         "text.parse_math": False})
 
 
 #: figures are stored as SVG (vector: sharp on screen and in print at any size, and quicker to draw than a
@@ -176,7 +202,10 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
                    for i, row in enumerate(shown))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
-    csv = pd.DataFrame(shown, columns=heads).to_csv(index=False)
+    # text cells a spreadsheet would run as a formula are neutralised in the download (numbers stay numbers)
+    texts = [[isinstance(v, str) for v in row] for row in safe.itertuples(index=False, name=None)]
+    csv_rows = [[safe_cell(t) if is_text else t for t, is_text in zip(row, kinds)] for row, kinds in zip(shown, texts)]
+    csv = pd.DataFrame(csv_rows, columns=[safe_cell(h) for h in heads]).to_csv(index=False)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     name = filename or _slug(caption or "table") + ".csv"
     link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}">'

@@ -20,6 +20,7 @@ import pandas as pd
 from . import manifest, paths
 from .data import read_csv_checked
 from .errors import DataSchemaError, UnknownCouncilError
+from .inputs import excerpt
 
 #: Official tables the register is built from (names in data/official/manifest.yml).
 NAME_TABLES = ("referrals", "population")
@@ -137,7 +138,7 @@ def resolve(query: str | int) -> Council:
         if code in reg.index:
             return council(code)
         raise UnknownCouncilError(
-            f"unknown council code {text!r}: no local authority has old_la_code {code}; "
+            f"unknown council code {excerpt(text)}: no local authority has old_la_code {code}; "
             "run 'cscbook councils' for the list"
         )
     for code, new_codes in reg["new_codes"].items():
@@ -152,7 +153,7 @@ def resolve(query: str | int) -> Council:
     close = difflib.get_close_matches(key, list(choices), n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(repr(choices[c]) for c in close)}? " if close else ""
     raise UnknownCouncilError(
-        f"unknown council {text!r}: {hint}give a council name or three-digit code; run 'cscbook councils' for the list"
+        f"unknown council {excerpt(text)}: {hint}give a council name or three-digit code; run 'cscbook councils' for the list"
     )
 
 

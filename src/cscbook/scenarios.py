@@ -38,6 +38,7 @@ import yaml
 from scipy import stats
 
 from .errors import CSCBookError
+from .inputs import excerpt, one_line
 from .quarters import Quarter
 
 HORIZON_MONTHS = 12
@@ -47,6 +48,13 @@ EVENT_STUDIES = {"inadequate": "referrals_rate_per_10k"}
 MAX_PCT = 100.0
 MAX_FTE_CHANGE = 1000.0
 MAX_LEAD_TIME = 365
+#: largest demand step (referrals a month, either way): below England's own monthly referrals (632,830 in the year
+#: to March 2025, DfE table C1, data/official: 52,736 a month), so no one council's step can exceed it
+MAX_STEP = 50_000.0
+#: smallest caseload: one case per social worker (a fraction of a case is not a caseload)
+MIN_CASELOAD = 1.0
+#: longest scenario name: it heads a column of the plans and a line of the chart's legend
+MAX_NAME = 80
 DEFAULT_FILE = "scenarios_default.yml"
 Z95 = float(stats.norm.ppf(0.975))
 Z = {80: float(stats.norm.ppf(0.9)), 95: Z95}
@@ -139,7 +147,7 @@ def _month(v, where: str, problems: list, horizon: pd.PeriodIndex | None):
     except (ValueError, TypeError):
         ok = False
     if not ok:
-        problems.append(f"{where}: {v!r} is not a month; write YYYY-MM, e.g. 2026-07")
+        problems.append(f"{where}: {excerpt(v)} is not a month; write YYYY-MM, e.g. 2026-07")
         return None
     if horizon is not None and p not in horizon:
         problems.append(f"{where}: {text} is outside the forecast horizon {horizon[0]} to {horizon[-1]}; "
@@ -160,7 +168,7 @@ def _demand(raw, where: str, problems: list, horizon) -> DemandChange | None:
     n = len(problems)
     for k in raw:
         if k not in DEMAND_KEYS:
-            problems.append(f"{where}: unknown key {k!r} under demand; use {', '.join(DEMAND_KEYS)}")
+            problems.append(f"{where}: unknown key {excerpt(k)} under demand; use {', '.join(DEMAND_KEYS)}")
     kinds = [k for k in ("change_pct", "step", "event_study") if k in raw]
     if len(kinds) != 1:
         problems.append(f"{where}: demand needs exactly one of change_pct, step or event_study "
@@ -171,7 +179,7 @@ def _demand(raw, where: str, problems: list, horizon) -> DemandChange | None:
     if kind == "change_pct":
         v = raw["change_pct"]
         if not _is_number(v):
-            problems.append(f"{where}: demand change_pct {v!r} is not a number; write a percentage such as 10 or -10")
+            problems.append(f"{where}: demand change_pct {excerpt(v)} is not a number; write a percentage such as 10 or -10")
         elif not -MAX_PCT < v <= MAX_PCT:
             problems.append(f"{where}: demand change_pct {v} is outside -100 to +100; write a percentage such as 10 "
                             "for 10% more referrals")
@@ -181,17 +189,23 @@ def _demand(raw, where: str, problems: list, horizon) -> DemandChange | None:
     if kind == "event_study":
         v = raw["event_study"]
         if v not in EVENT_STUDIES:
-            problems.append(f"{where}: demand event_study {v!r} is not known; use {', '.join(EVENT_STUDIES)}")
+            problems.append(f"{where}: demand event_study {excerpt(v)} is not known; use {', '.join(EVENT_STUDIES)}")
         return DemandChange("step", start=start, event_study=str(v)) if len(problems) == n else None
     v = raw["step"]
     if not _is_number(v):
-        problems.append(f"{where}: demand step {v!r} is not a number; write referrals a month such as 40")
+        problems.append(f"{where}: demand step {excerpt(v)} is not a number; write referrals a month such as 40")
+    elif abs(v) > MAX_STEP:
+        problems.append(f"{where}: demand step {excerpt(v)} is more referrals a month than England receives; "
+                        f"write a step from {-MAX_STEP:,.0f} to {MAX_STEP:,.0f}, e.g. 40")
     lo, hi = raw.get("step_low"), raw.get("step_high")
     if (lo is None) != (hi is None):
         problems.append(f"{where}: give both step_low and step_high (the 95% interval of the step) or neither")
     elif lo is not None:
         if not (_is_number(lo) and _is_number(hi)):
             problems.append(f"{where}: step_low and step_high must be numbers (referrals a month)")
+        elif max(abs(lo), abs(hi)) > MAX_STEP:
+            problems.append(f"{where}: step_low and step_high must lie from {-MAX_STEP:,.0f} to {MAX_STEP:,.0f} "
+                            "referrals a month")
         elif _is_number(v) and not lo <= v <= hi:
             problems.append(f"{where}: the step {v} must lie within step_low {lo} to step_high {hi}")
     if len(problems) > n:
@@ -208,7 +222,7 @@ def _fte_by_month(raw, key: str, where: str, problems: list, horizon) -> dict:
     for m, v in raw.items():
         p = _month(m, f"{where}: {key}", problems, horizon)
         if not _is_number(v) or not 0 <= v <= MAX_FTE_CHANGE:
-            problems.append(f"{where}: {key} {m}: {v!r} is not an FTE from 0 to {MAX_FTE_CHANGE:g}")
+            problems.append(f"{where}: {key} {excerpt(m)}: {excerpt(v)} is not an FTE from 0 to {MAX_FTE_CHANGE:g}")
             continue
         if p is not None:
             out[p] = out.get(p, 0.0) + float(v)
@@ -223,7 +237,7 @@ def parse_scenarios(data, source: str, horizon: pd.PeriodIndex | None = None) ->
         items = data["scenarios"]
     elif isinstance(data, dict):
         extra = sorted(str(k) for k in data if k != "scenarios")
-        raise CSCBookError(f"{source}: unknown top-level key {extra[0]!r}; the file holds one key, 'scenarios', "
+        raise CSCBookError(f"{source}: unknown top-level key {excerpt(extra[0])}; the file holds one key, 'scenarios', "
                            "with a list of scenarios")
     else:
         raise CSCBookError(f"{source}: expected a mapping with the key 'scenarios' holding a list, "
@@ -245,29 +259,32 @@ def parse_scenarios(data, source: str, horizon: pd.PeriodIndex | None = None) ->
             name = None
         else:
             name = name.strip()
-            where = f"{source}: scenario {i} ({name!r})"
+            where = f"{source}: scenario {i} ({excerpt(name)})"
+            if len(name) > MAX_NAME or one_line(name) != name:
+                problems.append(f"{where}: a name is one line of at most {MAX_NAME} characters; shorten it and "
+                                "put the rest in description")
             if name.lower() in seen:
                 problems.append(f"{where}: the name is used twice; give each scenario its own name")
             seen.add(name.lower())
         n = len(problems)
         for k in raw:
             if k not in SCENARIO_KEYS:
-                problems.append(f"{where}: unknown key {k!r}; use {', '.join(SCENARIO_KEYS)}")
+                problems.append(f"{where}: unknown key {excerpt(k)}; use {', '.join(SCENARIO_KEYS)}")
         desc = raw.get("description", "")
         if not isinstance(desc, str):
             problems.append(f"{where}: description must be text")
         demand = _demand(raw["demand"], where, problems, horizon) if "demand" in raw else None
         conv = raw.get("conversion")
         if conv is not None and (not _is_number(conv) or not 0 < conv <= 1):
-            problems.append(f"{where}: conversion {conv!r} must be a share above 0 and at most 1 (referrals that go "
+            problems.append(f"{where}: conversion {excerpt(conv)} must be a share above 0 and at most 1 (referrals that go "
                             "on to an assessment), e.g. 0.8")
         load = raw.get("caseload")
-        if load is not None and (not _is_number(load) or not 0 < load <= 100):
-            problems.append(f"{where}: caseload {load!r} must be cases per social worker above 0 and at most 100, "
+        if load is not None and (not _is_number(load) or not MIN_CASELOAD <= load <= 100):
+            problems.append(f"{where}: caseload {excerpt(load)} must be cases per social worker from 1 to 100, "
                             "e.g. 16")
         lead = raw.get("lead_time_days")
         if lead is not None and (not isinstance(lead, int) or isinstance(lead, bool) or not 0 <= lead <= MAX_LEAD_TIME):
-            problems.append(f"{where}: lead_time_days {lead!r} must be whole days from 0 to {MAX_LEAD_TIME}")
+            problems.append(f"{where}: lead_time_days {excerpt(lead)} must be whole days from 0 to {MAX_LEAD_TIME}")
         starters = _fte_by_month(raw["starters"], "starters", where, problems, horizon) if "starters" in raw else {}
         leavers = _fte_by_month(raw["leavers"], "leavers", where, problems, horizon) if "leavers" in raw else {}
         if len(problems) == n and name:
@@ -279,25 +296,13 @@ def parse_scenarios(data, source: str, horizon: pd.PeriodIndex | None = None) ->
 
 
 def read_yaml(path: Path, source: str):
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise CSCBookError(f"{source}: file not found; give the path of a YAML scenario file") from None
-    except IsADirectoryError:
-        raise CSCBookError(f"{source}: is a folder; give the path of a YAML scenario file") from None
-    except UnicodeDecodeError:
-        raise CSCBookError(f"{source}: is not UTF-8 text; save the scenario file as UTF-8 YAML") from None
-    except OSError as exc:
-        raise CSCBookError(f"{source}: cannot be read ({exc.strerror})") from None
-    if not text.strip():
+    """A scenario file's YAML, read through :func:`cscbook.inputs.load_yaml` (size, alias and depth limits)."""
+    from .inputs import load_yaml
+
+    data = load_yaml(path, source, "a YAML scenario file")
+    if data is None:
         raise CSCBookError(f"{source}: the file is empty; list scenarios under 'scenarios:' (see the README)")
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f" at line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise CSCBookError(f"{source}: not valid YAML{line} ({problem}); check indentation and colons") from None
+    return data
 
 
 def load_scenarios(path: str | Path, quarter: Quarter | None = None, code: str | None = None,
@@ -467,15 +472,15 @@ def for_edition(ed) -> list[Scenario]:
 def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: list[Scenario],
                    model: str | None = None) -> Comparison:
     """The whole chain for the command line: the edition's monthly series, the forecast by ``model`` (default:
-    the best by the rolling-origin backtest at the published horizons, as in the forecast chapter) calibrated on
-    its own backtest errors, the twelve months after the quarter, and the comparison of the base case with each
-    scenario."""
-    from .calibration import edition_forecast
+    the best by the rolling-origin backtest of what the history supports, at the published horizons, as in the
+    forecast chapter: :func:`cscbook.history.monthly_forecast`), calibrated on its own backtest errors where they
+    allow, the twelve months after the quarter, and the comparison of the base case with each scenario."""
     from .capacity import edition_capacity
     from .demand import monthly_series
+    from .history import monthly_forecast
 
     series = monthly_series(code, quarter, monthly)
-    ef = edition_forecast(series, quarter, models=(model,) if model else None)
+    ef = monthly_forecast(series, quarter, models=(model,) if model else None)
     ec = edition_capacity(ef, quarter, code)
     return compare_scenarios(quarter, code, series.frame, ef.fc_all, scenarios, ec.staffing,
                              ef.calibration if ef.calibrated_ok else None, ec.stock_cal)

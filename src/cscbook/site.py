@@ -4,7 +4,6 @@ each edition's pages. Editions built in several output folders (one per CI runne
 
 from __future__ import annotations
 
-import fcntl
 import html
 import json
 import os
@@ -12,6 +11,11 @@ import re
 import shutil
 import uuid
 from pathlib import Path
+
+from . import paths
+from .errors import CSCBookError
+from .inputs import excerpt
+from .locks import exclusive
 
 # a pattern that starts with "<" is searched for quickly (one with the white space before it, 25 times slower)
 _THEBE = re.compile(r'<script>const THEBE_JS_URL[^<]*</script>|<script[^>]*sphinx-thebe\.js[^>]*></script>'
@@ -60,13 +64,38 @@ def built_editions(editions_dirs: Path | list[Path]) -> list[dict]:
                 continue  # a build's staging folder (or a kept earlier edition): never published
             if not (meta_file.parent / "_build" / "html" / "index.html").exists():
                 continue
-            meta = json.loads(meta_file.read_text())
+            meta = _edition_meta(meta_file)
             meta["folder"] = meta_file.parent.name
             meta["path"] = str(meta_file.parent)
             meta["mtime"] = meta_file.stat().st_mtime
             if meta["folder"] not in found or meta["mtime"] >= found[meta["folder"]]["mtime"]:
                 found[meta["folder"]] = meta
     return [found[k] for k in sorted(found)]
+
+
+#: what edition.json must hold, as text, for an edition to be listed
+_META_TEXT = ("la", "quarter", "council")
+
+
+def _edition_meta(meta_file: Path) -> dict:
+    """An edition's edition.json, checked: a mapping whose council, code and quarter are text; else one line."""
+    try:
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        raise CSCBookError(f"{meta_file}: not a readable edition record ({reason}); rebuild that edition or "
+                           "remove its folder") from None
+    if not isinstance(meta, dict):
+        raise CSCBookError(f"{meta_file}: not an edition record (a JSON object); rebuild that edition or remove "
+                           "its folder")
+    for key in _META_TEXT:
+        if not isinstance(meta.get(key), str):
+            raise CSCBookError(f"{meta_file}: {key!r} is {excerpt(meta.get(key))}, not text; rebuild that edition "
+                               "or remove its folder")
+    for key in ("region", "financial_quarter"):
+        if key in meta and not isinstance(meta[key], str):
+            meta.pop(key)
+    return meta
 
 
 def _region(meta: dict) -> str:
@@ -118,7 +147,9 @@ def index_html(rows: list[dict]) -> str:
                 f'<li><a href="editions/{html.escape(meta["folder"])}/index.html">'
                 f'{html.escape(meta.get("council", meta["folder"]))} ({html.escape(meta.get("la", ""))}), '
                 f'{html.escape(meta.get("quarter", ""))}'
-                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}</a></li>'
+                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}'
+                f'{" (NOT FOR PUBLICATION: disclosure control off)" if meta.get("disclosure") == "off" else ""}'
+                '</a></li>'
             )
         rid = "region-" + re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
         sections.append(f'<section class="region" aria-labelledby="{rid}"><h2 id="{rid}">{html.escape(region)}</h2>'
@@ -139,11 +170,31 @@ def index_html(rows: list[dict]) -> str:
 def _link_or_copy(src: str, dst: str) -> None:
     """A file of an edition into the site: a hard link where the file system allows (a national site holds
     hundreds of editions; an edition's files are never rewritten in place, a rebuild replaces its folder), else
-    a copy."""
+    a copy. Only a regular file is taken, never a link (nor what a link points to)."""
+    import stat
+
+    if not stat.S_ISREG(os.lstat(src).st_mode):
+        return
     try:
-        os.link(src, dst)
+        os.link(src, dst, follow_symlinks=False)
     except OSError:
-        shutil.copy2(src, dst)
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def _only_regular(folder: str, names: list[str]) -> list[str]:
+    """Names copytree leaves out: anything but regular files and real folders (symbolic links, devices, pipes)."""
+    import stat
+
+    skip = []
+    for name in names:
+        try:
+            mode = os.lstat(os.path.join(folder, name)).st_mode
+        except OSError:
+            skip.append(name)
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            skip.append(name)
+    return skip
 
 
 def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
@@ -151,17 +202,27 @@ def publish_site(editions_dirs: Path | list[Path], site: Path) -> Path:
 
     The new site is assembled beside the old one and swapped in; concurrent publishers take turns.
     """
+    from .context import SITE_MARKER, is_our_site
+
     site.parent.mkdir(parents=True, exist_ok=True)
-    with open(site.parent / ".site.lock", "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with exclusive(site.parent / ".site.lock"):
+        # the repository's own _build/html is a build folder by convention (jupyter-book writes there too)
+        repository_site = site.resolve() == (paths.repo_root() / "_build" / "html").resolve()
+        if site.is_symlink() or not (is_our_site(site) or repository_site):
+            raise CSCBookError(f"{site}: holds files cscbook did not publish, which publishing would replace; move "
+                               "them or give another --output")
         tmp = site.parent / f".html-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
             rows = built_editions(editions_dirs)
             for meta in rows:
-                shutil.copytree(Path(meta["path"]) / "_build" / "html", tmp / "editions" / meta["folder"],
-                                copy_function=_link_or_copy)
+                source = Path(meta["path"]) / "_build" / "html"
+                if source.is_symlink():
+                    continue  # an edition's pages are a folder the build made, never a link
+                shutil.copytree(source, tmp / "editions" / meta["folder"], symlinks=True,
+                                ignore=_only_regular, copy_function=_link_or_copy)
             (tmp / "index.html").write_text(index_html(rows), encoding="utf-8")
+            (tmp / SITE_MARKER).write_text("published by cscbook\n")
             if site.exists():
                 old = site.parent / f".old-{uuid.uuid4().hex[:8]}"
                 os.replace(site, old)
