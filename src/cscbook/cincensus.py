@@ -471,9 +471,13 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
             children += 1
             removed_from: set = set()
             if newer:
+                gone: set = set()
                 for node in list(el.iter()):
                     if isinstance(node.tag, str) and node.tag not in known:
                         owner = node.getparent()
+                        gone.add(node)
+                        if owner in gone:  # inside a newer element already taken out
+                            continue
                         entry = newer_found.setdefault((node.tag, owner.tag), [node.sourceline, 0])
                         entry[1] += 1
                         removed_from.add(owner)
@@ -573,7 +577,7 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
     for (tag, owner), (line, count) in newer_found.items():
         problems.append(rules.Problem(
             name, line, tag, "newer_element",
-            f"{tag} (in {owner}, {count} times) is newer than the newest DfE schema here ({SCHEMA_YEARS[-1]}): "
+            f"{tag} (in {owner}, {'once' if count == 1 else f'{count} times'}) is newer than the newest DfE schema here ({SCHEMA_YEARS[-1]}): "
             "accepted and not read", "nothing to fix", severity="warning"))
     problems.extend(_aggregate_warnings(warnings))
     stats.update(children=children, episodes=len(episodes), held=held, duplicates_within_return=identical,
@@ -584,8 +588,8 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
 def _relative(xpath: str | None) -> str:
     """An element's path from its ``Child``, without positions (``/Child/ChildIdentifiers``)."""
     text = re.sub(r"\[\d+\]", "", xpath or "")
-    i = text.find("/Child")
-    return text[i:] if i >= 0 else text
+    m = re.search(r"/Child(?=/|$)", text)
+    return text[m.start():] if m else text
 
 
 def _disagree(old: tuple, new: tuple, old_reference: int) -> bool:
@@ -758,6 +762,8 @@ def read_all(files: list[Path], la: str | None = None, strict: bool = False, kee
     return CensusResult(frame, report, [p.public() for p in problems]), problems
 
 
+#: warnings printed by :func:`summary`
+MAX_WARNINGS_PRINTED = 20
 #: problems listed in a refusal message, per file (all of them are in the validation report)
 MAX_LISTED = 50
 
@@ -928,8 +934,21 @@ def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) ->
             note = f"; year {f['collection_year']} is newer than the newest known schema, checked against {f['schema_year']}"
         elif f["older_than_known"]:
             note = f"; year {f['collection_year']} is older than the oldest known schema, checked against {f['schema_year']}"
-        lines.append(f"{f['file']}: CIN census {f['collection_year']}, council {f['lea']}, valid against DfE schema "
+        if f.get("in_year"):
+            note += f"; an in-year extract to {f['reference_date']}"
+        lines.append(f"{f['file']}: CIN census {f['collection_year']}, council {f['lea']}, checked against DfE schema "
                      f"{f['schema_year']}{note}; {f['children']} children, {f['episodes']} episodes")
+        if f.get("excluded"):
+            lines.append(f"  excluded {sum(f['excluded'].values())} of {f['held']} episodes: " + ", ".join(
+                f"{label} {f['excluded'][r]}" for r, label in rules.REASONS.items() if r in f["excluded"]))
+    warnings = result.warnings
+    for p in warnings[:MAX_WARNINGS_PRINTED]:
+        lines.append("  " + p.text())
+    if len(warnings) > MAX_WARNINGS_PRINTED:
+        lines.append(f"  ... and {len(warnings) - MAX_WARNINGS_PRINTED} more warnings ('cscbook validate' lists them)")
+    if rep.get("partial_month_left_out"):
+        lines.append(f"{rep['partial_month_left_out']} is incomplete (the extract ends on its reference date) and is "
+                     "left out")
     lines.append(f"months {rep['months'][0]} to {rep['months'][1]}: {rep['episodes']} episodes after removing "
                  f"{rep['duplicates_removed']} held in two returns ({rep['disagreements']} where the later return "
                  "disagreed and was used)")
@@ -958,15 +977,17 @@ def reconciliation_lines(reconciliation: pd.DataFrame) -> list[str]:
     return lines
 
 
-def extract_command(files: list[str], la: str | None, output: str, annex_a: str | None = None) -> str:
-    """``cscbook extract --cin-census FILE... [--la X] [--annex-a WORKBOOK] --output monthly.csv``: read, write,
-    summarise. With Ofsted's Annex A workbook, its monthly contacts join the series (the census has none)."""
+def extract_command(files: list[str], la: str | None, output: str, annex_a: str | None = None,
+                    strict: bool = False) -> str:
+    """``cscbook extract --cin-census FILE... [--la X] [--annex-a WORKBOOK] [--strict] --output monthly.csv``: read,
+    write, summarise. With Ofsted's Annex A workbook, its monthly contacts join the series (the census has none).
+    ``strict`` refuses a return with any error (default: episodes that break a rule are excluded and counted)."""
     code = None
     if la is not None:
         from .register import resolve
 
         code = resolve(la).code
-    result = read_returns([Path(f) for f in files], code)
+    result = read_returns([Path(f) for f in files], code, strict)
     code = code or result.report["lea"]
     reconciliation = reconcile(result.monthly, code)
     note = ""

@@ -60,12 +60,12 @@ SHOWN_ELEMENTS = frozenset({
 #: The reasons an episode is excluded, in the order an episode with several is counted under (each excluded
 #: episode is counted once, under its first reason), with the words the report uses.
 REASONS = {
-    "schema": "does not match DfE's schema",
     "date_missing": "a date missing or not a date",
     "after_reference": "a date after the reference date",
     "closure_before_year": "closed before the collection year",
     "date_order": "dates out of order",
     "duplicate_episode": "the same episode twice in a return",
+    "schema": "does not match DfE's schema",
 }
 
 #: event dates that must not be after the return's reference date, with DfE's rule code

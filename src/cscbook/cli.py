@@ -87,6 +87,11 @@ def _cmd_build(args) -> str:
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
+    if args.strict and args.cin_census:  # refuse any error in the returns before anything is built
+        from .cincensus import read_returns
+        from .register import resolve
+
+        read_returns(args.cin_census, resolve(args.la[0]).code if args.la else None, strict=True)
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
                               paper=not args.no_paper)
     if args.editions:
@@ -139,7 +144,18 @@ def _cmd_build(args) -> str:
 def _cmd_extract(args) -> str:
     from .cincensus import extract_command
 
-    return extract_command(args.cin_census, args.la, args.output, args.annex_a)
+    return extract_command(args.cin_census, args.la, args.output, args.annex_a, args.strict)
+
+
+def _cmd_validate(args) -> str:
+    from .validate import validate_command
+
+    text, ok = validate_command(args.cin_census, args.la, args.output, args.strict)
+    if not ok:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        raise CSCBookError("validate: a return would be refused (the problems are listed above)")
+    return text
 
 
 def _reconciliation_lines(edition) -> list[str]:
@@ -248,6 +264,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
     p.add_argument("--cin-census", nargs="+", metavar="FILE", help="the council's CIN census returns (XML)")
+    p.add_argument("--strict", action="store_true",
+                   help="with --cin-census: refuse a return with any error (default: exclude and count such episodes)")
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: $CSCBOOK_JOBS, else one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
@@ -267,7 +285,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
     p.add_argument("--annex-a", help="Ofsted Annex A workbook (.xlsx): adds monthly contacts")
     p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a return with any error (default: exclude and count episodes that break a rule)")
     p.set_defaults(func=_cmd_extract)
+
+    p = sub.add_parser("validate", help="every problem in a council's CIN census returns, in one run")
+    p.add_argument("--cin-census", nargs="+", required=True, metavar="FILE",
+                   help="the council's CIN census returns (DfE XML), annual or in-year")
+    p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
+    p.add_argument("--output", metavar="DIR",
+                   help="folder for cin-validation.csv (every problem, with child IDs: keep it local) and a summary")
+    p.add_argument("--strict", action="store_true", help="any error refuses a return (for CI)")
+    p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
     p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",
