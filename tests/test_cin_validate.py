@@ -198,3 +198,12 @@ def test_csv_report_neutralises_formulas():
     p = R.Problem("f.xml", 3, "LAchildID", "duplicate_child", "m", "fix", child="=HYPERLINK(\"x\")", raw="@x")
     text = report_csv([p])
     assert "'=HYPERLINK" in text and ",'@x" in text
+
+
+def test_cli_build_strict_refuses_before_anything_is_built(problems, tmp_path, capsys):
+    out = tmp_path / "out"
+    code = main(["build", "--la", "825", "--cin-census", *map(str, problems.files), "--strict", "--no-paper",
+                 "--quiet", "--output", str(out)])
+    assert code == 2 and not out.exists()
+    err = capsys.readouterr().err
+    assert "refused: --strict refuses any error" in err and "SYNP" not in err

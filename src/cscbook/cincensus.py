@@ -36,18 +36,29 @@ earlier return's facts up to its own reference date (referral source, NFA flag, 
 from the later return's. Episodes a return leaves open at its census date but the next return omits are
 counted in the report (``missing_from_next_return``) and stay open in ``open_cin``.
 
-Dates outside the collection year (1 April ``Y-1`` to 31 March ``Y``): no date of an episode's events
+Dates outside the collection year (1 April ``Y-1`` to the reference date): no date of an episode's events
 (referral, closure, assessment start and authorisation, section 47 start, conference, plan start and end,
 plan review, CIN plan dates) may be after the return's reference date, and a closure date may not be before
 the start of the collection year (a return only holds episodes open during the year). Referral and other
 event dates may precede the year, since long episodes stay open. ``InitialCPCtarget`` (a target, which can
 fall after 31 March) and the child's identifiers are not checked.
 
-Privacy: child IDs and dates stay inside this module. The result, the report and every error message hold
-only monthly aggregates, counts, file names, element names and line numbers.
+Lenient by default, strict on request: every return is read whole and each episode is checked against DfE's
+schema and the rules of :mod:`cscbook.cinrules` (dates missing, out of order, after the reference date, a
+closure before the year, the same episode twice). An episode that breaks one is excluded and counted by reason
+(:attr:`CensusResult.excluded`); the rest are used. A return is refused only when it cannot be read, is from
+another council, or more than :data:`cscbook.cinrules.MAX_EXCLUDED_SHARE` of its episodes are excluded;
+``strict`` refuses any error. The ``ReferenceDate`` governs the collection year (a warning names ``Year`` too
+where they disagree); an in-year extract is read to its last complete month. In a return newer than the newest
+schema here, elements no schema here declares (2025-26's ``Sex``, ``PreProceedingsandFGDM``) are accepted with
+a warning naming them.
 
-Every problem raises :class:`CensusError` (a :class:`~cscbook.errors.CSCBookError`) with one line naming the
-file and, where it helps, the element and line.
+Privacy: child IDs and dates stay inside this module. The result, the report and every error message hold
+only monthly aggregates, counts, file names, element names, codes and line numbers. Only
+:func:`read_all` with ``keep_ids`` (for ``cscbook validate``'s local report) returns problems that name a child.
+
+Every refusal raises one :class:`CensusError` (a :class:`~cscbook.errors.CSCBookError`) after every file has
+been read, with one line per problem naming the file and, where it helps, the element and line.
 """
 
 from __future__ import annotations
