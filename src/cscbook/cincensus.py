@@ -389,23 +389,26 @@ def _episode_dates(det) -> rules.Episode:
     """The dates of one ``CINdetails`` as the rules read them."""
     ep = rules.Episode(det.sourceline)
     dates = ep.dates
-    for node in det.iter():
-        tag = node.tag
-        if tag in _DATE_TAGS:
-            text = node.text or ""
-            dates.append(rules.Date(tag, rules.parse_day(text), node.sourceline, text.strip()))
-        elif tag in _GROUP_TAGS:
-            found = {}
-            for sub in node.iter(*_DATE_TAGS):
-                if sub.tag not in found:
-                    found[sub.tag] = rules.Date(sub.tag, rules.parse_day(sub.text), sub.sourceline,
-                                                (sub.text or "").strip())
-            ep.groups.append((tag, node.sourceline, found))
+    parse = rules.parse_day
+    Date = rules.Date
+    for node in det.iterchildren(*_DIRECT_TAGS):
+        text = node.text or ""
+        dates.append(Date(node.tag, parse(text), node.sourceline, text.strip()))
+    for group in det.iterchildren(*_GROUP_TAGS):
+        found = {}
+        for sub in group.iter(*_DATE_TAGS):
+            text = sub.text or ""
+            d = Date(sub.tag, parse(text), sub.sourceline, text.strip())
+            dates.append(d)
+            found.setdefault(sub.tag, d)
+        ep.groups.append((group.tag, group.sourceline, found))
     return ep
 
 
 _DATE_TAGS = tuple(sorted(rules.CHECKED_DATES))
-_GROUP_TAGS = frozenset(g for g, *_ in rules.GROUP_ORDER)
+#: dates held directly in CINdetails; the others are inside its groups
+_DIRECT_TAGS = ("CINreferralDate", "CINclosureDate", "DateOfInitialCPC")
+_GROUP_TAGS = tuple(g for g, *_ in rules.GROUP_ORDER)
 
 
 def _record(det, ep: rules.Episode, year: int) -> tuple:
@@ -413,17 +416,18 @@ def _record(det, ep: rules.Episode, year: int) -> tuple:
     referral = closure = None
     assessments, s47, icpc, cpp = [], [], set(), []
     for d in ep.dates:
-        if d.tag == "CINreferralDate":
+        tag = d.tag
+        if tag == "CINreferralDate":
             referral = d.day
-        elif d.tag == "CINclosureDate":
+        elif tag == "CINclosureDate":
             closure = d.day
-        elif d.tag == "AssessmentActualStartDate":
+        elif tag == "AssessmentActualStartDate":
             assessments.append(d.day)
-        elif d.tag == "S47ActualStartDate":
+        elif tag == "S47ActualStartDate":
             s47.append(d.day)
-        elif d.tag == "DateOfInitialCPC":
+        elif tag == "DateOfInitialCPC":
             icpc.add(d.day)
-        elif d.tag == "CPPstartDate":
+        elif tag == "CPPstartDate":
             cpp.append(d.day)
     source = (det.findtext("ReferralSource") or "").strip()
     nfa = (det.findtext("ReferralNFA") or "").strip() in TRUE_VALUES
@@ -456,7 +460,6 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
     newer = year > SCHEMA_YEARS[-1]
     known = known_elements() if newer else frozenset()
     episodes: dict = {}
-    details: dict = {}  # key -> the episode's dates, to tell a repeated episode from a different one
     children = held = identical = 0
     excluded: dict[str, int] = {}
     seen_ids: dict[str, int] = {}
@@ -550,7 +553,7 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
                 rec = _record(det, ep, year)
                 key = (cid, rec[0])
                 if key in episodes:
-                    if details[key] == (rec, [(d.tag, d.day) for d in ep.dates]):
+                    if episodes[key] == rec:
                         identical += 1
                         problems.append(rules.Problem(
                             name, det.sourceline, "CINdetails", "duplicate_episode",
@@ -565,7 +568,6 @@ def _read_episodes(header: _Header, stats: dict, problems: list | None = None, k
                             "8820", excluded=True, child=cid if keep_ids else None))
                     continue
                 episodes[key] = rec
-                details[key] = (rec, [(d.tag, d.day) for d in ep.dates])
             parent.remove(el)
             el.clear()
         root = context.root

@@ -40,8 +40,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from datetime import date
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 #: A return is refused when more than this share of its episodes break a rule (and are excluded). The
 #: reconciliation with DfE's table C1 warns at a 10% gap (:func:`cscbook.cincensus.reconcile`); excluding more
@@ -122,8 +123,7 @@ class Problem:
         return replace(self, child=None, raw=None) if self.child is not None or self.raw is not None else self
 
 
-@dataclass(frozen=True)
-class Date:
+class Date(NamedTuple):
     """One date element of an episode: its tag, day (proleptic ordinal; None if not a date), line and text."""
 
     tag: str
@@ -142,7 +142,10 @@ class Episode:
     groups: list[tuple[str, int | None, dict]] = field(default_factory=list)
 
     def first(self, tag: str) -> Date | None:
-        return next((d for d in self.dates if d.tag == tag), None)
+        for d in self.dates:
+            if d.tag == tag:
+                return d
+        return None
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,21 @@ class ReturnContext:
     @property
     def year_start(self) -> date:
         return date(self.year - 1, 4, 1)
+
+    @property
+    def limit(self) -> int:
+        """The reference date's ordinal (computed once)."""
+        return _ordinals(self.year, self.reference)[1]
+
+    @property
+    def start(self) -> int:
+        """The first day of the collection year's ordinal (computed once)."""
+        return _ordinals(self.year, self.reference)[0]
+
+
+@lru_cache(maxsize=64)
+def _ordinals(year: int, reference: date) -> tuple[int, int]:
+    return date(year - 1, 4, 1).toordinal(), reference.toordinal()
 
 
 @dataclass(frozen=True)
@@ -173,12 +191,17 @@ class Hit:
 def parse_day(text: str | None) -> int | None:
     """The proleptic ordinal of an ISO date (``YYYY-MM-DD``, a time zone after it ignored), else None."""
     text = (text or "").strip()
-    if len(text) < 10 or not re.fullmatch(r"\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})?", text):
+    if len(text) != 10 and not _ZONED.fullmatch(text):
+        return None
+    if text[4:5] != "-" or text[7:8] != "-" or not (text[:4] + text[5:7] + text[8:10]).isdigit():
         return None
     try:
         return date.fromisoformat(text[:10]).toordinal()
     except ValueError:
         return None
+
+
+_ZONED = re.compile(r"\d{4}-\d{2}-\d{2}(Z|[+-]\d{2}:\d{2})")
 
 
 def _show(day: int) -> str:
@@ -204,7 +227,7 @@ def missing_or_unparseable_dates(ep: Episode, ctx: ReturnContext) -> list[Hit]:
 
 def dates_after_reference(ep: Episode, ctx: ReturnContext) -> list[Hit]:
     """DfE 8600, 8620, 8696, 8715, 8720, 8930, 4010, 4013, 8736, 8740: no event after the reference date."""
-    limit = ctx.reference.toordinal()
+    limit = ctx.limit
     return [Hit("after_reference", AFTER_REFERENCE_CODES[d.tag], d.tag, d.line,
                 f"a date after the reference date {_show(limit)}",
                 "a return holds events up to its reference date only: correct the date, or give the return that "
@@ -214,7 +237,7 @@ def dates_after_reference(ep: Episode, ctx: ReturnContext) -> list[Hit]:
 
 def closure_before_year(ep: Episode, ctx: ReturnContext) -> list[Hit]:
     """DfE 8620: a closure may not be before the collection year (a return holds episodes open during it)."""
-    start = ctx.year_start.toordinal()
+    start = ctx.start
     return [Hit("closure_before_year", "8620", d.tag, d.line,
                 f"a closure before the collection year {ctx.year} (1 April {ctx.year - 1} to 31 March {ctx.year})",
                 "leave out episodes closed before the year, or correct the closure date", d.raw)
