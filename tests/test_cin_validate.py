@@ -207,3 +207,19 @@ def test_cli_build_strict_refuses_before_anything_is_built(problems, tmp_path, c
     assert code == 2 and not out.exists()
     err = capsys.readouterr().err
     assert "refused: --strict refuses any error" in err and "SYNP" not in err
+
+
+def test_cli_build_reports_the_exclusions_before_it_builds(problems, tmp_path, capsys, monkeypatch):
+    from cscbook import context
+
+    def stop(*args, **kwargs):  # the build itself is not what is tested here
+        raise CSCBookError("stopped after the returns were read")
+
+    monkeypatch.setattr(context.BuildContext, "create", stop)
+    code = main(["build", "--la", "825", "--cin-census", *map(str, problems.files), "--no-paper",
+                 "--output", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "stopped after the returns were read" in err
+    name = problems.files[1].name
+    assert f"{name}: excluded 7 of " in err and "a date missing or not a date 2" in err
+    assert "Year 2024 and ReferenceDate 2025-03-31 disagree" in err and "SYNP" not in err

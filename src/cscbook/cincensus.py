@@ -976,6 +976,21 @@ def summary(result: CensusResult, reconciliation: pd.DataFrame | None = None) ->
     return "\n".join(lines)
 
 
+def exclusion_lines(result: CensusResult) -> list[str]:
+    """What the lenient reader left out and warned about, as the build prints it (counts, no child-level data)."""
+    lines = []
+    for f in result.report["files"]:
+        if f.get("excluded"):
+            lines.append(f"{f['file']}: excluded {sum(f['excluded'].values())} of {f['held']} episodes: " + ", ".join(
+                f"{label} {f['excluded'][r]}" for r, label in rules.REASONS.items() if r in f["excluded"])
+                + " ('cscbook validate --output DIR' lists each)")
+    warnings = result.warnings
+    lines += [p.text() for p in warnings[:MAX_WARNINGS_PRINTED]]
+    if len(warnings) > MAX_WARNINGS_PRINTED:
+        lines.append(f"... and {len(warnings) - MAX_WARNINGS_PRINTED} more warnings ('cscbook validate' lists them)")
+    return lines
+
+
 def reconciliation_lines(reconciliation: pd.DataFrame) -> list[str]:
     """One indented line per complete year of a :func:`reconcile` table, as the command line prints it."""
     lines = []

@@ -87,11 +87,15 @@ def _cmd_build(args) -> str:
     if (args.monthly or args.cin_census) and (args.all or args.region or args.editions or len(args.la or []) > 1):
         raise CSCBookError("--monthly and --cin-census belong to one council: use them with a single --la "
                            "(or give each edition its own in --editions)")
-    if args.strict and args.cin_census:  # refuse any error in the returns before anything is built
-        from .cincensus import read_returns
+    if args.cin_census and not args.editions:  # problems in the returns, before anything is built (--strict: any)
+        from .cincensus import exclusion_lines, read_returns
+        from .edition import DEFAULT_LA
         from .register import resolve
 
-        read_returns(args.cin_census, resolve(args.la[0]).code if args.la else None, strict=True)
+        code = resolve(args.la[0] if args.la else DEFAULT_LA).code
+        notes = exclusion_lines(read_returns(args.cin_census, code, strict=args.strict))
+        for line in [] if args.quiet else notes:
+            print(line, file=sys.stderr)
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
                               paper=not args.no_paper)
     if args.editions:
