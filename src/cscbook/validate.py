@@ -93,7 +93,7 @@ def summary_text(files: list[Path], result, problems: list, strict: bool) -> str
             verdict = (f"used: collection year {info['collection_year']} to {info['reference_date']}, "
                        f"{info['held']} episodes, {sum(info['excluded'].values())} excluded")
         elif refused:
-            verdict = "REFUSED: " + refused[-1].message
+            verdict = "REFUSED: " + refused[-1].message.removeprefix("refused: ")
         elif result is None:
             verdict = "readable, but not used because another return given with it was refused"
         else:
@@ -103,7 +103,7 @@ def summary_text(files: list[Path], result, problems: list, strict: bool) -> str
             lines.append("  excluded episodes by reason: " + ", ".join(
                 f"{label} {used[name]['excluded'][r]}" for r, label in rules.REASONS.items()
                 if r in used[name]["excluded"]))
-        shown = [p for p in mine if p.reason != "refused"]
+        shown = sorted((p for p in mine if p.reason != "refused"), key=lambda p: p.line or 0)
         for p in shown[:MAX_PRINTED]:
             lines.append("  " + p.public().text())
         if len(shown) > MAX_PRINTED:
