@@ -386,29 +386,32 @@ def _schema_problem(err, child, name: str, cid: str | None, year: int) -> tuple[
 
 
 def _episode_dates(det) -> rules.Episode:
-    """The dates of one ``CINdetails`` as the rules read them."""
+    """The dates of one ``CINdetails`` as the rules read them (one pass over its date elements)."""
     ep = rules.Episode(det.sourceline)
     dates = ep.dates
     parse = rules.parse_day
     Date = rules.Date
-    for node in det.iterchildren(*_DIRECT_TAGS):
+    groups: dict = {}  # the group element (lxml keeps one proxy while it is referenced) -> its dates
+    for node in det.iter(*_DATE_TAGS):
         text = node.text or ""
-        dates.append(Date(node.tag, parse(text), node.sourceline, text.strip()))
-    for group in det.iterchildren(*_GROUP_TAGS):
-        found = {}
-        for sub in group.iter(*_DATE_TAGS):
-            text = sub.text or ""
-            d = Date(sub.tag, parse(text), sub.sourceline, text.strip())
-            dates.append(d)
-            found.setdefault(sub.tag, d)
-        ep.groups.append((group.tag, group.sourceline, found))
+        tag = node.tag
+        d = Date(tag, parse(text), node.sourceline, text.strip())
+        dates.append(d)
+        if tag not in _DIRECT_TAGS or tag == "DateOfInitialCPC":
+            parent = node.getparent()
+            if parent.tag in _GROUP_TAGS:
+                found = groups.get(parent)
+                if found is None:
+                    found = groups[parent] = {}
+                    ep.groups.append((parent.tag, parent.sourceline, found))
+                found.setdefault(tag, d)
     return ep
 
 
 _DATE_TAGS = tuple(sorted(rules.CHECKED_DATES))
 #: dates held directly in CINdetails; the others are inside its groups
 _DIRECT_TAGS = ("CINreferralDate", "CINclosureDate", "DateOfInitialCPC")
-_GROUP_TAGS = tuple(g for g, *_ in rules.GROUP_ORDER)
+_GROUP_TAGS = frozenset(g for g, *_ in rules.GROUP_ORDER)
 
 
 def _record(det, ep: rules.Episode, year: int) -> tuple:
