@@ -2,6 +2,8 @@
 
 from datetime import date
 
+from hypothesis import given, settings, strategies as st
+
 from cscbook import cinrules as R
 
 CTX = R.ReturnContext(2024, date(2024, 3, 31))
@@ -81,3 +83,25 @@ def test_scrub_is_not_defeated_by_an_apostrophe_in_a_value():
 
 def test_withhold_is_a_literal_match():
     assert R.withhold("a 'b'c' d", ["b'c"]) == "a '[withheld]' d"
+
+
+TAGS = sorted(R.CHECKED_DATES)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(TAGS), st.one_of(st.none(), st.integers(-400, 400))), max_size=8),
+       st.lists(st.tuples(st.sampled_from([g for g, *_ in R.GROUP_ORDER]), st.integers(-400, 400),
+                          st.integers(-400, 400)), max_size=3))
+def test_property_the_quick_test_never_passes_an_episode_a_rule_fails(dates, groups):
+    base = date(2023, 6, 1).toordinal()
+    made = [R.Date(tag, None if day is None else base + day, i, "") for i, (tag, day) in enumerate(dates)]
+    grouped = []
+    for g, a, b in groups:
+        _, early, late, _ = next(x for x in R.GROUP_ORDER if x[0] == g)
+        x, y = R.Date(early, base + a, 90, ""), R.Date(late, base + b, 91, "")
+        made += [x, y]
+        grouped.append((g, 89, {early: x, late: y}))
+    ep = R.Episode(1, made, grouped)
+    full = [h for rule in R.EPISODE_RULES for h in rule(ep, CTX)]
+    assert not R.clearly_fine(ep, CTX) or full == []
+    assert R.check_episode(ep, CTX) == full
