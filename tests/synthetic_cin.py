@@ -321,3 +321,108 @@ def _write_return(path: Path, la: str, year: int, eps: list[Episode], births: di
     tmp = path.with_suffix(".part")
     tmp.write_text("".join(parts), encoding="utf-8")
     tmp.replace(path)
+
+
+# ---------------------------------------------------------------------------------------------------
+# SYNTHETIC returns with every kind of problem at once
+
+
+@dataclass
+class ProblemSet:
+    files: list[Path]  # [2024 return, 2025 return]; the 2025 return holds every kind of problem
+    #: kind -> (file name, line, element) where the reader must report it
+    where: dict
+    #: child-level values written into the problem records: none may appear in a message
+    secrets: list[str]
+    #: episodes of the 2025 return that must be excluded, by reason
+    excluded: dict
+
+
+def _child(cid: str, ident: str, details: str) -> str:
+    return (f"<Child>\n<ChildIdentifiers>\n<LAchildID>{cid}</LAchildID>\n{ident}</ChildIdentifiers>\n"
+            f"<ChildCharacteristics>\n<Ethnicity>WBRI</Ethnicity>\n</ChildCharacteristics>\n{details}</Child>\n")
+
+
+def _details(referral: str, *, source: str = "6", closure: str | None = None, assessment: str | None = None,
+             cpp: str | None = None, extra: str = "") -> str:
+    x = f"<CINdetails>\n<CINreferralDate>{referral}</CINreferralDate>\n<ReferralSource>{source}</ReferralSource>\n"
+    if closure:
+        x += f"<CINclosureDate>{closure}</CINclosureDate>\n<ReasonForClosure>RC7</ReasonForClosure>\n"
+    if assessment:
+        x += f"<Assessments>\n<AssessmentActualStartDate>{assessment}</AssessmentActualStartDate>\n</Assessments>\n"
+    x += "<ReferralNFA>false</ReferralNFA>\n"
+    if cpp:
+        x += (f"<ChildProtectionPlans>\n<CPPstartDate>{cpp}</CPPstartDate>\n<InitialCategoryOfAbuse>NEG"
+              "</InitialCategoryOfAbuse>\n<LatestCategoryOfAbuse>NEG</LatestCategoryOfAbuse>\n<NumberOfPreviousCPP>1"
+              "</NumberOfPreviousCPP>\n</ChildProtectionPlans>\n")
+    return x + extra + "</CINdetails>\n"
+
+
+def generate_problems(out_dir: Path, la: str = "825") -> ProblemSet:
+    """SYNTHETIC returns for 2024 and 2025 (about 300 good episodes) where the 2025 return also holds every kind
+    of problem the reader knows, each in a record of its own: a code not in DfE's list (``RB``), a birth date and
+    a UPN with an apostrophe inside, stray text in ``ChildIdentifiers``, an assessment before the referral, a
+    plan starting after the reference date, a closure before the collection year, the same child twice, the
+    same episode twice (different), a missing and an impossible referral date, 2025-26 elements (``Sex``,
+    ``PreProceedingsandFGDM``) and a ``Year`` that disagrees with its ``ReferenceDate``. The 2024 return has one
+    code-list error of its own (``ZZ``)."""
+    s = generate(Path(out_dir), la=la, years=(2024, 2025), totals={2024: 150, 2025: 150}, seed=3, tag="P")
+    secrets = ["SYNP9000001", "SYNP9000002", "SYNP9000003", "SYNP9000004", "SYNP9000005", "SYNP9000006",
+               "SYNP9000007", "SYNP9000008", "SYNP9000009", "2011-11-28", "20'11-11-28", "A82'5000000017"]
+    children = [
+        ("code_list", _child("SYNP9000001", "<GenderCurrent>1</GenderCurrent>\n",
+                             _details("2024-05-02", source="RB"))),
+        ("birth_apostrophe", _child("SYNP9000002", "<PersonBirthDate>20'11-11-28</PersonBirthDate>\n"
+                                    "<GenderCurrent>1</GenderCurrent>\n", _details("2024-05-03"))),
+        ("upn_apostrophe", _child("SYNP9000003", "<UPN>A82'5000000017</UPN>\n<PersonBirthDate>2011-11-28"
+                                  "</PersonBirthDate>\n<GenderCurrent>2</GenderCurrent>\n", _details("2024-05-04"))),
+        ("mixed_content", _child("SYNP9000004", "<GenderCurrent>1</GenderCurrent>\nSTRAY TEXT MARK\n",
+                                 _details("2024-05-05"))),
+        ("date_order", _child("SYNP9000005", "<GenderCurrent>1</GenderCurrent>\n",
+                              _details("2024-06-10", assessment="2024-06-01"))),
+        ("after_reference", _child("SYNP9000006", "<GenderCurrent>1</GenderCurrent>\n",
+                                   _details("2025-03-01", assessment="2025-03-02", cpp="2025-04-15"))),
+        ("closure_before_year", _child("SYNP9000007", "<GenderCurrent>1</GenderCurrent>\n",
+                                       _details("2023-01-10", closure="2024-02-01", assessment="2023-01-12"))),
+        ("duplicate_child", _child("SYNP9000005", "<GenderCurrent>1</GenderCurrent>\n", _details("2024-09-01"))),
+        ("duplicate_episode", _child("SYNP9000008", "<GenderCurrent>1</GenderCurrent>\n",
+                                     _details("2024-07-01") + _details("2024-07-01", source="3A"))),
+        ("date_missing", _child("SYNP9000009", "<GenderCurrent>1</GenderCurrent>\n",
+                                _details("2025-02-30") + _details("2024-08-01").replace(
+                                    "<CINreferralDate>2024-08-01</CINreferralDate>\n", ""))),
+        ("newer_elements", _child("SYNP9000010", "<GenderCurrent>1</GenderCurrent>\n<Sex>M</Sex>\n",
+                                  _details("2024-10-01", extra="").replace(
+                                      "<ReferralNFA>false</ReferralNFA>\n",
+                                      "<ReferralNFA>false</ReferralNFA>\n<PreProceedingsandFGDM>\n<PPStartDate>"
+                                      "2024-10-20</PPStartDate>\n</PreProceedingsandFGDM>\n"))),
+        ("sex_instead_of_gender", _child("SYNP9000011", "<Sex>F</Sex>\n", _details("2024-10-02"))),
+    ]
+    path = s.files[1]
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<Year>2025</Year>", "<Year>2024</Year>", 1)  # disagrees with ReferenceDate 2025-03-31
+    head, tail = text.split("</Children>")
+    where: dict = {}
+    line = head.count("\n") + 1
+    for kind, xml in children:
+        marks = {"code_list": "<ReferralSource>RB", "birth_apostrophe": "<PersonBirthDate>",
+                 "upn_apostrophe": "<UPN>", "mixed_content": "STRAY TEXT MARK", "date_order": "<AssessmentActual",
+                 "after_reference": "<CPPstartDate>", "closure_before_year": "<CINclosureDate>",
+                 "duplicate_child": "<Child>", "duplicate_episode": "<CINdetails>",
+                 "date_missing": "<CINreferralDate>2025-02-30", "newer_elements": "<Sex>",
+                 "sex_instead_of_gender": "<Sex>"}
+        lines = xml.split("\n")
+        mark = marks[kind]
+        idx = [i for i, l in enumerate(lines) if l.startswith(mark)]
+        pick = idx[-1] if kind == "duplicate_episode" else idx[0]
+        where[kind] = (path.name, line + pick)
+        line += xml.count("\n")
+    path.write_text(head + "".join(x for _, x in children) + "</Children>" + tail, encoding="utf-8")
+    first = s.files[0].read_text(encoding="utf-8")
+    i = first.index("<ReferralSource>")
+    where["code_list_2024"] = (s.files[0].name, first[:i].count("\n") + 1)
+    s.files[0].write_text(first[:i] + "<ReferralSource>ZZ</ReferralSource>" +
+                          first[first.index("</ReferralSource>", i) + len("</ReferralSource>"):], encoding="utf-8")
+    # schema: the code list (RB) and the episode without a referral date (it also breaks 8600, counted once)
+    excluded = {"schema": 1, "date_missing": 2, "after_reference": 1, "closure_before_year": 1, "date_order": 1,
+                "duplicate_episode": 1}
+    return ProblemSet(list(s.files), where, secrets, excluded)

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cscbook import cincensus as C
+from cscbook import reconciliation
 from cscbook.errors import CSCBookError
 from cscbook.monthly import read_extract
 
@@ -54,7 +55,7 @@ def test_exact_recovery_of_known_monthly_counts(real):
 def test_yearly_referrals_equal_published_c1_and_reconcile(real):
     s, result = real
     published = S.published_totals("825")
-    rec = C.reconcile(result.monthly, "825")
+    rec = reconciliation.reconcile(result.monthly, "825")
     assert list(rec["year"]) == [2024, 2025]
     assert list(rec["published"]) == [published[2024], published[2025]]
     assert list(rec["derived"]) == list(rec["published"]) and list(rec["flag"]) == ["ok", "ok"]
@@ -63,7 +64,7 @@ def test_yearly_referrals_equal_published_c1_and_reconcile(real):
 def test_variant_fifteen_percent_off_is_a_warning(off):
     s, result = off
     assert_recovers(result, s.expected)
-    rec = C.reconcile(result.monthly, "825")
+    rec = reconciliation.reconcile(result.monthly, "825")
     assert list(rec["flag"]) == ["warning", "warning"]
     assert rec["percent"].between(-15.1, -14.9).all()
     text = C.summary(result, rec)
@@ -74,14 +75,14 @@ def test_a_small_gap_is_flagged_for_checking(real):
     s, result = real
     monthly = result.monthly.copy()
     monthly.loc[pd.Period("2024-10", freq="M"), "referrals"] += round(0.05 * S.published_totals("825")[2025])
-    rec = C.reconcile(monthly, "825").set_index("year")
+    rec = reconciliation.reconcile(monthly, "825").set_index("year")
     assert rec.loc[2024, "flag"] == "ok" and rec.loc[2025, "flag"] == "check"
     assert 4.9 < rec.loc[2025, "percent"] < 5.1
 
 
 def test_incomplete_years_are_not_reconciled(real):
     s, result = real
-    rec = C.reconcile(result.monthly.iloc[3:], "825")
+    rec = reconciliation.reconcile(result.monthly.iloc[3:], "825")
     assert list(rec["year"]) == [2025]
 
 
@@ -171,10 +172,10 @@ EXPECTED = {
     "other_council.xml": "from council 938 (Header/Source/LEA), not --la 825",
     "date_after_census.xml": "line 66, element AssessmentActualStartDate: a date after the reference date 31 March 2024",
     "closure_before_year.xml": "element CINclosureDate: a closure before the collection year 2024",
-    "reference_date_wrong.xml": "element ReferenceDate: ReferenceDate is not 31 March 2024",
-    "schema_invalid.xml": "line 33: does not match DfE's CIN census schema 2024 (Element 'CINdetails': Missing child",
-    "bad_date_value.xml": "line 61: does not match DfE's CIN census schema 2024 (Element 'CINreferralDate': a value is "
-                          "not a valid value of the atomic type 'xs:date')",
+    # the ReferenceDate governs (collection year 2023), so its closure in September 2023 is after it
+    "reference_date_wrong.xml": "Year 2024 and ReferenceDate 2023-03-31 disagree: the ReferenceDate governs",
+    "schema_invalid.xml": "line 33, element CINdetails: does not match DfE's CIN census schema 2024: Missing child",
+    "bad_date_value.xml": "line 61, element CINreferralDate: not a date (value withheld) [DfE 8600]",
     "no_header.xml": "no Header before Children",
     "unexpected_element.xml": "line 20, element Note: unexpected element in Children",
     "deeply_nested.xml": "nested too deeply",
@@ -200,7 +201,8 @@ def test_hostile_returns_fail_with_one_clear_line(name):
     with pytest.raises(CSCBookError) as err:
         C.read_returns([path], "825")
     msg = str(err.value)
-    assert msg.startswith(name) and "\n" not in msg
+    # every problem on a line of its own, each naming the file (a return refused for its episodes lists them)
+    assert all(line.startswith(name) for line in msg.splitlines())
     assert EXPECTED[name] in msg
     for secret in ("SYN000000", "2008-12-04", "2022-13-20", str(HOSTILE)):
         assert secret not in msg

@@ -89,6 +89,15 @@ def _cmd_build(args) -> str:
                            "(or give each edition its own in --editions)")
     if args.no_paper and args.paper not in (None, "skip"):
         raise CSCBookError(f"--no-paper and --paper {args.paper}: give one of them")
+    if args.cin_census and not args.editions:  # problems in the returns, before anything is built (--strict: any)
+        from .cincensus import exclusion_lines, read_returns
+        from .edition import DEFAULT_LA
+        from .register import resolve
+
+        code = resolve(args.la[0] if args.la else DEFAULT_LA).code
+        notes = exclusion_lines(read_returns(args.cin_census, code, strict=args.strict))
+        for line in [] if args.quiet else notes:
+            print(line, file=sys.stderr)
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
                               paper="skip" if args.no_paper else (args.paper or "auto"))
     if args.editions:
@@ -159,7 +168,18 @@ def _cmd_extract(args) -> str:
     from .cincensus import extract_command
 
     check_output_file(args.output, "--output")
-    return extract_command(args.cin_census, args.la, args.output, args.annex_a)
+    return extract_command(args.cin_census, args.la, args.output, args.annex_a, args.strict)
+
+
+def _cmd_validate(args) -> str:
+    from .validate import validate_command
+
+    text, ok = validate_command(args.cin_census, args.la, args.output, args.strict)
+    if not ok:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
+        raise CSCBookError("validate: a return would be refused (the problems are listed above)")
+    return text
 
 
 def check_output_file(path: str, parameter: str) -> None:
@@ -295,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quarter", help="calendar quarter YYYYQn (default: the latest the data support)")
     p.add_argument("--monthly", help="the council's own monthly extract (CSV); default: the shipped example")
     p.add_argument("--cin-census", nargs="+", metavar="FILE", help="the council's CIN census returns (XML)")
+    p.add_argument("--strict", action="store_true",
+                   help="with --cin-census: refuse a return with any error (default: exclude and count such episodes)")
     p.add_argument("--scenarios", help="YAML file of what-if staffing scenarios (default: the shipped set)")
     p.add_argument("--jobs", type=int, help="notebooks run in parallel (default: $CSCBOOK_JOBS, else one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if nothing changed")
@@ -318,12 +340,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
     p.add_argument("--annex-a", help="Ofsted Annex A workbook (.xlsx): adds monthly contacts")
     p.add_argument("--output", required=True, help="the monthly CSV to write (monthly extract contract)")
+    p.add_argument("--strict", action="store_true",
+                   help="refuse a return with any error (default: exclude and count episodes that break a rule)")
     p.set_defaults(func=_cmd_extract)
 
     p = sub.add_parser("browser", help="which browser prints the committee paper (exit 2 when there is none)")
     p.add_argument("--install", action="store_true",
                    help="where there is none, try to download Playwright's Chromium (quietly; exit 0 either way)")
     p.set_defaults(func=_cmd_browser)
+    p = sub.add_parser("validate", help="every problem in a council's CIN census returns, in one run")
+    p.add_argument("--cin-census", nargs="+", required=True, metavar="FILE",
+                   help="the council's CIN census returns (DfE XML), annual or in-year")
+    p.add_argument("--la", help="council name or code (default: the LEA named in the returns)")
+    p.add_argument("--output", metavar="DIR",
+                   help="folder for cin-validation.csv (every problem, with child IDs: keep it local) and a summary")
+    p.add_argument("--strict", action="store_true", help="any error refuses a return (for CI)")
+    p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("site", help="publish one site from the editions built in one or more output folders")
     p.add_argument("--from", dest="sources", nargs="+", required=True, metavar="DIR",
