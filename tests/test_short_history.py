@@ -69,6 +69,14 @@ def test_every_history_from_twelve_months_forecasts(tmp_path, months, end, quart
     assert len(result.fc) == 12 and (result.fc["mean"] > 0).all()
     assert result.model in result.plan.models
     assert result.plan.seasonal == (months >= 36)
+    # calibrated only where the backtest has five origins or more at the published horizons: of these, only the
+    # 72 months to the quarter's end (nine origins at horizons 1 to 12); elsewhere the model's own, said so
+    assert result.calibrated_ok == (months == 72)
+    assert ("no bias is taken off" in result.sentence()) == (not result.calibrated_ok)
+    if not result.calibrated_ok:
+        pd.testing.assert_frame_equal(result.planned, result.fc)
+    if months < 24:
+        assert "No backtest is possible" in result.sentence()
     sentences = " ".join(history.next_year_sentences(result))
     if months >= 36:
         assert result.tested and "Likeliest peak month" in sentences
