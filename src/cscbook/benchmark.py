@@ -7,7 +7,13 @@ direction of travel since the previous year.
 Quartile bands are national (all councils with a value that year), as in DfE's LAIT. For indicators where
 high is bad (``polarity`` -1), the lowest quarter is green, the middle half amber and the highest quarter
 red; reversed where high is good. Context indicators (``polarity`` 0), such as demand rates, are not rated:
-a high referral rate is not in itself good or bad.
+a high referral rate is not in itself good or bad. Neither is the share of referrals ending in no further action
+(a high share can mean a front door letting through contacts that need no social care, a low one a threshold
+set high), so it is compared but never rated.
+
+A rating uses only the latest year. Where the council's value for the latest published year is withheld
+(suppressed, ``c``), the indicator is shown for that year as suppressed: no value, rank, quartile, rating or
+direction from an older year.
 """
 
 from __future__ import annotations
@@ -38,7 +44,13 @@ def rank_of(values: pd.Series, value: float) -> tuple[int | None, int]:
     return int((v > value).sum()) + 1, len(v)
 
 
+#: the rating of an indicator whose latest year is suppressed or otherwise unpublished
+SUPPRESSED = "suppressed"
+
+
 def rag(band: int | None, polarity: int) -> str:
+    """'green', 'amber' or 'red' by England's quartile band and the indicator's polarity; 'not rated' for an
+    indicator without a clear polarity; 'no data' without a band."""
     if band is None:
         return "no data"
     if polarity == 0:
@@ -126,6 +138,18 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
         prev = own.get(y - 1, np.nan)
         arrow, words = direction(prev, value, ind.polarity)
         latest, note = latest_note(statuses.xs(c.code, level="old_la_code")[name], y, cap)
+        if latest > y and panel.xs(latest, level="year")[name].notna().any():
+            # the latest year is published, but not for this council (suppressed): shown as such, never rated on an
+            # older year (a year no council has yet stays unpublished: the older year is the latest published)
+            status = statuses.xs(c.code, level="old_la_code")[name].get(latest)
+            rows.append(dict(
+                indicator=name, label=ind.label, unit=ind.unit, year=latest, value=np.nan, previous=np.nan,
+                change=np.nan, sn_median=np.nan, sn_min=np.nan, sn_max=np.nan, sn_count=0, region=np.nan,
+                england=england[name].get(latest, np.nan), rank=None, councils=0, quartile=None, rag=SUPPRESSED,
+                arrow="", direction="no comparison", polarity=ind.polarity, latest_year=latest,
+                note=f"{latest} {status}{_marker_of(status)}: not rated",
+            ))
+            continue
         reg_value = region[name].get((c.region, y), np.nan) if c.region in region.index.get_level_values(0) else np.nan
         rows.append(dict(
             indicator=name, label=ind.label, unit=ind.unit, year=y, value=value, previous=prev,

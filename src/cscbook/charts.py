@@ -16,7 +16,8 @@ def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
 
 
-def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
+def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool,
+                    data: dict | None = None) -> None:
     """Title, axis labels and legend; where the data are illustrative, say so in the title, on the figure and
     in the alt text; then show the figure."""
     ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
@@ -26,7 +27,26 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
         fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
-    show(fig, alt)
+    show(fig, alt, data=data)
+
+
+def mark_recording_changes(ax, years, monthly: bool = False) -> None:
+    """Shade each year flagged as a likely recording change (:mod:`cscbook.breaks`) on a chart of referrals: the
+    financial year itself (April to March) on a monthly axis, a year either side of its 31 March point on an
+    annual one, labelled "recording change?"."""
+    for year in years:
+        if monthly:
+            start, end = pd.Timestamp(year=int(year) - 1, month=4, day=1), pd.Timestamp(year=int(year), month=3, day=31)
+            lo, hi = ax.get_xlim()
+            if mdates.date2num(end) < lo or mdates.date2num(start) > hi:
+                continue
+            start = max(start, mdates.num2date(lo).replace(tzinfo=None))
+            end = min(end, mdates.num2date(hi).replace(tzinfo=None))
+            middle = start + (end - start) / 2
+        else:
+            start, end, middle = _fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180), _fy_end(year)
+        ax.axvspan(start, end, color="#999999", alpha=0.25, hatch="//", label=None)
+        ax.text(middle, 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
 
 
 def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
@@ -53,12 +73,7 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     j = j[(j["date"].map(pd.Timestamp) >= x.min() - pd.Timedelta(days=365)) & (j["date"].map(pd.Timestamp) <= x.max() + pd.Timedelta(days=365))]
     annotate_judgements(ax, j, to_x=pd.Timestamp)
     if name.startswith("referrals"):
-        for year in flagged_years:
-            if year in set(d["year"]):
-                ax.axvspan(_fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180),
-                           color="#999999", alpha=0.25, hatch="//", label=None)
-                ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
-                        fontsize=7)
+        mark_recording_changes(ax, [y for y in flagged_years if y in set(d["year"])])
     ax.set_title(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
                                                          else " against neighbours, region and England"))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
@@ -88,9 +103,10 @@ def graded_judgements(events: pd.DataFrame) -> pd.DataFrame:
                          "framework": g["framework"].fillna("").astype(str)}).reset_index(drop=True)
 
 
-def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) -> None:
+def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, flagged_years=()) -> None:
     """Lanes of events with every graded Ofsted judgement on its own top lane (drawn last, labelled), above
-    the referral and looked-after rates on the same time axis. The figure carries the judgements as data."""
+    the referral and looked-after rates on the same time axis, the referral rate's recording-change years
+    (``flagged_years``) shaded. The figure carries the judgements as data."""
     if events.empty:
         return
     from .timeline import KINDS
@@ -138,6 +154,9 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
         ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     for axr, (col, label, colour, style, marker) in zip(rate_axes, rate_cols):
         axr.plot(rates["year"].map(_fy_end), rates[col], color=colour, linestyle=style, marker=marker, markersize=4)
+        if col == "referrals_rate_per_10k":
+            shown = set(rates.loc[rates[col].notna(), "year"])
+            mark_recording_changes(axr, [y for y in flagged_years if y in shown])
         axr.set_ylabel("Per 10,000\nchildren")
         axr.set_title(f"{label} (year ending 31 March), {ed.council.name}; dashed lines: Ofsted judgements", fontsize=9)
     (rate_axes[-1] if rate_axes else ax).set_xlabel("Date")
@@ -150,7 +169,12 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
            + (". Ofsted judgements: " + "; ".join(f"{j['date']:%B %Y} {j['grade']}" for _, j in graded.iterrows())
               if len(graded) else "")
            + (". Below, referral and children looked after rates per 10,000 children by year." if has_rates else "."))
-    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows())}
+    marked = [int(y) for y in flagged_years if rates is not None and "referrals_rate_per_10k" in rates.columns
+              and y in set(rates.loc[rates["referrals_rate_per_10k"].notna(), "year"])] if has_rates else []
+    if marked:
+        alt += f" Shaded on the referral rate: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
+    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows()),
+            "recording-changes": ",".join(map(str, marked))}
     show(fig, alt, data=data)
 
 
@@ -217,7 +241,9 @@ def backtest_chart(errors: pd.DataFrame, series) -> None:
                     "Mean absolute scaled error (MASE)", alt, series.illustrative)
 
 
-def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame) -> None:
+def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
+    """Monthly referrals (the last four years), the forecast with its intervals, the Ofsted judgements ``judged``
+    and the years flagged as recording changes (``flagged_years``, financial years) shaded."""
     hist = series.referrals.iloc[-48:]
     fig, ax = plt.subplots()
     hx = hist.index.to_timestamp()
@@ -231,11 +257,16 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
             fontsize=7.5, va="top")
     j = judged[judged["date"].map(pd.Timestamp) >= hx.min()]
     annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
+    mark_recording_changes(ax, flagged_years, monthly=True)  # only those within the axis
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
            f"to {fc['mean'].max():,.0f} referrals a month.")
+    marked = [int(y) for y in flagged_years
+              if pd.Timestamp(year=int(y), month=3, day=31) >= hx.min() and pd.Timestamp(year=int(y) - 1, month=4, day=1) <= hx.max()]
+    if marked:
+        alt += f" Shaded: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
-                    series.illustrative)
+                    series.illustrative, data={"recording-changes": ",".join(map(str, marked))})
 
 
 #: kinds of curated event labelled on the timeline chart: the statutory intervention and its board
@@ -245,11 +276,11 @@ HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per
                        "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
 
 
-def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame) -> None:
+def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame, flagged_years=()) -> None:
     """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
     England's middle half of councils (quartile band) and the Ofsted judgements ``judged``. ``frames``: one frame
     per indicator, as :func:`cscbook.indicators.multiples_frames` gives them (published by the edition's
-    quarter)."""
+    quarter); ``flagged_years``: the referral years flagged as recording changes, shaded on the referral panel."""
     names = list(frames)
     cols = 4
     rows = -(-len(names) // cols)
@@ -271,6 +302,8 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
                 ax.plot([d], [1.0], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(row["grade"], "o"),
                         color=GRADE_COLOURS.get(row["grade"], "#000000"), markeredgecolor="black", markersize=7,
                         clip_on=False, linestyle="none")
+        if name.startswith("referrals"):
+            mark_recording_changes(ax, [y for y in flagged_years if y in set(frame.dropna(subset=[name])["year"])])
         ax.set_title(ind.label, fontsize=9.5)
         ax.set_ylabel(ind.unit, fontsize=8)
         ax.tick_params(labelsize=7.5)
@@ -297,4 +330,8 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
            f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
            f"{len(judged)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
-    show(fig, alt, data={"indicators": ",".join(names)})
+    marked = sorted({int(y) for name in names if name.startswith("referrals")
+                     for y in flagged_years if y in set(frames[name].dropna(subset=[name])["year"])})
+    if marked:
+        alt += f" Shaded on the referral panels: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
+    show(fig, alt, data={"indicators": ",".join(names), "recording-changes": ",".join(map(str, marked))})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .benchmark import SUPPRESSED
 from .claims import After, Claim, Figure, Interval, WEAK_PEAK, pct_change, source_of, worded
 from .edition import Edition
 
@@ -56,28 +57,68 @@ def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
     return [Claim(template, "demand", tuple(figs), tuple(wordings), name="referrals")]
 
 
+def _monthly_treatment(ed: Edition) -> str:
+    """What the forecast page says its monthly models do with a level shift, in a clause ('' when there is no
+    monthly forecast)."""
+    from .demand import monthly_series
+    from .errors import CSCBookError
+
+    try:
+        prepared = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None,
+                                  ed.cache).prepared
+    except CSCBookError:
+        return ""
+    if prepared.action == "adjust":
+        return (f"; the monthly forecast rescales the months before the level shift it finds ({prepared.shift_month:%B %Y}) "
+                "to the level after it")
+    if prepared.action == "train_after":
+        return f"; the monthly forecast trains only on the months from {prepared.shift_month:%B %Y}, after the shift"
+    return ""
+
+
 def recording_change_claim(ed: Edition, year: int) -> list[Claim]:
-    from .breaks import detect_for
+    """Years whose referral count looks like a recording change (:mod:`cscbook.breaks`), told by the signal:
+    a count well above the council's usual level while the share ending in no further action ran at several
+    times England's. Years with as high a share but a usual count are named as not flagged."""
+    from .breaks import LEVEL_RATIO, NFA_MARGIN_PP, detect_for
 
     flags = detect_for(ed.council.code)
-    flagged = flags[flags["flagged"] & (flags.index <= year)]
+    flags = flags[flags.index <= year]
+    flagged = flags[flags["flagged"]]
     if flagged.empty:
         return []
     la = f"old_la_code={ed.council.code}"
     years = [int(y) for y in flagged.index]
-    figs, eng = [], []
+    figs = []
     for y in years:
         figs.append(_official(f"nfa_{y}", "nfa_pct", y, la, flagged.at[y, "nfa_pct"], "{:.1f}%"))
         figs.append(_official(f"england_{y}", "nfa_pct", y, "England", flagged.at[y, "england_nfa_pct"], "{:.1f}%"))
-        eng.append(f"{{england_{y}}}")
-    names = tuple(f"nfa_{y}" for y in years)
-    w = worded("share", "share", names, [flagged.at[y, "nfa_pct"] for y in years])
-    each = "in each year, " if len(years) > 1 and " then " not in w.words else ""
+        figs.append(Figure(f"times_{y}", float(flagged.at[y, "nfa_pct"] / flagged.at[y, "england_nfa_pct"]),
+                           "computed", f"no further action % {y}, council / England", "{:.1f}"))
+        figs.append(Figure(f"level_{y}", float(flagged.at[y, "level_ratio"]), "computed",
+                           f"referrals {y} / median of the council's other years (cscbook.breaks)", "{:.2f}"))
+
+    def each(prefix):
+        return _and(["{" + f"{prefix}_{y}" + "}" for y in years])
+
+    one = len(years) == 1
     template = (f"Referral counts for {_and([str(y) for y in years])} look like a **recording change** rather than "
-                f"demand: {each}{{share}} of referrals ended in no further action "
-                f"({_and(['{' + n + '}' for n in names])}), against {_and(eng)} in England; they are marked on "
-                "charts and left out of forecast training.")
-    return [Claim(template, "demand", tuple(figs), (w,), name="recording_change")]
+                f"demand: {'the count was' if one else 'the counts were'} {each('level')} times the council's median "
+                f"of its other years, while the share of referrals ending in no further action ran at {each('times')} "
+                f"times England's ({each('nfa')} against {each('england')}). "
+                f"{'It is' if one else 'They are'} shaded on the charts of referrals and left out of the annual "
+                f"forecasts' training{_monthly_treatment(ed)}.")
+    high = flags[~flags["flagged"] & (flags["nfa_pct"] >= flags["england_nfa_pct"] + NFA_MARGIN_PP)]
+    if not high.empty:
+        others = [int(y) for y in high.index]
+        for y in others:
+            figs.append(_official(f"nfa_{y}", "nfa_pct", y, la, high.at[y, "nfa_pct"], "{:.1f}%"))
+            figs.append(_official(f"england_{y}", "nfa_pct", y, "England", high.at[y, "england_nfa_pct"], "{:.1f}%"))
+        pairs = _and(["{" + f"nfa_{y}" + "} in " + str(y) + " (England {" + f"england_{y}" + "})" for y in others])
+        template += (f" A high share alone is not flagged: {pairs} came with "
+                     f"{'a count' if len(others) == 1 else 'counts'} under {LEVEL_RATIO:g} times the council's median "
+                     "of its other years.")
+    return [Claim(template, "demand", tuple(figs), (), name="recording_change")]
 
 
 def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
@@ -101,6 +142,11 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     template = ("Of {rated} rated indicators, {green} {is_green} in England's best quarter and **{red} in the worst "
                 "quarter**")
     template += (": " + ", ".join(p.replace("{", "{{").replace("}", "}}") for p in parts) + ".") if parts else "."
+    suppressed = bm[bm["rag"] == SUPPRESSED]
+    if not suppressed.empty:
+        names = [f"{r['label']} ({int(r['year'])} suppressed)" for _, r in suppressed.iterrows()]
+        template += (" Not rated because the latest year is suppressed: "
+                     + _and(names).replace("{", "{{").replace("}", "}}") + ".")
     return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
 

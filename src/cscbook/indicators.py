@@ -40,7 +40,7 @@ INDICATORS: list[Indicator] = [
     Indicator("rereferral_pct", "Re-referrals within 12 months", "referrals", "rereferral_percent", "pct",
               "% of referrals", -1, "Referrals within 12 months of a previous referral"),
     Indicator("nfa_pct", "Referrals with no further action", "referrals", "no_further_action_percent", "pct",
-              "% of referrals", -1, "Referrals that led to no further action"),
+              "% of referrals", 0, "Referrals that led to no further action"),
     Indicator("cin_rate_per_10k", "Children in need rate", "cin", "At31_episodes", "rate",
               "per 10,000 children", 0, "Children in need at 31 March per 10,000 children"),
     Indicator("s47_rate_per_10k", "Section 47 enquiry rate", "s47", "Section47", "rate",
