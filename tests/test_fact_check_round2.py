@@ -97,3 +97,21 @@ def test_2_the_monthly_forecast_chart_shades_the_recording_change_years(bucks, s
     # the chart shows the last 48 months: 2014 is off the axis, 2022 and 2023 on it
     assert series.referrals.index[-48] <= pd.Period("2022-03", freq="M")
     assert data["recording-changes"] == "2022,2023"
+
+
+# 6. every period labelled as published ---------------------------------------------------------------------------
+
+def test_6_workforce_figures_are_dated_by_their_30_september_snapshot(bucks):
+    from cscbook.claims import source_of
+    from cscbook.headlines import headlines
+    from cscbook.indicators import period_label
+
+    file, row = source_of("agency_rate_pct", 2025, "old_la_code=825")
+    assert row == "old_la_code=825, 30 September 2025 (snapshot), agency_rate_fte" and "csww" in file
+    assert source_of("nfa_pct", 2023, "England")[1] == "England, year to 31 March 2023, no_further_action_percent"
+    assert period_label("turnover_pct", 2025) == "year to 30 September 2025"
+    h = {c.name: c for c in headlines(bucks, include_forecast=False, holding_only=False)}
+    ev = h["scorecard"].evidence().set_index("figure")
+    assert "30 September 2025 (snapshot)" in ev.at["agency_rate_pct", "row"]
+    assert not ev["row"].str.contains("year to 31 March 2025, (?:agency|vacancy|caseload)").any()
+    assert h["new_statistics"].text == "New official statistics this quarter: workforce figures for 30 September 2025."

@@ -8,12 +8,20 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .indicators import BY_NAME
+from .indicators import BY_NAME, period_label
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
 
 
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
+
+
+def _period_end(name: str, year: int) -> pd.Timestamp:
+    """Where an indicator's year sits on a time axis: 31 March for the years ending then, 30 September for the
+    workforce census (a snapshot on that date)."""
+    if BY_NAME[name].table == "workforce":
+        return pd.Timestamp(year=int(year), month=9, day=30)
+    return _fy_end(year)
 
 
 def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool,
@@ -56,7 +64,7 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     d = data.dropna(subset=[name])
     if d.empty:
         return
-    x = d["year"].map(_fy_end)
+    x = d["year"].map(lambda y: _period_end(name, y))
     fig, ax = plt.subplots()
     series = [(name, ed.council.name, PALETTE[0], "-", "o", 2.4),
               (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
@@ -289,7 +297,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
         frame = frames[name]
-        x = frame["year"].map(_fy_end)
+        x = frame["year"].map(lambda y: _period_end(name, y))
         ax.fill_between(x, frame[f"{name}_q1"], frame[f"{name}_q3"], color="#CCCCCC", alpha=0.6, label="England: middle half of councils", step=None)
         ax.fill_between(x, frame[f"{name}_lo"], frame[f"{name}_hi"], color=PALETTE[1], alpha=0.2, label="Neighbours' range")
         ax.plot(x, frame[f"{name}_sn_median"], color=PALETTE[1], linestyle="--", linewidth=1.2, label="Neighbours' median")
@@ -304,18 +312,18 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
                         clip_on=False, linestyle="none")
         if name.startswith("referrals"):
             mark_recording_changes(ax, [y for y in flagged_years if y in set(frame.dropna(subset=[name])["year"])])
-        ax.set_title(ind.label, fontsize=9.5)
+        ax.set_title(ind.label + (" (30 Sep)" if ind.table == "workforce" else ""), fontsize=9.5)
         ax.set_ylabel(ind.unit, fontsize=8)
         ax.tick_params(labelsize=7.5)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
         own = frame.dropna(subset=[name])
         if not own.empty:
-            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in {int(own['year'].iloc[-1])} "
+            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in the {period_label(name, own['year'].iloc[-1])} "
                           f"(England {own[f'{name}_england'].iloc[-1]:,.1f})")
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("Year ending 31 March ('yy)", fontsize=8)
+        ax.set_xlabel("Year ending 31 March ('yy); workforce: 30 September", fontsize=8)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 

@@ -248,9 +248,12 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
 def new_this_quarter(ed: Edition) -> list[Claim]:
     from .changes import new_releases
 
+    from .changes import release_period
+
     items, figs = [], []
     for name, now in new_releases(ed.quarter):
-        figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}"))
+        figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}",
+                           release_period(name, now).replace(str(now), "{}")))
         items.append(f"{name.replace('_', ' ')} figures for {{{name}}}")
     if items:
         return [Claim(f"New official statistics this quarter: {'; '.join(items)}.", "demand", tuple(figs),

@@ -232,6 +232,24 @@ def indicators_for(la: str | int, columns: list[str] | None = None, as_of=None) 
     return out
 
 
+def period_label(name: str, year: int) -> str:
+    """The period a figure covers, as its publisher labels it: "year to 31 March 2025" for the children in need
+    and looked-after tables, "30 September 2025 (snapshot)" for the workforce census (turnover: "year to 30
+    September 2025"), "mid-2024" for the population estimates. ``name`` is an indicator, a count column or a
+    table name; the panel's ``children_0_17`` of year Y is ONS's mid-(Y-1) estimate."""
+    year = int(year)
+    if name == "children_0_17":
+        return f"mid-{year - 1}"
+    table = BY_NAME[name].table if name in BY_NAME else COUNTS[name][0] if name in COUNTS else name
+    if name == "turnover_pct":
+        return f"year to 30 September {year}"
+    if table == "workforce":
+        return f"30 September {year} (snapshot)"
+    if table == "population":
+        return f"mid-{year}"
+    return f"year to 31 March {year}"
+
+
 def rounding(column: str) -> int:
     """Decimal places for display: counts whole, rates and percentages to one place."""
     base = column.split("_sn_median")[0].split("_region")[0].split("_england")[0]
