@@ -115,3 +115,78 @@ def test_6_workforce_figures_are_dated_by_their_30_september_snapshot(bucks):
     assert "30 September 2025 (snapshot)" in ev.at["agency_rate_pct", "row"]
     assert not ev["row"].str.contains("year to 31 March 2025, (?:agency|vacancy|caseload)").any()
     assert h["new_statistics"].text == "New official statistics this quarter: workforce figures for 30 September 2025."
+
+
+# 8, 9, 10: timeline events as events -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bucks_timeline(bucks):
+    from cscbook.timeline import timeline
+
+    return timeline("825", bucks.quarter)
+
+
+def test_8_a_year_only_date_shows_as_the_year(bucks_timeline):
+    from cscbook.sourcepages import timeline_table
+    from cscbook.timeline import date_shown
+
+    assert date_shown("2014", "year") == "2014" and date_shown("2014-11", "month") == "Nov 2014"
+    assert date_shown("2014-08-08", "day") == "08 Aug 2014"
+    table = timeline_table(bucks_timeline)
+    assert not table["when"].str.startswith("01 Jan").any()
+    assert "Jan 2014" in set(table["when"]) and "01 Jan 2014" not in set(table["when"])
+    # no inadequate judgement is dated before the June 2014 inspection
+    j = bucks_timeline[bucks_timeline["kind"] == "judgement"]
+    assert not ((j["sort_date"] < pd.Timestamp("2014-06-03").date()) & j["title"].str.contains("nadequate")).any()
+
+
+def test_9_one_row_per_judgement_carrying_every_source_that_mentions_it(bucks_timeline):
+    j = bucks_timeline[bucks_timeline["kind"] == "judgement"].set_index("date")
+    assert list(j.index) == ["2011-01-24", "2014-08-08", "2018-01-29", "2022-02-11", "2025-05-14"]
+    assert j.at["2014-08-08", "official"] and j.at["2014-08-08", "grade"] == "Inadequate"
+    assert set(j.at["2014-08-08", "sources"][1:]) == {"000_aae2f59dc3e5d6c7.txt", "001_7bb63c69319b4d04.txt",
+                                                      "002_ed146779f1375d57.txt"}
+    assert set(j.at["2018-01-29", "sources"][1:]) == {"000_aae2f59dc3e5d6c7.txt", "003_abba65fc10130d3d.txt"}
+    assert len(j.at["2014-08-08", "quotes"]) == 4
+    assert "The final report was published on 8 August 2014." in j.at["2014-08-08", "quotes"]
+
+
+def test_10_planned_items_are_a_kind_of_their_own_in_the_future_tense(bucks_timeline):
+    from cscbook.sources import quote_in_source
+
+    planned = bucks_timeline[bucks_timeline["kind"] == "planned"].set_index("title")
+    assert {"Improvement plan to be produced within 70 working days of the report",
+            "First phase of the independent review to be completed",
+            "A new retention package for social workers will be implemented",
+            "Challenge and support phase to be completed"} <= set(planned.index)
+    for title, row in planned.iterrows():
+        assert quote_in_source(row["quote"], row["source"])
+        assert any(w in title for w in (" to be ", " to receive ", " will ", "likely")), title
+    titles = set(bucks_timeline["title"])
+    assert not {"Improvement plan due within 70 working days of the report", "New retention package for social workers",
+                "Deadline for the first phase of the independent review", "End of the challenge and support phase"} & titles
+
+
+# 12. an edition shows only documents about its own council --------------------------------------------------------
+
+def test_12_buckinghamshire_shows_no_west_sussex_paper(bucks, tmp_path):
+    from cscbook.sourcepages import sources_for, write_source_pages
+
+    assert "004_0e861a4f4565613d.txt" not in sources_for("825")
+    assert sources_for("938") == ["004_0e861a4f4565613d.txt"] and sources_for("370") == []
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nparts: []\n")
+    pages = write_source_pages(tmp_path, bucks)
+    assert sorted(p.stem for p in pages) == ["000_aae2f59dc3e5d6c7", "001_7bb63c69319b4d04", "002_ed146779f1375d57",
+                                             "003_abba65fc10130d3d"]
+    assert "004_0e861a4f4565613d" not in (tmp_path / "_toc.yml").read_text()
+
+
+# 15. the 2010 SLAC judgement as the framework graded it ---------------------------------------------------------
+
+def test_15_a_slac_middle_grade_is_adequate_not_requires_improvement():
+    from cscbook.ofsted import official_events
+
+    ev = official_events()
+    slac = ev[ev["framework"].str.startswith("SLAC")]
+    assert "Requires improvement" not in set(slac["grade"]) and "Adequate" in set(slac["grade"])
+    assert ev[ev["framework"].str.startswith("SIF")]["grade"].eq("Requires improvement").any()

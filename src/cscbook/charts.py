@@ -117,7 +117,7 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
     (``flagged_years``) shaded. The figure carries the judgements as data."""
     if events.empty:
         return
-    from .timeline import KINDS
+    from .timeline import KINDS, period_of
 
     graded = graded_judgements(events)
     others = events.drop(index=events.index[(events["kind"] == "judgement") & events["official"].astype(bool)
@@ -135,7 +135,12 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
     ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     for i, kind in enumerate(kinds):
         sub = others[others["kind"] == kind]
-        ax.scatter(sub["sort_date"].map(pd.Timestamp), [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+        exact = sub["precision"].fillna("day") == "day"
+        ax.scatter(sub.loc[exact, "sort_date"].map(pd.Timestamp), [i] * int(exact.sum()), color="#555555", marker="|",
+                   s=160, zorder=2)
+        for _, e in sub[~exact].iterrows():  # a month or a year: drawn across the period, never as its first day
+            start, end = period_of(str(e["date"]), e["precision"])
+            ax.hlines(i, pd.Timestamp(start), pd.Timestamp(end), color="#555555", linewidth=3, zorder=2)
         if kind in KEY_EVENT_KINDS:  # the intervention itself: label each, one per month
             when = sub["sort_date"].map(pd.Timestamp)
             first = sub.assign(when=when).drop_duplicates(subset=["when"]).sort_values("when")

@@ -39,7 +39,7 @@ def tables(edition) -> dict[str, tuple[pd.DataFrame, list[str], str]]:
 def write_datapack(html_dir: Path, edition, meta: dict | None = None) -> Path:
     """Write ``data-pack.xlsx`` beside the edition's pages (in ``html_dir``); return its path. Written to a
     temporary file first, then moved into place."""
-    from .sourcepages import index
+    from .sourcepages import index, sources_for
 
     out = Path(html_dir) / FILENAME
     tmp = out.with_suffix(".xlsx.tmp")
@@ -51,8 +51,10 @@ def write_datapack(html_dir: Path, edition, meta: dict | None = None) -> Path:
         for sheet, (frame, counts, about) in tables(edition).items():
             suppress(frame, counts).to_excel(xl, sheet_name=sheet, index=False)
             notes.append((f"Sheet {sheet}", about))
+        own = set(sources_for(edition.council.code))
         for _, row in index().iterrows():
-            notes.append((f"Source {row['file']}", row["title"]))
+            if row["file"] in own:  # only the documents about this council
+                notes.append((f"Source {row['file']}", row["title"]))
         pd.DataFrame(notes, columns=["item", "note"]).to_excel(xl, sheet_name="Notes and sources", index=False)
     os.replace(tmp, out)
     return out
