@@ -44,7 +44,7 @@ def curated_events() -> pd.DataFrame:
 def quoted_figures() -> pd.DataFrame:
     return read_csv_checked(paths.curated_dir() / "quoted_figures.csv",
                             ["figure_id", "la_code", "value", "unit", "measure", "period", "source", "quote",
-                             "official_comparison"])
+                             "official_comparison", "cites"])
 
 
 def timeline(la: str, until: Quarter | None = None) -> pd.DataFrame:
