@@ -234,6 +234,13 @@ def test_every_official_judgement_is_in_the_timeline_chart(site, crawl):
     assert shown and set(shown[0].split(";")) == expected
 
 
+def _unformatted(text: str) -> str:
+    """A page cell as the CSV holds it: a number without thousands separators."""
+    import re
+
+    return text.replace(",", "") if re.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?", text) else text
+
+
 def test_download_links_resolve_and_read_back_to_the_table(site, crawl):
     import base64
     import io
@@ -248,8 +255,9 @@ def test_download_links_resolve_and_read_back_to_the_table(site, crawl):
             csv = pd.read_csv(io.StringIO(base64.b64decode(t["href"].split(",", 1)[1]).decode("utf-8")), dtype=str,
                               keep_default_na=False)
             assert list(csv.columns) == t["heads"], name
+            # the CSV holds numbers as numbers: the page's 5,518 is 5518 in the file
             assert [[" ".join(v.split()) for v in r] for r in csv.values.tolist()] == \
-                [[" ".join(v.split()) for v in r] for r in t["rows"]], name
+                [[_unformatted(" ".join(v.split())) for v in r] for r in t["rows"]], name
             checked += 1
     assert checked >= 8
 

@@ -190,3 +190,76 @@ def test_15_a_slac_middle_grade_is_adequate_not_requires_improvement():
     slac = ev[ev["framework"].str.startswith("SLAC")]
     assert "Requires improvement" not in set(slac["grade"]) and "Adequate" in set(slac["grade"])
     assert ev[ev["framework"].str.startswith("SIF")]["grade"].eq("Requires improvement").any()
+
+
+# 16. downloads a statistician would accept; 15. years never printed as 2,022 ------------------------------------
+
+def _download(html, kind="text/csv"):
+    import base64
+    import re
+
+    data = re.search(rf'href="data:{kind};charset=utf-8;base64,([^"]+)"', html).group(1)
+    return base64.b64decode(data).decode("utf-8")
+
+
+def test_16_csv_downloads_hold_numbers_as_numbers_with_a_sidecar(bucks):
+    import io
+    import json
+
+    from cscbook import notebook as nb
+
+    nb._EDITION_NOTE = nb.download_note(bucks)
+    # synthetic frame
+    frame = pd.DataFrame({"year": [2024, 2025], "referrals": [5518.0, 1532.0], "rate": [422.94, 41142.0]})
+    html = nb.table_html(frame, counts=["referrals"], labels={"year": "Year", "referrals": "Referrals", "rate": "Rate"},
+                         caption="Synthetic referrals")
+    csv = pd.read_csv(io.StringIO(_download(html)))
+    assert csv["Referrals"].tolist() == [5518, 1532] and csv["Rate"].tolist() == [422.9, 41142.0]
+    about = json.loads(_download(html, "application/json"))
+    assert about["cscbook:edition"] == "Buckinghamshire (825), 2026Q1"
+    assert about["cscbook:licence"].startswith("Open Government Licence v3.0")
+    assert about["cscbook:figures_as_at"] == "2026-03-31" and about["cscbook:published"] <= "2026-03-31"
+    assert [c["datatype"] for c in about["tableSchema"]["columns"]] == ["number", "number", "number"]
+
+
+def test_15_a_year_column_named_in_words_prints_years_without_separators():
+    from cscbook.notebook import table_html
+
+    frame = pd.DataFrame({"Year to 31 March": [2022, 2023], "Referrals": [13087.0, 12157.0]})  # synthetic
+    html = table_html(frame, counts=["Referrals"])
+    assert ">2022<" in html and "2,022" not in html and ">13,087<" in html
+    assert _download(html).splitlines()[1] == "2022,13087"
+
+
+# 13, 14 -----------------------------------------------------------------------------------------------------------
+
+def test_14_the_funnel_counts_the_group_the_scorecard_ranks(monkeypatch):
+    from cscbook import funnel as F
+    from cscbook.benchmark import benchmark
+
+    row = benchmark("825", 2024).set_index("indicator").loc["cpp_2yrs_pct"]
+    assert (row["rank"], row["councils"]) == (11, 100)
+    f = F.funnel("cpp_2yrs_pct", 2024)
+    assert len(f.points) == 99 and f.unplotted == 1 and f.with_value == row["councils"]
+    seen = []
+    monkeypatch.setattr("cscbook.notebook.show", lambda fig, alt, caption=None, data=None: seen.append((alt, data)))
+    F.funnel_chart(f, make_edition("825", "2025Q1"))
+    alt, data = seen[-1]
+    assert "for 99 of the 100 councils with a value (1 without a published denominator" in alt
+    assert data["councils"] == 100 and data["plotted"] == 99
+
+
+def test_16_the_scorecard_download_has_one_column_per_field_and_words(bucks_card):
+    from cscbook.benchmark import scorecard_table
+
+    t = scorecard_table(bucks_card.reset_index()).set_index("label")
+    assert list(t.columns) == ["unit", "period", "status", "value", "sn_median", "sn_min", "sn_max", "region",
+                               "england", "rank", "councils", "rating", "travel", "note"]
+    assert t.at["Referrals", "value"] == 5518 and t.at["Referrals", "rank"] == 26 and t.at["Referrals", "councils"] == 153
+    assert t.at["Agency social workers", "rating"] == "Worst quarter (red)"
+    assert t.at["Agency social workers", "period"] == "30 September 2025 (snapshot)"
+    p = t.loc["Plans lasting two years or more"]
+    assert p["status"] == "suppressed" and p["rating"] == "Not rated: suppressed" and p["period"] == "year to 31 March 2025"
+    assert pd.isna(p["value"]) and pd.isna(p["rank"])
+    text = t.astype(str).to_string()
+    assert not any(sym in text for sym in "▲●▼↑↓→")

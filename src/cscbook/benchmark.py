@@ -163,6 +163,36 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
     return pd.DataFrame(rows)
 
 
+#: ratings in words, as the scorecard and its download show them (no symbols)
+RATING_WORDS = {"green": "Best quarter (green)", "amber": "Middle half (amber)", "red": "Worst quarter (red)",
+                SUPPRESSED: "Not rated: suppressed", "not rated": "Not rated", "no data": "No data"}
+
+
+def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as the page and its CSV show it, one column per field: indicator, unit, period (as
+    published: year ending 31 March or the 30 September snapshot), status (published or suppressed), the value
+    and its comparators as numbers (counts whole), the neighbours' lowest and highest, rank and the number of
+    councils ranked, the rating and the direction of travel in words, and any note."""
+    from .indicators import period_label
+
+    card = card.reset_index(drop=True)
+    out = pd.DataFrame({
+        "label": card["label"], "unit": card["unit"],
+        "period": [period_label(i, y) for i, y in zip(card["indicator"], card["year"])],
+        "status": ["suppressed" if r == SUPPRESSED else "published" for r in card["rag"]],
+    })
+    for col in ["value", "sn_median", "sn_min", "sn_max", "region", "england"]:
+        out[col] = pd.Series([int(round(float(v))) if BY_NAME[i].kind == "count" and pd.notna(v) else v
+                              for i, v in zip(card["indicator"], card[col])], index=card.index, dtype=object)
+    out["rank"] = pd.array([int(r) if pd.notna(r) else None for r in card["rank"]], dtype="Int64")
+    out["councils"] = pd.array([int(n) if pd.notna(r) else None for r, n in zip(card["rank"], card["councils"])],
+                               dtype="Int64")
+    out["rating"] = card["rag"].map(RATING_WORDS).fillna(card["rag"])
+    out["travel"] = card["direction"]
+    out["note"] = card["note"].fillna("")
+    return out.reset_index(drop=True)
+
+
 FLOW = [
     ("assessments_per_referral", "Assessments per referral", "assessments", "Episodes_with_assessment_factor",
      "referrals", "referral_count"),

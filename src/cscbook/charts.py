@@ -12,6 +12,11 @@ from .indicators import BY_NAME, period_label
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
 
 
+def _count(n: int, noun: str) -> str:
+    """A count with its noun in agreement: "1 Ofsted judgement", "2 Ofsted judgements"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
 
@@ -92,12 +97,12 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     if ind.kind == "count":
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
                f"to {int(d['year'].max())}, with its statistical neighbours' median. Latest: {last[name]:,.0f}. "
-               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+               f"Dashed vertical lines mark {_count(len(j), 'Ofsted judgement')}.")
     else:
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
                f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
                f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
-               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+               f"Dashed vertical lines mark {_count(len(j), 'Ofsted judgement')}.")
     show(fig, alt)
 
 
@@ -342,7 +347,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     fig.tight_layout()
     alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
            f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
-           f"{len(judged)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
+           f"{_count(len(judged), 'Ofsted judgement')}. Latest: " + "; ".join(latest) + ".")
     marked = sorted({int(y) for name in names if name.startswith("referrals")
                      for y in flagged_years if y in set(frames[name].dropna(subset=[name])["year"])})
     if marked:

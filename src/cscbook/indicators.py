@@ -250,6 +250,41 @@ def period_label(name: str, year: int) -> str:
     return f"year to 31 March {year}"
 
 
+#: headings of the comparison columns (suffix of the column name -> words)
+_COMPARATORS = {"_sn_median": "statistical neighbours' median", "_region": "region", "_england": "England"}
+#: units and labels of the count columns
+COUNT_LABELS = {
+    "cin_at_31_march": ("Children in need at 31 March", "children"),
+    "s47_enquiries": ("Section 47 enquiries", "enquiries in the year"),
+    "icpcs": ("Initial child protection conferences", "conferences in the year"),
+    "cpp_starts": ("Child protection plans started", "plans started in the year"),
+    "cpp_at_31_march": ("Child protection plans at 31 March", "plans"),
+    "cla_at_31_march": ("Children looked after at 31 March", "children"),
+    "cla_started": ("Children starting to be looked after", "children in the year"),
+    "cla_ceased": ("Children ceasing to be looked after", "children in the year"),
+    "social_workers_fte": ("Social workers in post (FTE, 30 September)", "FTE"),
+    "children_0_17": ("Children aged 0 to 17 (ONS mid-year estimate of the year before)", "children"),
+}
+
+
+def heading(column: str) -> tuple[str, str]:
+    """(heading in words, unit) of an indicator column or its neighbours' median, region or England variant,
+    e.g. ("Referral rate: statistical neighbours' median", "per 10,000 children")."""
+    base, suffix = column, ""
+    for sfx in _COMPARATORS:
+        if column.endswith(sfx):
+            base, suffix = column.removesuffix(sfx), sfx
+    if base in BY_NAME:
+        label, unit = BY_NAME[base].label, BY_NAME[base].unit
+        if BY_NAME[base].table == "workforce":
+            label += " (30 September)"
+    elif base in COUNT_LABELS:
+        label, unit = COUNT_LABELS[base]
+    else:
+        return column, ""
+    return (f"{label}: {_COMPARATORS[suffix]}" if suffix else label), unit
+
+
 def rounding(column: str) -> int:
     """Decimal places for display: counts whole, rates and percentages to one place."""
     base = column.split("_sn_median")[0].split("_region")[0].split("_england")[0]
