@@ -35,7 +35,8 @@ def test_a_suppressed_latest_value_is_shown_as_suppressed_and_not_rated(bucks):
     c = h["scorecard"]
     assert c.text.startswith("Of 6 rated indicators, 0 are in England's best quarter and **3 in the worst quarter**: "
                              "Agency social workers, Social worker vacancies, Average caseload.")
-    assert "Not rated because the latest year is suppressed: Plans lasting two years or more (2025 suppressed)" in c.text
+    assert ("Not rated because the council's figure for the latest year is withheld: Plans lasting two years or more "
+            "(2025 suppressed)") in c.text
     assert "cpp_2yrs_pct" not in c.evidence()["figure"].tolist() and c.check()
 
 

@@ -18,10 +18,12 @@ direction from an older year.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
-from .indicators import BY_NAME, INDICATORS, comparator_panel, la_panel
+from .indicators import BY_NAME, INDICATORS, _release_key, comparator_panel, la_panel
 from .register import resolve
 
 STABLE_PCT = 2.0  # changes smaller than this share of last year's value count as stable
@@ -97,6 +99,46 @@ def latest_note(statuses: pd.Series, used: int, year: int) -> tuple[int, str]:
     return latest, f"{latest} {rows[latest]}{_marker_of(rows[latest])}; rated on {used}"
 
 
+#: the columns of :func:`benchmark` (also when a council has no row)
+COLUMNS = ["indicator", "label", "unit", "year", "value", "previous", "change", "sn_median", "sn_min", "sn_max",
+           "sn_count", "region", "england", "rank", "councils", "quartile", "rag", "arrow", "direction", "polarity",
+           "latest_year", "note"]
+
+
+@lru_cache(maxsize=16)
+def _panels(files: tuple, quarter) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The council panel (values and statuses) of the releases ``files`` names as of ``quarter``, and its
+    cross-section per year: made once per process (every council's scorecard reads them)."""
+    panel = la_panel(as_of=quarter)
+    years = {int(y): panel.xs(y, level="year") for y in panel.index.get_level_values("year").unique()}
+    return panel, la_panel(statuses=True, as_of=quarter).astype(object), years
+
+
+@lru_cache(maxsize=4096)
+def _sorted_values(files: tuple, quarter, year: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every council's value of ``name`` in ``year`` (no missing ones) and its quartiles, once per process."""
+    v = _panels(files, quarter)[2][year][name].dropna().to_numpy(dtype=float)
+    return v, (np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else np.array([]))
+
+
+def _placed(files: tuple, quarter, year: int, name: str, value: float) -> tuple[int | None, int | None, int]:
+    """(quartile band, rank, councils with a value) of ``value``, as :func:`quartile_band` and :func:`rank_of`."""
+    v, (q) = _sorted_values(files, quarter, year, name)
+    if pd.isna(value) or not len(v):
+        return None, None, len(v)
+    q1, q2, q3 = q
+    band = 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+    return band, int((v > value).sum()) + 1, len(v)
+
+
+@lru_cache(maxsize=512)
+def _published(table: str, quarter) -> int | None:
+    """:func:`cscbook.quarters.latest_year_published`, once per table and quarter in a process."""
+    from .quarters import latest_year_published
+
+    return latest_year_published(table, quarter)
+
+
 def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=None) -> pd.DataFrame:
     """One row per indicator for ``year`` (the latest year with a value, at most ``year``, per indicator).
 
@@ -105,19 +147,20 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
     With ``quarter`` (a :class:`~cscbook.quarters.Quarter`), each indicator stops at the last year of its table
     published by the end of that quarter, so neither values nor notes run ahead of the edition.
     """
-    from .quarters import latest_year_published
-
+    latest_year_published = _published
     c = resolve(la)
     # as known at the end of the quarter: the releases current then (revised figures appear only afterwards)
-    panel = la_panel(as_of=quarter)
-    statuses = la_panel(statuses=True, as_of=quarter)
+    files = _release_key(quarter)
+    panel, statuses, years = _panels(files, quarter)
     region = comparator_panel("Regional", quarter)
     england = comparator_panel("National", quarter)
     rows = []
+    if c.code not in panel.index.get_level_values(0):
+        return pd.DataFrame(rows, columns=COLUMNS)
+    own_all = panel.xs(c.code, level="old_la_code")
+    status_all = statuses.xs(c.code, level="old_la_code")
     for name in indicators or [i.name for i in INDICATORS]:
         ind = BY_NAME[name]
-        if c.code not in panel.index.get_level_values(0):
-            continue
         cap = year
         if quarter is not None:
             last = latest_year_published(ind.table, quarter)
@@ -125,23 +168,19 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
             if ind.kind == "rate":
                 pop = latest_year_published("population", quarter)
                 cap = min(cap, pop + 1 if pop is not None else -1)
-        own = panel.xs(c.code, level="old_la_code")[name]
+        own = own_all[name]
         own = own[own.index <= cap].dropna()
         if own.empty:
             continue
         y = int(own.index.max())
         value = own[y]
-        everyone = panel.xs(y, level="year")[name]
-        sn = everyone.reindex(list(c.neighbours)).dropna()
-        band = quartile_band(everyone, value)
-        rank, n = rank_of(everyone, value)
-        prev = own.get(y - 1, np.nan)
-        arrow, words = direction(prev, value, ind.polarity)
-        latest, note = latest_note(statuses.xs(c.code, level="old_la_code")[name], y, cap)
-        if latest > y and panel.xs(latest, level="year")[name].notna().any():
+        st = status_all[name]
+        known = st.index[(st.index <= cap) & st.notna().to_numpy()]
+        latest = int(known.max()) if len(known) else y
+        if latest > y and years[latest][name].notna().any():
             # the latest year is published, but not for this council (suppressed): shown as such, never rated on an
             # older year (a year no council has yet stays unpublished: the older year is the latest published)
-            status = statuses.xs(c.code, level="old_la_code")[name].get(latest)
+            status = status_all[name].get(latest)
             rows.append(dict(
                 indicator=name, label=ind.label, unit=ind.unit, year=latest, value=np.nan, previous=np.nan,
                 change=np.nan, sn_median=np.nan, sn_min=np.nan, sn_max=np.nan, sn_count=0, region=np.nan,
@@ -150,6 +189,13 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
                 note=f"{latest} {status}{_marker_of(status)}: not rated",
             ))
             continue
+        note = latest_note(st, y, cap)[1] if latest > y else ""
+        latest = max(latest, y)
+        everyone = years[y][name]
+        sn = everyone.reindex(list(c.neighbours)).dropna()
+        band, rank, n = _placed(files, quarter, y, name, float(value))
+        prev = own.get(y - 1, np.nan)
+        arrow, words = direction(prev, value, ind.polarity)
         reg_value = region[name].get((c.region, y), np.nan) if c.region in region.index.get_level_values(0) else np.nan
         rows.append(dict(
             indicator=name, label=ind.label, unit=ind.unit, year=y, value=value, previous=prev,
@@ -160,7 +206,7 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
             rag=rag(band, ind.polarity), arrow=arrow, direction=words, polarity=ind.polarity,
             latest_year=latest, note=note,
         ))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
 #: ratings in words, as the scorecard and its download show them (no symbols)

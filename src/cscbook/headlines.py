@@ -3,6 +3,8 @@ their sources, the rules that word it and the chapter that shows the evidence.""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
 from .benchmark import SUPPRESSED
@@ -26,11 +28,25 @@ def _official(name: str, indicator: str, year: int, where: str, value: float, fm
     return Figure(name, float(value), file, row, fmt)
 
 
+def _withheld(note: str, year: int) -> tuple[str, str]:
+    """(status, marker) of a withheld latest year from its scorecard note ("2025 suppressed (c): not rated")."""
+    import re
+
+    m = re.match(rf"{year} (.*?)(?: \((\w+)\))?: not rated$", str(note))
+    return (m.group(1), m.group(2) or "") if m else ("not published", "")
+
+
 def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
     if "referrals" not in bm.index or bm.at["referrals", "year"] != year:
         return []
     la = f"old_la_code={ed.council.code}"
     r = bm.loc["referrals"]
+    if pd.isna(r["value"]):  # the year is published, but not this council's count
+        status, marker = _withheld(r["note"], year)
+        file, row = source_of("referrals", year, la)
+        return [Claim(f"{ed.council.name}'s referrals for the year to March {year} are {{status}} in the published "
+                      f"table{' (marked ' + marker + ')' if marker else ''}, so this edition states no count for that "
+                      "year.", "demand", (Figure("status", status, file, row),), name="referrals")]
     figs = [_official("referrals", "referrals", year, la, r["value"], "{:,.0f}")]
     template = f"In the year to March {year}, {ed.council.name} received **{{referrals}} referrals**"
     wordings = []
@@ -38,12 +54,16 @@ def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
             and bm.at["referrals_rate_per_10k", "year"] == year:
         rr = bm.loc["referrals_rate_per_10k"]
         figs.append(_official("rate", "referrals_rate_per_10k", year, la, rr["value"], "{:,.0f}"))
-        figs.append(Figure("sn_median", float(rr["sn_median"]), source_of("referrals_rate_per_10k", year, "")[0],
-                           f"median of the statistical neighbours {', '.join(ed.council.neighbours)}, year {year}",
-                           "{:,.0f}"))
         figs.append(_official("england", "referrals_rate_per_10k", year, "England", rr["england"], "{:,.0f}"))
-        template += (", {rate} per 10,000 children, against a median of {sn_median} for its statistical neighbours "
-                     "and {england} in England")
+        if pd.notna(rr["sn_median"]):
+            figs.append(Figure("sn_median", float(rr["sn_median"]), source_of("referrals_rate_per_10k", year, "")[0],
+                               f"median of the statistical neighbours {', '.join(ed.council.neighbours)}, year {year}",
+                               "{:,.0f}"))
+            template += (", {rate} per 10,000 children, against a median of {sn_median} for its statistical "
+                         "neighbours and {england} in England")
+        else:  # fewer than three neighbours published a rate: no median to state
+            template += (", {rate} per 10,000 children, against {england} in England (too few of its statistical "
+                         "neighbours published a rate that year for a median)")
     if pd.notna(r["previous"]) and r["previous"]:
         figs.append(_official("previous", "referrals", year - 1, la, r["previous"], "{:,.0f}"))
         figs.append(Figure("change_pct", abs(pct_change(r["previous"], r["value"])), "computed",
@@ -144,8 +164,9 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     template += (": " + ", ".join(p.replace("{", "{{").replace("}", "}}") for p in parts) + ".") if parts else "."
     suppressed = bm[bm["rag"] == SUPPRESSED]
     if not suppressed.empty:
-        names = [f"{r['label']} ({int(r['year'])} suppressed)" for _, r in suppressed.iterrows()]
-        template += (" Not rated because the latest year is suppressed: "
+        names = [f"{r['label']} ({int(r['year'])} {_withheld(r['note'], int(r['year']))[0]})"
+                 for _, r in suppressed.iterrows()]
+        template += (" Not rated because the council's figure for the latest year is withheld: "
                      + _and(names).replace("{", "{{").replace("}", "}}") + ".")
     return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
@@ -173,10 +194,11 @@ def ofsted_headline(ed: Edition) -> list[Claim]:
     last = j.iloc[-1]
     src = f"data/official/{last['source']}"
     figs = (Figure("date", str(last["date"]), src, f"{ed.council.code}: {last['quote']}"),
+            Figure("date_words", f"{pd.Timestamp(str(last['date'])):%-d %B %Y}", "computed", "date in words"),
             Figure("grade", str(last["grade"]), src, f"{ed.council.code}: {last['framework']}"),
             Figure("framework", str(last["framework"]), src, f"{ed.council.code}"))
-    return [Claim("Ofsted's latest judgement, published on {date}, was **{grade}** ({framework}).", "timeline", figs,
-                  name="ofsted")]
+    return [Claim("Ofsted's latest judgement, published on {date_words}, was **{grade}** ({framework}).", "timeline",
+                  figs, name="ofsted")]
 
 
 def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability: float, model: str,
@@ -245,8 +267,16 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
                        float(series.referrals.iloc[-12:].mean()), series.illustrative, source)]
 
 
-def new_this_quarter(ed: Edition) -> list[Claim]:
+@lru_cache(maxsize=64)
+def _new_releases(quarter) -> tuple:
+    """:func:`cscbook.changes.new_releases` once per quarter in a process (the same for every council)."""
     from .changes import new_releases
+
+    return tuple(new_releases(quarter))
+
+
+def new_this_quarter(ed: Edition) -> list[Claim]:
+    new_releases = _new_releases
 
     from .changes import release_period
 

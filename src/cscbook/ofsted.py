@@ -203,6 +203,22 @@ def official_events() -> pd.DataFrame:
     return _events_cached(tuple(files)).copy()
 
 
+def official_events_of(la: str) -> pd.DataFrame:
+    """:func:`official_events` of one council (a copy), from a split of the events made once per process."""
+    from . import manifest
+
+    official = paths.official_dir()
+    files = tuple((str(official / r.file), r.sha256) for r in
+                  (manifest.release_as_of(official, t) for t in (SIF_TABLE, ILACS_TABLE, INYEAR_TABLE)))
+    by_council = _by_council(files)
+    return by_council[la].copy() if la in by_council else _events_cached(files).iloc[:0].copy()
+
+
+@lru_cache(maxsize=4)
+def _by_council(files: tuple) -> dict:
+    return {code: g for code, g in _events_cached(files).groupby("la_code")}
+
+
 def judgements(la: str) -> pd.DataFrame:
     """Graded overall judgements for a council: date (publication), framework, grade."""
     ev = official_events()

@@ -17,12 +17,14 @@ future tense of their source.
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
 
 from . import paths
 from .data import read_csv_checked
-from .ofsted import official_events
+from .ofsted import official_events_of
 from .quarters import Quarter
 from .register import resolve
 from .sources import as_date, document_date
@@ -35,10 +37,15 @@ OFFICIAL_KINDS = ("judgement", "inspection", "visit")
 
 
 def curated_events() -> pd.DataFrame:
+    """The curated events (``data/curated/events.csv``), read once per version of the file in a process."""
     path = paths.curated_dir() / "events.csv"
-    frame = read_csv_checked(path, ["date", "precision", "end_date", "la_code", "kind", "title", "source", "quote",
-                                    "date_basis"])
-    return frame
+    return _curated(str(path), path.stat().st_mtime_ns if path.exists() else 0).copy()
+
+
+@lru_cache(maxsize=4)
+def _curated(path: str, mtime: int) -> pd.DataFrame:
+    return read_csv_checked(Path(path), ["date", "precision", "end_date", "la_code", "kind", "title", "source",
+                                         "quote", "date_basis"])
 
 
 def quoted_figures() -> pd.DataFrame:
@@ -54,8 +61,7 @@ def timeline(la: str, until: Quarter | None = None) -> pd.DataFrame:
     cur = cur[cur["la_code"] == code].copy()
     cur["known_from"] = cur["source"].map(document_date)
     cur["official"] = False
-    off = official_events()
-    off = off[off["la_code"] == code].copy()
+    off = official_events_of(code)
     off["known_from"] = off["date"]
     off["official"] = True
     # official inspection periods: when inspectors were on site (ILACS files give the start date)
