@@ -21,7 +21,8 @@ def test_buckinghamshire_data_pack(tmp_path):
     card = sheets["Scorecard"].iloc[1:].set_index("Indicator")
     assert card.at["Referral rate", "Buckinghamshire"] == 422.9
     assert card.at["Agency social workers", "Rating (England quartiles)"] == "Worst quarter (red)"
-    assert card.at["Plans lasting two years or more", "Status"] == "suppressed"
+    assert card.at["Plans lasting two years or more", "Buckinghamshire"] == "c"  # suppressed, as DfE marks it
+    assert card.at["Plans lasting two years or more", "Rating (England quartiles)"] == "Not rated: suppressed"
     timeline = sheets["Timeline"].iloc[1:]
     assert pd.Timestamp("2014-08-08") in set(timeline["From"])  # dates as dates
     assert "2014" not in set(timeline["Date as published"])  # the 2014 mention is merged into the official row

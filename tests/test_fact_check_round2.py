@@ -253,13 +253,47 @@ def test_16_the_scorecard_download_has_one_column_per_field_and_words(bucks_card
     from cscbook.benchmark import scorecard_table
 
     t = scorecard_table(bucks_card.reset_index()).set_index("label")
-    assert list(t.columns) == ["unit", "period", "status", "value", "sn_median", "sn_min", "sn_max", "region",
-                               "england", "rank", "councils", "rating", "travel", "note"]
+    assert list(t.columns) == ["unit", "period", "value", "sn_median", "sn_min", "sn_max", "region",
+                               "england", "rank", "councils", "rating", "travel"]
     assert t.at["Referrals", "value"] == 5518 and t.at["Referrals", "rank"] == 26 and t.at["Referrals", "councils"] == 153
     assert t.at["Agency social workers", "rating"] == "Worst quarter (red)"
     assert t.at["Agency social workers", "period"] == "30 September 2025 (snapshot)"
     p = t.loc["Plans lasting two years or more"]
-    assert p["status"] == "suppressed" and p["rating"] == "Not rated: suppressed" and p["period"] == "year to 31 March 2025"
-    assert pd.isna(p["value"]) and pd.isna(p["rank"])
+    assert p["value"] == "c" and p["rating"] == "Not rated: suppressed" and p["period"] == "year to 31 March 2025"
+    assert pd.isna(p["rank"])
     text = t.astype(str).to_string()
     assert not any(sym in text for sym in "▲●▼↑↓→")
+
+
+def test_13_the_about_page_names_the_data_packs_sheets(bucks, tmp_path):
+    from cscbook import build as build_module
+    from cscbook.datapack import SHEETS, tables
+
+    (tmp_path / "book").mkdir()
+    meta = {"council": "Buckinghamshire", "la": "825", "quarter": "2026Q1", "financial_quarter": "2025-26 Q4",
+            "paper": False}
+    build_module._write_edition_page(tmp_path, [], meta)
+    text = (tmp_path / "book" / "this_edition.md").read_text()
+    assert "every table of the edition" not in text
+    assert ("indicators by year, the scorecard, the recording-change check and the timeline, one sheet each" in
+            text.replace("\n  ", " "))
+    assert len(SHEETS) == len(tables(bucks))
+
+
+def test_16_the_scorecard_page_joins_for_reading_and_its_download_keeps_fields_apart(bucks_card):
+    import io
+
+    from cscbook.benchmark import scorecard_page, scorecard_table
+    from cscbook.notebook import table_html
+
+    fields = scorecard_table(bucks_card.reset_index())
+    page = scorecard_page(fields).set_index("label")
+    assert page.at["Referrals (referrals in the year)", "sn_range"] == "1,532 to 41,142"
+    assert page.at["Referrals (referrals in the year)", "rank"] == "26 of 153"
+    html = table_html(scorecard_page(fields), download=fields.rename(columns={"sn_min": "Neighbours (lowest)",
+                                                                              "sn_max": "Neighbours (highest)"}))
+    assert 'data-fields="split"' in html
+    csv = pd.read_csv(io.StringIO(_download(html)), keep_default_na=False, dtype=str).set_index("label")
+    assert csv.at["Referrals", "Neighbours (lowest)"] == "1532" and csv.at["Referrals", "Neighbours (highest)"] == "41142"
+    assert csv.at["Referrals", "rank"] == "26" and csv.at["Referrals", "councils"] == "153"
+    assert csv.at["Referrals", "value"] == "5518" and csv.at["Plans lasting two years or more", "value"] == "c"

@@ -216,27 +216,53 @@ RATING_WORDS = {"green": "Best quarter (green)", "amber": "Middle half (amber)",
 
 def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
     """The scorecard as the page and its CSV show it, one column per field: indicator, unit, period (as
-    published: year ending 31 March or the 30 September snapshot), status (published or suppressed), the value
-    and its comparators as numbers (counts whole), the neighbours' lowest and highest, rank and the number of
-    councils ranked, the rating and the direction of travel in words, and any note."""
+    published: year ending 31 March or the 30 September snapshot), the value (a withheld one as its publisher's
+    marker, ``c`` or ``x``) and its comparators as numbers (counts whole), the neighbours' lowest and highest,
+    rank and the number of councils ranked, the rating and the direction of travel in words."""
     from .indicators import period_label
+
+    import re
 
     card = card.reset_index(drop=True)
     out = pd.DataFrame({
         "label": card["label"], "unit": card["unit"],
         "period": [period_label(i, y) for i, y in zip(card["indicator"], card["year"])],
-        "status": ["suppressed" if r == SUPPRESSED else "published" for r in card["rag"]],
     })
     for col in ["value", "sn_median", "sn_min", "sn_max", "region", "england"]:
         out[col] = pd.Series([int(round(float(v))) if BY_NAME[i].kind == "count" and pd.notna(v) else v
                               for i, v in zip(card["indicator"], card[col])], index=card.index, dtype=object)
+    # a withheld value shows the publisher's marker (c: suppressed, x: not available), the suppression flag
+    for k in card.index[card["rag"] == SUPPRESSED]:
+        marker = re.search(r"\((\w+)\): not rated$", str(card.at[k, "note"]))
+        out.at[k, "value"] = marker.group(1) if marker else ""
     out["rank"] = pd.array([int(r) if pd.notna(r) else None for r in card["rank"]], dtype="Int64")
     out["councils"] = pd.array([int(n) if pd.notna(r) else None for r, n in zip(card["rank"], card["councils"])],
                                dtype="Int64")
     out["rating"] = card["rag"].map(RATING_WORDS).fillna(card["rag"])
     out["travel"] = card["direction"]
-    out["note"] = card["note"].fillna("")
     return out.reset_index(drop=True)
+
+
+def scorecard_page(fields: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as the page shows it for reading, from :func:`scorecard_table`: the unit beside the
+    indicator's name, the neighbours' range and the rank among the councils ranked each in one cell (its download
+    keeps them apart), and any other column (e.g. a significance test) as given."""
+    def number(v, unit):
+        return f"{v:,.0f}" if isinstance(v, int) else f"{v:,.1f}"
+
+    out = pd.DataFrame({"label": fields["label"] + " (" + fields["unit"] + ")", "period": fields["period"]})
+    for col in ["value", "sn_median"]:
+        out[col] = fields[col]
+    out["sn_range"] = [f"{number(lo, u)} to {number(hi, u)}" if pd.notna(lo) and pd.notna(hi) else ""
+                       for lo, hi, u in zip(fields["sn_min"], fields["sn_max"], fields["unit"])]
+    for col in ["region", "england"]:
+        out[col] = fields[col]
+    out["rank"] = [f"{int(r)} of {int(n)}" if pd.notna(r) else "" for r, n in zip(fields["rank"], fields["councils"])]
+    rest = [c for c in fields.columns if c not in ("label", "unit", "period", "value", "sn_median", "sn_min", "sn_max",
+                                                   "region", "england", "rank", "councils")]
+    for col in rest:
+        out[col] = fields[col]
+    return out
 
 
 FLOW = [

@@ -45,14 +45,13 @@ def tables(edition) -> dict[str, tuple[pd.DataFrame, list[str], str]]:
     raw = benchmark(code, max(year, latest_year_published("workforce", q) or year), quarter=q)
     card = scorecard_table(raw)
     for col in ["value", "sn_median", "sn_min", "sn_max", "region", "england"]:
-        card[col] = [round(float(v), 0 if i in COUNTS or i == "referrals" else 1) if pd.notna(v) else None
-                     for i, v in zip(raw["indicator"], card[col])]
-    card = card.rename(columns={"label": "Indicator", "unit": "Unit", "period": "Period", "status": "Status",
-                                "value": edition.council.name, "sn_median": "Neighbours (median)",
+        card[col] = [round(float(v), 0 if i in COUNTS or i == "referrals" else 1) if isinstance(v, (int, float))
+                     and pd.notna(v) else v for i, v in zip(raw["indicator"], card[col])]
+    card = card.rename(columns={"label": "Indicator", "unit": "Unit", "period": "Period", "value": edition.council.name, "sn_median": "Neighbours (median)",
                                 "sn_min": "Neighbours (lowest)", "sn_max": "Neighbours (highest)",
                                 "region": edition.council.region, "england": "England", "rank": "Rank (1 = highest)",
                                 "councils": "Councils ranked", "rating": "Rating (England quartiles)",
-                                "travel": "Since last year", "note": "Note"})
+                                "travel": "Since last year"})
     card.attrs["units"] = {c: ("the indicator's unit" if c in (edition.council.name, "Neighbours (median)",
                                                                "Neighbours (lowest)", "Neighbours (highest)",
                                                                edition.council.region, "England")

@@ -152,23 +152,26 @@ def show(fig, alt: str, caption: str | None = None, data: dict | None = None) ->
 
 def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
           caption: str | None = None, places: dict | None = None, note: str | None = None,
-          labels: dict | None = None, policy=None, filename: str | None = None, hrefs: dict | None = None) -> None:
+          labels: dict | None = None, policy=None, filename: str | None = None, hrefs: dict | None = None,
+          download: pd.DataFrame | None = None) -> None:
     """Display a table for people, with disclosure control applied, and a link to download it as CSV.
 
     ``labels`` maps column names to headings in words; ``places`` gives decimals per column (counts are
     whole numbers, other numbers one decimal); ``policy`` is passed to the disclosure policy when given;
     ``hrefs`` maps a column to the column holding each cell's link (not shown). The CSV holds the same
-    suppressed values as the page, with the same headings.
+    suppressed values as the page, with the same headings; ``download`` (the same rows, headings already in
+    words) replaces it where the page joins fields a download keeps apart (a range, "26 of 153").
     """
     from IPython.display import HTML, display
 
-    display(HTML(table_html(frame, counts, derived, caption, places, note, labels, policy, filename, hrefs)))
+    display(HTML(table_html(frame, counts, derived, caption, places, note, labels, policy, filename, hrefs,
+                            download)))
 
 
 def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
                caption: str | None = None, places: dict | None = None, note: str | None = None,
                labels: dict | None = None, policy=None, filename: str | None = None,
-               hrefs: dict | None = None) -> str:
+               hrefs: dict | None = None, download: pd.DataFrame | None = None) -> str:
     """The HTML of :func:`table`: a scrolling box holding the table, its note and a CSV download link."""
     hrefs = {c: h for c, h in (hrefs or {}).items() if c in frame.columns and h in frame.columns}
     targets = {c: frame[h].tolist() for c, h in hrefs.items()}
@@ -215,12 +218,19 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
             v = v.item()
         if _is_year(col, v):
             return str(int(v))
+        if isinstance(v, bool):  # as the page shows it: 1 or 0
+            return str(int(v))
         if isinstance(v, float):
             return f"{v:.{places.get(col, 0 if col in (counts or []) else 1)}f}"
         if isinstance(v, pd.Timestamp):
             return v.date().isoformat() if (v.hour, v.minute) == (0, 0) else v.isoformat()
         return str(v)
 
+    split = ""
+    if download is not None:  # one column per field: the page's joined fields kept apart
+        if len(download) != len(safe):
+            raise ValueError(f"table {caption!r}: the download has {len(download)} rows, the table {len(safe)}")
+        safe, heads, split = suppress(download, [], policy=policy), [str(c) for c in download.columns], ' data-fields="split"'
     rows = [[machine(c, v) for c, v in zip(safe.columns, row)] for row in safe.itertuples(index=False, name=None)]
     csv = pd.DataFrame(rows, columns=heads).to_csv(index=False)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
@@ -228,7 +238,7 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
     about = sidecar(name, caption, heads, rows)
     about_href = "data:application/json;charset=utf-8;base64," + base64.b64encode(about.encode("utf-8")).decode("ascii")
     about_name = name.removesuffix(".csv") + ".csv-metadata.json"
-    link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}">'
+    link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}"{split}>'
             f'Download this table as CSV</a> (<a href="{about_href}" download="{html.escape(about_name, quote=True)}">'
             f'about this download</a>: source, publication date, licence and edition)</p>')
     return (f'<div class="cscbook-table" tabindex="0" role="region" aria-label="{html.escape(caption or "Table", quote=True)}">'
