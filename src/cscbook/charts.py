@@ -57,7 +57,8 @@ def mark_recording_changes(ax, years, monthly: bool = False) -> None:
             end = min(end, mdates.num2date(hi).replace(tzinfo=None))
             middle = start + (end - start) / 2
         else:
-            start, end, middle = _fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180), _fy_end(year)
+            middle = _fy_end(year)
+            start, end = middle - pd.Timedelta(days=180), middle + pd.Timedelta(days=180)
         ax.axvspan(start, end, color="#999999", alpha=0.25, hatch="//", label=None)
         ax.text(middle, 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
 
@@ -190,7 +191,8 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
     marked = [int(y) for y in flagged_years if rates is not None and "referrals_rate_per_10k" in rates.columns
               and y in set(rates.loc[rates["referrals_rate_per_10k"].notna(), "year"])] if has_rates else []
     if marked:
-        alt += f" Shaded on the referral rate: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
+        alt += (f" Shaded on the referral rate: years to March {', '.join(map(str, marked))}, flagged as likely "
+                "recording changes.")
     data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows()),
             "recording-changes": ",".join(map(str, marked))}
     show(fig, alt, data=data)
@@ -280,7 +282,8 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
            f"to {fc['mean'].max():,.0f} referrals a month.")
     marked = [int(y) for y in flagged_years
-              if pd.Timestamp(year=int(y), month=3, day=31) >= hx.min() and pd.Timestamp(year=int(y) - 1, month=4, day=1) <= hx.max()]
+              if pd.Timestamp(year=int(y), month=3, day=31) >= hx.min()
+              and pd.Timestamp(year=int(y) - 1, month=4, day=1) <= hx.max()]
     if marked:
         alt += f" Shaded: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
@@ -351,5 +354,6 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     marked = sorted({int(y) for name in names if name.startswith("referrals")
                      for y in flagged_years if y in set(frames[name].dropna(subset=[name])["year"])})
     if marked:
-        alt += f" Shaded on the referral panels: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
+        alt += (f" Shaded on the referral panels: years to March {', '.join(map(str, marked))}, flagged as likely "
+                "recording changes.")
     show(fig, alt, data={"indicators": ",".join(names), "recording-changes": ",".join(map(str, marked))})
