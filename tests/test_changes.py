@@ -7,7 +7,7 @@ from cscbook.quarters import Quarter
 
 def test_buckinghamshire_changes_by_quarter():
     q1 = since_previous("825", Quarter(2026, 1))
-    assert ("New release", "workforce figures for 2025") in set(zip(q1["change"], q1["what"]))
+    assert ("New release", "workforce figures for 30 September 2025") in set(zip(q1["change"], q1["what"]))
     crossed = q1[q1["change"] == "Quartile band crossed"].set_index("what")
     assert crossed.at["Average caseload", "now"] == "England quartile 4 (2025)"
     q2 = since_previous("825", Quarter(2025, 2))
@@ -30,4 +30,4 @@ def test_a_revised_figure_is_reported(fake_root):
     code, measure, delta = release_fixture.REVISED
     assert revised.at["Referrals, 2025", "before"] == "5,518.0"
     assert revised.at["Referrals, 2025", "now"] == f"{5518 + delta:,.1f}"
-    assert ("New release", "children in need figures for 2026") in set(zip(changes["change"], changes["what"]))
+    assert ("New release", "children in need figures for the year to 31 March 2026") in set(zip(changes["change"], changes["what"]))

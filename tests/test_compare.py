@@ -16,10 +16,25 @@ def test_coming_into_care_is_compared_with_children_starting_care():
     assert row["agrees"] == "no"  # "about 14%" against +25.6%
 
 
-def test_looked_after_is_compared_with_the_stock_at_31_march():
-    row = quoted_vs_official("825").set_index("figure_id").loc["cla_rise_2013_2014_review"]
-    assert row["official_measure"] == "cla_at_31_march"
-    assert round(row["official_value"], 1) == 11.3 and row["agrees"] == "roughly"
+def test_one_quoted_figure_one_verdict_against_the_basis_its_source_states():
+    """The 2015 review's "looked after children by 14%" restates the 2014 Cabinet report's figure (it cites the
+    task and finish group): one row, judged against children starting care, listing both sources (issue 28, 7)."""
+    cmp = quoted_vs_official("825").set_index("figure_id")
+    assert "cla_rise_2013_2014_review" not in cmp.index and "referrals_rise_2013_2014_review" not in cmp.index
+    row = cmp.loc["cla_rise_2013_2014"]
+    assert row["agrees"] == "no" and row["also_in"] == "002_ed146779f1375d57.txt"
+    assert (cmp["quoted_value"] == 14).sum() == 1
+
+
+def test_a_restatement_compared_on_another_basis_fails_with_its_line():
+    rows = pd.concat([_row(figure_id="a"), _row(figure_id="b", quote="the number of looked after children", cites="a",
+                                                official_measure="cla_at_31_march",
+                                                official_comparison="cla_at_31_march:2013:2014")], ignore_index=True)
+    rows.loc[0, "cites"] = ""
+    with pytest.raises(CSCBookError, match=r"line 3 \(b\): it cites a but is compared with cla_at_31_march"):
+        check_measures(rows)
+    rows.loc[1, ["official_measure", "official_comparison"]] = ["cla_started", "cla_started:2013:2014"]
+    check_measures(rows)  # the restatement takes the cited quote's basis
 
 
 def test_quote_meanings():
@@ -33,7 +48,7 @@ def test_quote_meanings():
 
 def _row(**kw):
     base = dict(figure_id="x", quote="young people coming into the care of the authority",
-                official_measure="cla_started", official_comparison="cla_started:2013:2014")
+                official_measure="cla_started", official_comparison="cla_started:2013:2014", cites="")
     base.update(kw)
     return pd.DataFrame([base])
 

@@ -14,21 +14,30 @@ def bucks():
     return ed, {c.name: c for c in headlines(ed, include_forecast=False, holding_only=False)}
 
 
-def test_no_further_action_shares_are_less_than_half(bucks):
+def test_recording_change_is_told_by_its_signal_against_england(bucks):
+    """NFA is a signal against England's rate, not reassurance ("less than half"); 2014's equally high share
+    with a usual count is named as not flagged; the forecast treatment agrees with the forecast page."""
     _, h = bucks
     c = h["recording_change"]
     assert c.value("nfa_2022") == pytest.approx(44.4) and c.value("nfa_2023") == pytest.approx(49.0)
-    assert "less than half of referrals ended in no further action (44.4% and 49.0%)" in c.text
-    assert "most" not in c.text and c.check()
-    assert c.evidence()["source"].str.contains("dfe_cin_c1_referrals").all()
+    assert c.value("england_2022") == pytest.approx(7.6) and c.value("england_2023") == pytest.approx(7.1)
+    assert ("the share of referrals ending in no further action ran at 5.8 and 6.9 times England's "
+            "(44.4% and 49.0% against 7.6% and 7.1%)") in c.text
+    assert "less than half" not in c.text and "left out of forecast training" not in c.text
+    assert "the monthly forecast rescales the months before the level shift it finds (April 2023)" in c.text
+    assert "44.4% in 2014 (England 14.1%)" in c.text and c.check()
+    assert c.evidence()["source"].str.contains("dfe_cin_c1_referrals|computed").all()
 
 
-def test_a_suppressed_latest_value_is_rated_only_with_a_note(bucks):
+def test_a_suppressed_latest_value_is_shown_as_suppressed_and_not_rated(bucks):
+    """2025's two-year plans are 1 to 5 of 458 (at most 1.1%): no rating from 2024's 6.5%."""
     _, h = bucks
     c = h["scorecard"]
-    assert "Plans lasting two years or more [2025 suppressed (c); rated on 2024]" in c.text
-    assert c.value("cpp_2yrs_pct") == pytest.approx(6.5)
-    assert "year to 31 March 2024" in c.evidence().set_index("figure").at["cpp_2yrs_pct", "row"]
+    assert c.text.startswith("Of 6 rated indicators, 0 are in England's best quarter and **3 in the worst quarter**: "
+                             "Agency social workers, Social worker vacancies, Average caseload.")
+    assert ("Not rated because the council's figure for the latest year is withheld: Plans lasting two years or more "
+            "(2025 suppressed)") in c.text
+    assert "cpp_2yrs_pct" not in c.evidence()["figure"].tolist() and c.check()
 
 
 def test_referrals_headline_against_the_published_counts(bucks):

@@ -599,7 +599,7 @@ def test_the_forecast_chart_does_not_plot_small_counts(monkeypatch):
     from cscbook.edition import make_edition
 
     drawn = {}
-    monkeypatch.setattr(charts, "_label_and_show", lambda fig, ax, title, x, y, alt, ill: drawn.update(ax=ax, alt=alt))
+    monkeypatch.setattr(charts, "_label_and_show", lambda fig, ax, title, x, y, alt, ill, **kw: drawn.update(ax=ax, alt=alt))
     idx = pd.period_range("2023-04", periods=36, freq="M")
     values = pd.Series([3, 7, 12, 9, 4, 15, 11, 2, 8, 10, 14, 6] * 3, index=idx, dtype=float)  # SYNTHETIC
     series = types.SimpleNamespace(referrals=values, illustrative=False)

@@ -115,7 +115,24 @@ def test_council_forecast_track_record_and_explanation(real):
     assert tr.set_index("year").loc[[2022, 2023], "flagged"].all()
     assert tr.set_index("year").loc[2025, "actual"] == 5518
     said = P.explain("938", 2025, inputs, oos)
-    assert any("Ofsted judgement published in the last year" in s and "down" in s for s in said)
+    assert any("had an Ofsted judgement published in the year to 31 March 2024" in s and "down" in s for s in said)
+
+
+def test_the_explanation_dates_its_window_and_names_the_group_of_its_median(real):
+    """Buckinghamshire's 2026 forecast (issue 28, items 4 and 5): the model reads judgements published by 31 March
+    2025, so the ILACS report of 14 May 2025 is not in it and the sentence says so; the median of 530 is the
+    training council-years', not all councils' of 2025 (about 522) nor the neighbours' (417)."""
+    inputs, oos, _, _ = real
+    said = P.explain("825", 2026, inputs, oos)
+    assert ("This council had no Ofsted judgement published in the year to 31 March 2025 (the latest the model reads "
+            "for this forecast)") in " ".join(said)
+    assert not any("in the last year" in s or "most councils" in s for s in said)
+    c = P.contributions("825", 2026, inputs, oos)
+    rate = c.set_index("feature").loc["log_referral_rate"]
+    assert np.exp(rate["value"]) == pytest.approx(422.9, abs=0.1) and np.exp(rate["median"]) == pytest.approx(530, abs=1)
+    assert (f"Referrals per 10,000 children (year to March 2025): 423, below the median of 530 over the "
+            f"{c.attrs['training_rows']:,} council-years the model learnt from (all councils, forecasts of the years "
+            f"to March {c.attrs['first_target']} to 2025)") in " ".join(said)
 
 
 def test_the_shared_fit_explains_every_council_as_its_own_fit_does(real, tmp_path, monkeypatch):

@@ -97,7 +97,7 @@ def test_timeline_cli(capsys):
     assert main(["timeline", "--la", "938", "--format", "csv"]) == 0
     out = capsys.readouterr().out
     header = out.splitlines()[0]
-    assert header == "date,la_code,kind,title,source,quote"
+    assert header == "date,la_code,kind,title,source,quote,also_in"
     assert "2019-05-08,938,judgement" in out
     assert main(["timeline", "--la", "Barnsley", "--format", "json"]) == 0
     assert '"la_code": "370"' in capsys.readouterr().out

@@ -7,15 +7,23 @@ direction of travel since the previous year.
 Quartile bands are national (all councils with a value that year), as in DfE's LAIT. For indicators where
 high is bad (``polarity`` -1), the lowest quarter is green, the middle half amber and the highest quarter
 red; reversed where high is good. Context indicators (``polarity`` 0), such as demand rates, are not rated:
-a high referral rate is not in itself good or bad.
+a high referral rate is not in itself good or bad. Neither is the share of referrals ending in no further action
+(a high share can mean a front door letting through contacts that need no social care, a low one a threshold
+set high), so it is compared but never rated.
+
+A rating uses only the latest year. Where the council's value for the latest published year is withheld
+(suppressed, ``c``), the indicator is shown for that year as suppressed: no value, rank, quartile, rating or
+direction from an older year.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
-from .indicators import BY_NAME, INDICATORS, comparator_panel, la_panel
+from .indicators import BY_NAME, INDICATORS, _release_key, comparator_panel, la_panel
 from .register import resolve
 
 STABLE_PCT = 2.0  # changes smaller than this share of last year's value count as stable
@@ -38,7 +46,13 @@ def rank_of(values: pd.Series, value: float) -> tuple[int | None, int]:
     return int((v > value).sum()) + 1, len(v)
 
 
+#: the rating of an indicator whose latest year is suppressed or otherwise unpublished
+SUPPRESSED = "suppressed"
+
+
 def rag(band: int | None, polarity: int) -> str:
+    """'green', 'amber' or 'red' by England's quartile band and the indicator's polarity; 'not rated' for an
+    indicator without a clear polarity; 'no data' without a band."""
     if band is None:
         return "no data"
     if polarity == 0:
@@ -85,6 +99,46 @@ def latest_note(statuses: pd.Series, used: int, year: int) -> tuple[int, str]:
     return latest, f"{latest} {rows[latest]}{_marker_of(rows[latest])}; rated on {used}"
 
 
+#: the columns of :func:`benchmark` (also when a council has no row)
+COLUMNS = ["indicator", "label", "unit", "year", "value", "previous", "change", "sn_median", "sn_min", "sn_max",
+           "sn_count", "region", "england", "rank", "councils", "quartile", "rag", "arrow", "direction", "polarity",
+           "latest_year", "note"]
+
+
+@lru_cache(maxsize=16)
+def _panels(files: tuple, quarter) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """The council panel (values and statuses) of the releases ``files`` names as of ``quarter``, and its
+    cross-section per year: made once per process (every council's scorecard reads them)."""
+    panel = la_panel(as_of=quarter)
+    years = {int(y): panel.xs(y, level="year") for y in panel.index.get_level_values("year").unique()}
+    return panel, la_panel(statuses=True, as_of=quarter).astype(object), years
+
+
+@lru_cache(maxsize=4096)
+def _sorted_values(files: tuple, quarter, year: int, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Every council's value of ``name`` in ``year`` (no missing ones) and its quartiles, once per process."""
+    v = _panels(files, quarter)[2][year][name].dropna().to_numpy(dtype=float)
+    return v, (np.quantile(v, [0.25, 0.5, 0.75]) if len(v) else np.array([]))
+
+
+def _placed(files: tuple, quarter, year: int, name: str, value: float) -> tuple[int | None, int | None, int]:
+    """(quartile band, rank, councils with a value) of ``value``, as :func:`quartile_band` and :func:`rank_of`."""
+    v, (q) = _sorted_values(files, quarter, year, name)
+    if pd.isna(value) or not len(v):
+        return None, None, len(v)
+    q1, q2, q3 = q
+    band = 1 if value <= q1 else 2 if value <= q2 else 3 if value <= q3 else 4
+    return band, int((v > value).sum()) + 1, len(v)
+
+
+@lru_cache(maxsize=512)
+def _published(table: str, quarter) -> int | None:
+    """:func:`cscbook.quarters.latest_year_published`, once per table and quarter in a process."""
+    from .quarters import latest_year_published
+
+    return latest_year_published(table, quarter)
+
+
 def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=None) -> pd.DataFrame:
     """One row per indicator for ``year`` (the latest year with a value, at most ``year``, per indicator).
 
@@ -93,19 +147,20 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
     With ``quarter`` (a :class:`~cscbook.quarters.Quarter`), each indicator stops at the last year of its table
     published by the end of that quarter, so neither values nor notes run ahead of the edition.
     """
-    from .quarters import latest_year_published
-
+    latest_year_published = _published
     c = resolve(la)
     # as known at the end of the quarter: the releases current then (revised figures appear only afterwards)
-    panel = la_panel(as_of=quarter)
-    statuses = la_panel(statuses=True, as_of=quarter)
+    files = _release_key(quarter)
+    panel, statuses, years = _panels(files, quarter)
     region = comparator_panel("Regional", quarter)
     england = comparator_panel("National", quarter)
     rows = []
+    if c.code not in panel.index.get_level_values(0):
+        return pd.DataFrame(rows, columns=COLUMNS)
+    own_all = panel.xs(c.code, level="old_la_code")
+    status_all = statuses.xs(c.code, level="old_la_code")
     for name in indicators or [i.name for i in INDICATORS]:
         ind = BY_NAME[name]
-        if c.code not in panel.index.get_level_values(0):
-            continue
         cap = year
         if quarter is not None:
             last = latest_year_published(ind.table, quarter)
@@ -113,19 +168,34 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
             if ind.kind == "rate":
                 pop = latest_year_published("population", quarter)
                 cap = min(cap, pop + 1 if pop is not None else -1)
-        own = panel.xs(c.code, level="old_la_code")[name]
+        own = own_all[name]
         own = own[own.index <= cap].dropna()
         if own.empty:
             continue
         y = int(own.index.max())
         value = own[y]
-        everyone = panel.xs(y, level="year")[name]
+        st = status_all[name]
+        known = st.index[(st.index <= cap) & st.notna().to_numpy()]
+        latest = int(known.max()) if len(known) else y
+        if latest > y and years[latest][name].notna().any():
+            # the latest year is published, but not for this council (suppressed): shown as such, never rated on an
+            # older year (a year no council has yet stays unpublished: the older year is the latest published)
+            status = status_all[name].get(latest)
+            rows.append(dict(
+                indicator=name, label=ind.label, unit=ind.unit, year=latest, value=np.nan, previous=np.nan,
+                change=np.nan, sn_median=np.nan, sn_min=np.nan, sn_max=np.nan, sn_count=0, region=np.nan,
+                england=england[name].get(latest, np.nan), rank=None, councils=0, quartile=None, rag=SUPPRESSED,
+                arrow="", direction="no comparison", polarity=ind.polarity, latest_year=latest,
+                note=f"{latest} {status}{_marker_of(status)}: not rated",
+            ))
+            continue
+        note = latest_note(st, y, cap)[1] if latest > y else ""
+        latest = max(latest, y)
+        everyone = years[y][name]
         sn = everyone.reindex(list(c.neighbours)).dropna()
-        band = quartile_band(everyone, value)
-        rank, n = rank_of(everyone, value)
+        band, rank, n = _placed(files, quarter, y, name, float(value))
         prev = own.get(y - 1, np.nan)
         arrow, words = direction(prev, value, ind.polarity)
-        latest, note = latest_note(statuses.xs(c.code, level="old_la_code")[name], y, cap)
         reg_value = region[name].get((c.region, y), np.nan) if c.region in region.index.get_level_values(0) else np.nan
         rows.append(dict(
             indicator=name, label=ind.label, unit=ind.unit, year=y, value=value, previous=prev,
@@ -136,7 +206,63 @@ def benchmark(la: str, year: int, indicators: list[str] | None = None, quarter=N
             rag=rag(band, ind.polarity), arrow=arrow, direction=words, polarity=ind.polarity,
             latest_year=latest, note=note,
         ))
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+#: ratings in words, as the scorecard and its download show them (no symbols)
+RATING_WORDS = {"green": "Best quarter (green)", "amber": "Middle half (amber)", "red": "Worst quarter (red)",
+                SUPPRESSED: "Not rated: suppressed", "not rated": "Not rated", "no data": "No data"}
+
+
+def scorecard_table(card: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as the page and its CSV show it, one column per field: indicator, unit, period (as
+    published: year ending 31 March or the 30 September snapshot), the value (a withheld one as its publisher's
+    marker, ``c`` or ``x``) and its comparators as numbers (counts whole), the neighbours' lowest and highest,
+    rank and the number of councils ranked, the rating and the direction of travel in words."""
+    from .indicators import period_label
+
+    import re
+
+    card = card.reset_index(drop=True)
+    out = pd.DataFrame({
+        "label": card["label"], "unit": card["unit"],
+        "period": [period_label(i, y) for i, y in zip(card["indicator"], card["year"])],
+    })
+    for col in ["value", "sn_median", "sn_min", "sn_max", "region", "england"]:
+        out[col] = pd.Series([int(round(float(v))) if BY_NAME[i].kind == "count" and pd.notna(v) else v
+                              for i, v in zip(card["indicator"], card[col])], index=card.index, dtype=object)
+    # a withheld value shows the publisher's marker (c: suppressed, x: not available), the suppression flag
+    for k in card.index[card["rag"] == SUPPRESSED]:
+        marker = re.search(r"\((\w+)\): not rated$", str(card.at[k, "note"]))
+        out.at[k, "value"] = marker.group(1) if marker else ""
+    out["rank"] = pd.array([int(r) if pd.notna(r) else None for r in card["rank"]], dtype="Int64")
+    out["councils"] = pd.array([int(n) if pd.notna(r) else None for r, n in zip(card["rank"], card["councils"])],
+                               dtype="Int64")
+    out["rating"] = card["rag"].map(RATING_WORDS).fillna(card["rag"])
+    out["travel"] = card["direction"]
+    return out.reset_index(drop=True)
+
+
+def scorecard_page(fields: pd.DataFrame) -> pd.DataFrame:
+    """The scorecard as the page shows it for reading, from :func:`scorecard_table`: the unit beside the
+    indicator's name, the neighbours' range and the rank among the councils ranked each in one cell (its download
+    keeps them apart), and any other column (e.g. a significance test) as given."""
+    def number(v, unit):
+        return f"{v:,.0f}" if isinstance(v, int) else f"{v:,.1f}"
+
+    out = pd.DataFrame({"label": fields["label"] + " (" + fields["unit"] + ")", "period": fields["period"]})
+    for col in ["value", "sn_median"]:
+        out[col] = fields[col]
+    out["sn_range"] = [f"{number(lo, u)} to {number(hi, u)}" if pd.notna(lo) and pd.notna(hi) else ""
+                       for lo, hi, u in zip(fields["sn_min"], fields["sn_max"], fields["unit"])]
+    for col in ["region", "england"]:
+        out[col] = fields[col]
+    out["rank"] = [f"{int(r)} of {int(n)}" if pd.notna(r) else "" for r, n in zip(fields["rank"], fields["councils"])]
+    rest = [c for c in fields.columns if c not in ("label", "unit", "period", "value", "sn_median", "sn_min", "sn_max",
+                                                   "region", "england", "rank", "councils")]
+    for col in rest:
+        out[col] = fields[col]
+    return out
 
 
 FLOW = [

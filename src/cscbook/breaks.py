@@ -87,3 +87,10 @@ def flagged_panel() -> pd.DataFrame:
             reasons[start + i] = _reason(referrals[rows[i]], ratios[i], nfa[rows[i]], eng[rows[i]])
     index = pd.MultiIndex.from_arrays([codes[order], years[order].astype(int)], names=["old_la_code", "year"])
     return pd.DataFrame({"flagged": flagged, "reason": pd.Series(reasons, index=index, dtype=object)}, index=index)
+
+
+def flagged_years(la: str) -> list[int]:
+    """The years of council ``la`` flagged as likely recording changes (:func:`detect_for`), oldest first: the
+    years every chart of referrals shades."""
+    flags = detect_for(la)
+    return [int(y) for y in flags.index[flags["flagged"]]]

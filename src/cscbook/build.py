@@ -658,6 +658,11 @@ def _write_toc(stage: Path, entries: list[dict]) -> None:
 
 def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
     """"About this edition": the committee paper, the data pack and the executed chapter notebooks to download."""
+    from .datapack import SHEETS  # the data pack's sheets, named where the page describes it
+
+    def _and(items):
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
     paper = ("- <a href=\"../committee-paper.pdf\">Committee paper (PDF, A4)</a>: the headlines, scorecard, timeline and "
              "forecast,\n  with the council, edition and date on every page." if meta.get("paper", True) else
              f"- The committee paper (PDF) was not printed for this edition "
@@ -671,8 +676,8 @@ def _write_edition_page(stage: Path, entries: list[dict], meta: dict) -> None:
 ## For the committee
 
 {paper}
-- <a href="../data-pack.xlsx">Data pack (Excel workbook)</a>: every table of the edition, one sheet each, with a
-  sheet of notes and sources. Small counts are suppressed as on the pages.
+- <a href="../data-pack.xlsx">Data pack (Excel workbook)</a>: {_and(SHEETS)}, one sheet each, with a sheet of
+  notes and sources; a row of units under each sheet's headings. Small counts are suppressed as on the pages.
 
 Every table on a page also has its own CSV download link beneath it.
 

@@ -37,6 +37,19 @@ def new_releases(quarter: Quarter) -> list[tuple[str, int]]:
     return out
 
 
+def release_period(collection: str, year: int) -> str:
+    """The period a release covers, as published: "the year to 31 March 2025", "30 September 2025" (the
+    workforce census's snapshot), "mid-2024" (population)."""
+    from .indicators import period_label
+    from .quarters import releases
+
+    r = releases()
+    row = r[r["collection"] == collection]
+    table = row.iloc[0]["tables"].split()[0] if len(row) else collection
+    label = period_label(table, year).removesuffix(" (snapshot)")
+    return "the " + label if label.startswith("year") else label
+
+
 def revised_figures(code: str, quarter: Quarter) -> pd.DataFrame:
     """The council's figures for a year both vintages hold whose value differs: indicator, year, before, now."""
     from .indicators import BY_NAME, la_panel
@@ -61,7 +74,8 @@ def since_previous(code: str, quarter: Quarter) -> pd.DataFrame:
     """Every change since the previous quarter's edition of council ``code``: change, what, before, now."""
     from .ofsted import judgements_until
 
-    rows = [dict(change="New release", what=f"{name.replace('_', ' ')} figures for {year}", before="", now="published")
+    rows = [dict(change="New release", what=f"{name.replace('_', ' ')} figures for {release_period(name, year)}",
+                 before="", now="published")
             for name, year in new_releases(quarter)]
     for r in revised_figures(code, quarter).itertuples():
         rows.append(dict(change="Revised figure", what=f"{r.indicator}, {r.year}", before=f"{r.before:,.1f}",

@@ -8,15 +8,29 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .indicators import BY_NAME
+from .indicators import BY_NAME, period_label
 from .notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
+
+
+def _count(n: int, noun: str) -> str:
+    """A count with its noun in agreement: "1 Ofsted judgement", "2 Ofsted judgements"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _fy_end(year: int) -> pd.Timestamp:
     return pd.Timestamp(year=int(year), month=3, day=31)
 
 
-def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool) -> None:
+def _period_end(name: str, year: int) -> pd.Timestamp:
+    """Where an indicator's year sits on a time axis: 31 March for the years ending then, 30 September for the
+    workforce census (a snapshot on that date)."""
+    if BY_NAME[name].table == "workforce":
+        return pd.Timestamp(year=int(year), month=9, day=30)
+    return _fy_end(year)
+
+
+def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, illustrative: bool,
+                    data: dict | None = None) -> None:
     """Title, axis labels and legend; where the data are illustrative, say so in the title, on the figure and
     in the alt text; then show the figure."""
     ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
@@ -26,7 +40,27 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
         fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
-    show(fig, alt)
+    show(fig, alt, data=data)
+
+
+def mark_recording_changes(ax, years, monthly: bool = False) -> None:
+    """Shade each year flagged as a likely recording change (:mod:`cscbook.breaks`) on a chart of referrals: the
+    financial year itself (April to March) on a monthly axis, a year either side of its 31 March point on an
+    annual one, labelled "recording change?"."""
+    for year in years:
+        if monthly:
+            start, end = pd.Timestamp(year=int(year) - 1, month=4, day=1), pd.Timestamp(year=int(year), month=3, day=31)
+            lo, hi = ax.get_xlim()
+            if mdates.date2num(end) < lo or mdates.date2num(start) > hi:
+                continue
+            start = max(start, mdates.num2date(lo).replace(tzinfo=None))
+            end = min(end, mdates.num2date(hi).replace(tzinfo=None))
+            middle = start + (end - start) / 2
+        else:
+            middle = _fy_end(year)
+            start, end = middle - pd.Timedelta(days=180), middle + pd.Timedelta(days=180)
+        ax.axvspan(start, end, color="#999999", alpha=0.25, hatch="//", label=None)
+        ax.text(middle, 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
 
 
 def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
@@ -36,7 +70,7 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     d = data.dropna(subset=[name])
     if d.empty:
         return
-    x = d["year"].map(_fy_end)
+    x = d["year"].map(lambda y: _period_end(name, y))
     fig, ax = plt.subplots()
     series = [(name, ed.council.name, PALETTE[0], "-", "o", 2.4),
               (f"{name}_sn_median", "Statistical neighbours (median)", PALETTE[1], "--", "s", 1.6),
@@ -53,12 +87,7 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     j = j[(j["date"].map(pd.Timestamp) >= x.min() - pd.Timedelta(days=365)) & (j["date"].map(pd.Timestamp) <= x.max() + pd.Timedelta(days=365))]
     annotate_judgements(ax, j, to_x=pd.Timestamp)
     if name.startswith("referrals"):
-        for year in flagged_years:
-            if year in set(d["year"]):
-                ax.axvspan(_fy_end(year) - pd.Timedelta(days=180), _fy_end(year) + pd.Timedelta(days=180),
-                           color="#999999", alpha=0.25, hatch="//", label=None)
-                ax.text(_fy_end(year), 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
-                        fontsize=7)
+        mark_recording_changes(ax, [y for y in flagged_years if y in set(d["year"])])
     ax.set_title(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
                                                          else " against neighbours, region and England"))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
@@ -69,12 +98,12 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     if ind.kind == "count":
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
                f"to {int(d['year'].max())}, with its statistical neighbours' median. Latest: {last[name]:,.0f}. "
-               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+               f"Dashed vertical lines mark {_count(len(j), 'Ofsted judgement')}.")
     else:
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
                f"to {int(d['year'].max())}, with its statistical neighbours' median, {ed.council.region} and England. "
                f"Latest: {last[name]:,.1f} against {last.get(name + '_england', float('nan')):,.1f} in England. "
-               f"Dashed vertical lines mark {len(j)} Ofsted judgements.")
+               f"Dashed vertical lines mark {_count(len(j), 'Ofsted judgement')}.")
     show(fig, alt)
 
 
@@ -88,12 +117,13 @@ def graded_judgements(events: pd.DataFrame) -> pd.DataFrame:
                          "framework": g["framework"].fillna("").astype(str)}).reset_index(drop=True)
 
 
-def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) -> None:
+def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, flagged_years=()) -> None:
     """Lanes of events with every graded Ofsted judgement on its own top lane (drawn last, labelled), above
-    the referral and looked-after rates on the same time axis. The figure carries the judgements as data."""
+    the referral and looked-after rates on the same time axis, the referral rate's recording-change years
+    (``flagged_years``) shaded. The figure carries the judgements as data."""
     if events.empty:
         return
-    from .timeline import KINDS
+    from .timeline import KINDS, period_of
 
     graded = graded_judgements(events)
     others = events.drop(index=events.index[(events["kind"] == "judgement") & events["official"].astype(bool)
@@ -111,7 +141,12 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
     ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     for i, kind in enumerate(kinds):
         sub = others[others["kind"] == kind]
-        ax.scatter(sub["sort_date"].map(pd.Timestamp), [i] * len(sub), color="#555555", marker="|", s=160, zorder=2)
+        exact = sub["precision"].fillna("day") == "day"
+        ax.scatter(sub.loc[exact, "sort_date"].map(pd.Timestamp), [i] * int(exact.sum()), color="#555555", marker="|",
+                   s=160, zorder=2)
+        for _, e in sub[~exact].iterrows():  # a month or a year: drawn across the period, never as its first day
+            start, end = period_of(str(e["date"]), e["precision"])
+            ax.hlines(i, pd.Timestamp(start), pd.Timestamp(end), color="#555555", linewidth=3, zorder=2)
         if kind in KEY_EVENT_KINDS:  # the intervention itself: label each, one per month
             when = sub["sort_date"].map(pd.Timestamp)
             first = sub.assign(when=when).drop_duplicates(subset=["when"]).sort_values("when")
@@ -138,6 +173,9 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
         ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     for axr, (col, label, colour, style, marker) in zip(rate_axes, rate_cols):
         axr.plot(rates["year"].map(_fy_end), rates[col], color=colour, linestyle=style, marker=marker, markersize=4)
+        if col == "referrals_rate_per_10k":
+            shown = set(rates.loc[rates[col].notna(), "year"])
+            mark_recording_changes(axr, [y for y in flagged_years if y in shown])
         axr.set_ylabel("Per 10,000\nchildren")
         axr.set_title(f"{label} (year ending 31 March), {ed.council.name}; dashed lines: Ofsted judgements", fontsize=9)
     (rate_axes[-1] if rate_axes else ax).set_xlabel("Date")
@@ -150,7 +188,13 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None) 
            + (". Ofsted judgements: " + "; ".join(f"{j['date']:%B %Y} {j['grade']}" for _, j in graded.iterrows())
               if len(graded) else "")
            + (". Below, referral and children looked after rates per 10,000 children by year." if has_rates else "."))
-    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows())}
+    marked = [int(y) for y in flagged_years if rates is not None and "referrals_rate_per_10k" in rates.columns
+              and y in set(rates.loc[rates["referrals_rate_per_10k"].notna(), "year"])] if has_rates else []
+    if marked:
+        alt += (f" Shaded on the referral rate: years to March {', '.join(map(str, marked))}, flagged as likely "
+                "recording changes.")
+    data = {"judgements": ";".join(f"{j['date']:%Y-%m-%d}|{j['grade']}" for _, j in graded.iterrows()),
+            "recording-changes": ",".join(map(str, marked))}
     show(fig, alt, data=data)
 
 
@@ -229,7 +273,10 @@ def chart_values(values: pd.Series, policy=None) -> tuple[pd.Series, int]:
     return values.astype(float).mask(small), int(small.sum())
 
 
-def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame) -> None:
+def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
+    """Monthly referrals (the last four years; counts of 1 to 5 not plotted), the forecast with its intervals, the
+    Ofsted judgements ``judged`` and the years flagged as recording changes (``flagged_years``, financial years)
+    shaded."""
     hist = series.referrals.iloc[-48:]
     fig, ax = plt.subplots()
     hx = hist.index.to_timestamp()
@@ -247,12 +294,18 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
             fontsize=7.5, va="top")
     j = judged[judged["date"].map(pd.Timestamp) >= hx.min()]
     annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
+    mark_recording_changes(ax, flagged_years, monthly=True)  # only those within the axis
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
            f"to {fc['mean'].max():,.0f} referrals a month."
            + (f" {hidden} months of 1 to 5 referrals are not plotted (suppressed)." if hidden else ""))
+    marked = [int(y) for y in flagged_years
+              if pd.Timestamp(year=int(y), month=3, day=31) >= hx.min()
+              and pd.Timestamp(year=int(y) - 1, month=4, day=1) <= hx.max()]
+    if marked:
+        alt += f" Shaded: years to March {', '.join(map(str, marked))}, flagged as likely recording changes."
     _label_and_show(fig, ax, f"Referrals and forecast: {ed.council.name}", "Month", "Referrals per month", alt,
-                    series.illustrative)
+                    series.illustrative, data={"recording-changes": ",".join(map(str, marked))})
 
 
 #: kinds of curated event labelled on the timeline chart: the statutory intervention and its board
@@ -262,11 +315,11 @@ HEADLINE_INDICATORS = ["referrals_rate_per_10k", "rereferral_pct", "cin_rate_per
                        "cla_rate_per_10k", "cla_starts_rate_per_10k", "turnover_pct", "caseload_per_fte"]
 
 
-def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame) -> None:
+def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame, flagged_years=()) -> None:
     """Small multiples of key indicators over time: the council, its neighbours' range and median, England,
     England's middle half of councils (quartile band) and the Ofsted judgements ``judged``. ``frames``: one frame
     per indicator, as :func:`cscbook.indicators.multiples_frames` gives them (published by the edition's
-    quarter)."""
+    quarter); ``flagged_years``: the referral years flagged as recording changes, shaded on the referral panel."""
     names = list(frames)
     cols = 4
     rows = -(-len(names) // cols)
@@ -275,7 +328,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
         frame = frames[name]
-        x = frame["year"].map(_fy_end)
+        x = frame["year"].map(lambda y: _period_end(name, y))
         ax.fill_between(x, frame[f"{name}_q1"], frame[f"{name}_q3"], color="#CCCCCC", alpha=0.6, label="England: middle half of councils", step=None)
         ax.fill_between(x, frame[f"{name}_lo"], frame[f"{name}_hi"], color=PALETTE[1], alpha=0.2, label="Neighbours' range")
         ax.plot(x, frame[f"{name}_sn_median"], color=PALETTE[1], linestyle="--", linewidth=1.2, label="Neighbours' median")
@@ -288,18 +341,20 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
                 ax.plot([d], [1.0], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(row["grade"], "o"),
                         color=GRADE_COLOURS.get(row["grade"], "#000000"), markeredgecolor="black", markersize=7,
                         clip_on=False, linestyle="none")
-        ax.set_title(ind.label, fontsize=9.5)
+        if name.startswith("referrals"):
+            mark_recording_changes(ax, [y for y in flagged_years if y in set(frame.dropna(subset=[name])["year"])])
+        ax.set_title(ind.label + (" (30 Sep)" if ind.table == "workforce" else ""), fontsize=9.5)
         ax.set_ylabel(ind.unit, fontsize=8)
         ax.tick_params(labelsize=7.5)
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
         own = frame.dropna(subset=[name])
         if not own.empty:
-            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in {int(own['year'].iloc[-1])} "
+            latest.append(f"{ind.label} {own[name].iloc[-1]:,.1f} in the {period_label(name, own['year'].iloc[-1])} "
                           f"(England {own[f'{name}_england'].iloc[-1]:,.1f})")
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("Year ending 31 March ('yy)", fontsize=8)
+        ax.set_xlabel("Year ending 31 March ('yy); workforce: 30 September", fontsize=8)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 
@@ -313,5 +368,10 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     fig.tight_layout()
     alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "
            f"neighbours' range and median, England and England's middle half of councils, and vertical lines at "
-           f"{len(judged)} Ofsted judgements. Latest: " + "; ".join(latest) + ".")
-    show(fig, alt, data={"indicators": ",".join(names)})
+           f"{_count(len(judged), 'Ofsted judgement')}. Latest: " + "; ".join(latest) + ".")
+    marked = sorted({int(y) for name in names if name.startswith("referrals")
+                     for y in flagged_years if y in set(frames[name].dropna(subset=[name])["year"])})
+    if marked:
+        alt += (f" Shaded on the referral panels: years to March {', '.join(map(str, marked))}, flagged as likely "
+                "recording changes.")
+    show(fig, alt, data={"indicators": ",".join(names), "recording-changes": ",".join(map(str, marked))})

@@ -256,7 +256,7 @@ def source_of(indicator: str, year: int, where: str, as_of=None) -> tuple[str, s
     "England"). Rates name the count's file and the population's. Files come from the data manifest: the
     release current at quarter ``as_of`` (the newest when None)."""
     from .data import CLA_LEGACY, release_for
-    from .indicators import BY_NAME, COUNTS
+    from .indicators import BY_NAME, COUNTS, period_label
 
     if indicator in BY_NAME:
         table, measure, kind = BY_NAME[indicator].table, BY_NAME[indicator].measure, BY_NAME[indicator].kind
@@ -265,7 +265,7 @@ def source_of(indicator: str, year: int, where: str, as_of=None) -> tuple[str, s
     if table == "cla" and year < 2019:
         table = CLA_LEGACY
     file = release_for(table, as_of).file
-    row = f"{where}, year to 31 March {year}, {measure}"
+    row = f"{where}, {period_label(indicator, year)}, {measure}"
     if kind == "rate":
         file += f" / {release_for('population', as_of).file}"
         row += f" per 10,000 children (mid-{year - 1} population)"

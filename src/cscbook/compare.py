@@ -4,6 +4,13 @@ Each quoted figure names the official measure it is compared with (``official_me
 ``data/curated/quoted_figures.csv``), and that measure must match what the quote is about: children
 "coming into care" are the children who *started* to be looked after in the year (``cla_started``); the
 number "in care" or "looked after" is the stock at 31 March (``cla_at_31_march``); referrals are referrals.
+
+One quoted figure gets one verdict, against the basis its source states. A quote that restates a figure from an
+earlier paper and cites it as its basis (``cites`` names that figure) is judged on the earlier paper's basis:
+the 2015 review's "looked after children by 14%" restates the September 2014 Cabinet report's "young people
+coming into the care of the authority of about 14%", so both are compared with children starting care, and the
+comparison table shows the figure once, with every source that quotes it. The tolerances are those of
+:func:`cscbook.claims.agreement` (the methods page states them).
 """
 
 from __future__ import annotations
@@ -47,7 +54,22 @@ def measure_for_quote(quote: str) -> str | None:
 
 
 def check_measures(figs: pd.DataFrame) -> None:
-    """Every compared row's official_measure matches its quote's meaning and its official_comparison."""
+    """Every compared row's official_measure matches its quote's meaning (a restatement's: the cited figure's
+    quote) and its official_comparison; a restatement is compared as the figure it cites."""
+    by_id = figs.set_index("figure_id") if "figure_id" in figs.columns else None
+    for i, f in figs.iterrows():
+        cited = f.get("cites", "") or ""
+        if cited:
+            line = i + 2
+            if by_id is None or cited not in by_id.index:
+                raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): cites "
+                                   f"{cited!r}, which is not a figure_id of the file; name the figure it restates")
+            basis = by_id.loc[cited]
+            if (f["official_measure"], f["official_comparison"]) != (basis["official_measure"],
+                                                                     basis["official_comparison"]):
+                raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): it cites "
+                                   f"{cited} but is compared with {f['official_comparison'] or 'nothing'}; compare "
+                                   f"it as {cited} is ({basis['official_comparison']})")
     for i, f in figs.iterrows():
         if not f["official_comparison"]:
             continue
@@ -58,7 +80,9 @@ def check_measures(figs: pd.DataFrame) -> None:
                                f"{f['official_measure']!r} differs from official_comparison "
                                f"{f['official_comparison']!r}; "
                                "make them name the same measure")
-        wanted = measure_for_quote(f["quote"])
+        cited = f.get("cites", "") or ""
+        quote = by_id.at[cited, "quote"] if cited and by_id is not None and cited in by_id.index else f["quote"]
+        wanted = measure_for_quote(quote)
         if wanted is not None and wanted != f["official_measure"]:
             raise CSCBookError(f"data/curated/quoted_figures.csv line {line} ({f['figure_id']}): the quote is about "
                                f"{LABELS.get(wanted, wanted)} but is compared with {f['official_measure']}; "
@@ -66,10 +90,13 @@ def check_measures(figs: pd.DataFrame) -> None:
 
 
 def quoted_vs_official(la: str) -> pd.DataFrame:
-    """Quoted figures with an official comparison: quoted value, official value, agreement, official basis."""
+    """Quoted figures with an official comparison, one row per figure (a restatement citing it is listed in
+    ``also_in``, not judged again): quoted value, official value, agreement, official basis."""
     figs = quoted_figures()
     check_measures(figs)
     figs = figs[(figs["la_code"] == la) & (figs["official_comparison"] != "")].copy()
+    restated = figs[figs["cites"] != ""].groupby("cites")["source"].agg(list)
+    figs = figs[figs["cites"] == ""]
     panel = la_panel()
     rows = []
     for _, f in figs.iterrows():
@@ -83,5 +110,6 @@ def quoted_vs_official(la: str) -> pd.DataFrame:
             official_basis=f"DfE {LABELS.get(indicator, indicator)}: {a:,.0f} ({start}) and {b:,.0f} ({end}), "
                            "years ending 31 March",
             agrees=agreement(float(f["value"]), official),
+            also_in="; ".join(restated.get(f["figure_id"], [])),
         ))
     return pd.DataFrame(rows)

@@ -38,6 +38,13 @@ class Funnel:
     kind: str               # "poisson" or "binomial"
     phi: float              # overdispersion factor (1 = none)
     points: pd.DataFrame    # old_la_code, value, denominator, z, band
+    #: councils with a value but no published denominator: ranked on the scorecard, not plotted
+    unplotted: int = 0
+
+    @property
+    def with_value(self) -> int:
+        """Councils with a value that year: the group the scorecard ranks (plotted or not)."""
+        return len(self.points) + self.unplotted
 
     def limits(self, denominators: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
         """Lower and upper control limits at each denominator, on the indicator's scale."""
@@ -81,6 +88,7 @@ def from_points(indicator: str, year: int, points: pd.DataFrame, england: float,
     """A funnel from a frame of old_la_code, value (on the indicator's scale) and denominator."""
     pts = points.dropna(subset=["value", "denominator"])
     pts = pts[pts["denominator"] > 0]
+    unplotted = int(points["value"].notna().sum()) - len(pts)
     p0 = england / scale
     z = _z(pts["value"] / scale, pts["denominator"], p0, kind)
     phi = 1.0
@@ -92,7 +100,7 @@ def from_points(indicator: str, year: int, points: pd.DataFrame, england: float,
     band = np.select([zadj > z998, zadj > z95, zadj < -z998, zadj < -z95],
                      ["above 99.8%", "above 95%", "below 99.8%", "below 95%"], "within")
     pts = pts.assign(z=zadj, band=band).reset_index(drop=True)
-    return Funnel(indicator, int(year), england, scale, kind, phi, pts)
+    return Funnel(indicator, int(year), england, scale, kind, phi, pts, unplotted)
 
 
 def significance(f: Funnel, la: str) -> str:
@@ -145,9 +153,15 @@ def funnel_chart(f: Funnel, ed) -> None:
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     verdict = significance(f, ed.council.code)
     counts = pts["band"].value_counts()
-    alt = (f"Funnel plot of {ind.label.lower()} for {len(pts)} councils in {f.year} against England's "
+    group = (f"{len(pts)} of the {f.with_value} councils with a value ({f.unplotted} without a published "
+             f"denominator, ranked but not plotted)" if f.unplotted else f"{len(pts)} councils")
+    alt = (f"Funnel plot of {ind.label.lower()} for {group} in {f.year} against England's "
            f"{f.england:,.1f}, with 95% and 99.8% control limits"
            + (f" widened for overdispersion (factor {f.phi:.1f})" if f.phi > 1 else "")
            + f". {ed.council.name}: {own['value'].iloc[0]:,.1f}, {verdict}. " if not own.empty else ". "
            ) + f"{int(counts.get('within', 0))} councils lie within the 95% limits."
-    show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested"})
+    if f.unplotted:
+        fig.text(0.01, -0.02, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
+                              "without a published denominator cannot be placed.", fontsize=8)
+    show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested",
+                         "councils": f.with_value, "plotted": len(pts)})

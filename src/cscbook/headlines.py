@@ -3,8 +3,11 @@ their sources, the rules that word it and the chapter that shows the evidence.""
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import pandas as pd
 
+from .benchmark import SUPPRESSED
 from .claims import After, Claim, Figure, Interval, WEAK_PEAK, pct_change, source_of, worded
 from .edition import Edition
 
@@ -25,11 +28,25 @@ def _official(name: str, indicator: str, year: int, where: str, value: float, fm
     return Figure(name, float(value), file, row, fmt)
 
 
+def _withheld(note: str, year: int) -> tuple[str, str]:
+    """(status, marker) of a withheld latest year from its scorecard note ("2025 suppressed (c): not rated")."""
+    import re
+
+    m = re.match(rf"{year} (.*?)(?: \((\w+)\))?: not rated$", str(note))
+    return (m.group(1), m.group(2) or "") if m else ("not published", "")
+
+
 def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
     if "referrals" not in bm.index or bm.at["referrals", "year"] != year:
         return []
     la = f"old_la_code={ed.council.code}"
     r = bm.loc["referrals"]
+    if pd.isna(r["value"]):  # the year is published, but not this council's count
+        status, marker = _withheld(r["note"], year)
+        file, row = source_of("referrals", year, la)
+        return [Claim(f"{ed.council.name}'s referrals for the year to March {year} are {{status}} in the published "
+                      f"table{' (marked ' + marker + ')' if marker else ''}, so this edition states no count for that "
+                      "year.", "demand", (Figure("status", status, file, row),), name="referrals")]
     figs = [_official("referrals", "referrals", year, la, r["value"], "{:,.0f}")]
     template = f"In the year to March {year}, {ed.council.name} received **{{referrals}} referrals**"
     wordings = []
@@ -37,12 +54,16 @@ def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
             and bm.at["referrals_rate_per_10k", "year"] == year:
         rr = bm.loc["referrals_rate_per_10k"]
         figs.append(_official("rate", "referrals_rate_per_10k", year, la, rr["value"], "{:,.0f}"))
-        figs.append(Figure("sn_median", float(rr["sn_median"]), source_of("referrals_rate_per_10k", year, "")[0],
-                           f"median of the statistical neighbours {', '.join(ed.council.neighbours)}, year {year}",
-                           "{:,.0f}"))
         figs.append(_official("england", "referrals_rate_per_10k", year, "England", rr["england"], "{:,.0f}"))
-        template += (", {rate} per 10,000 children, against a median of {sn_median} for its statistical neighbours "
-                     "and {england} in England")
+        if pd.notna(rr["sn_median"]):
+            figs.append(Figure("sn_median", float(rr["sn_median"]), source_of("referrals_rate_per_10k", year, "")[0],
+                               f"median of the statistical neighbours {', '.join(ed.council.neighbours)}, year {year}",
+                               "{:,.0f}"))
+            template += (", {rate} per 10,000 children, against a median of {sn_median} for its statistical "
+                         "neighbours and {england} in England")
+        else:  # fewer than three neighbours published a rate: no median to state
+            template += (", {rate} per 10,000 children, against {england} in England (too few of its statistical "
+                         "neighbours published a rate that year for a median)")
     if pd.notna(r["previous"]) and r["previous"]:
         figs.append(_official("previous", "referrals", year - 1, la, r["previous"], "{:,.0f}"))
         figs.append(Figure("change_pct", abs(pct_change(r["previous"], r["value"])), "computed",
@@ -56,28 +77,68 @@ def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
     return [Claim(template, "demand", tuple(figs), tuple(wordings), name="referrals")]
 
 
+def _monthly_treatment(ed: Edition) -> str:
+    """What the forecast page says its monthly models do with a level shift, in a clause ('' when there is no
+    monthly forecast)."""
+    from .demand import monthly_series
+    from .errors import CSCBookError
+
+    try:
+        prepared = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None,
+                                  ed.cache).prepared
+    except CSCBookError:
+        return ""
+    if prepared.action == "adjust":
+        return (f"; the monthly forecast rescales the months before the level shift it finds ({prepared.shift_month:%B %Y}) "
+                "to the level after it")
+    if prepared.action == "train_after":
+        return f"; the monthly forecast trains only on the months from {prepared.shift_month:%B %Y}, after the shift"
+    return ""
+
+
 def recording_change_claim(ed: Edition, year: int) -> list[Claim]:
-    from .breaks import detect_for
+    """Years whose referral count looks like a recording change (:mod:`cscbook.breaks`), told by the signal:
+    a count well above the council's usual level while the share ending in no further action ran at several
+    times England's. Years with as high a share but a usual count are named as not flagged."""
+    from .breaks import LEVEL_RATIO, NFA_MARGIN_PP, detect_for
 
     flags = detect_for(ed.council.code)
-    flagged = flags[flags["flagged"] & (flags.index <= year)]
+    flags = flags[flags.index <= year]
+    flagged = flags[flags["flagged"]]
     if flagged.empty:
         return []
     la = f"old_la_code={ed.council.code}"
     years = [int(y) for y in flagged.index]
-    figs, eng = [], []
+    figs = []
     for y in years:
         figs.append(_official(f"nfa_{y}", "nfa_pct", y, la, flagged.at[y, "nfa_pct"], "{:.1f}%"))
         figs.append(_official(f"england_{y}", "nfa_pct", y, "England", flagged.at[y, "england_nfa_pct"], "{:.1f}%"))
-        eng.append(f"{{england_{y}}}")
-    names = tuple(f"nfa_{y}" for y in years)
-    w = worded("share", "share", names, [flagged.at[y, "nfa_pct"] for y in years])
-    each = "in each year, " if len(years) > 1 and " then " not in w.words else ""
+        figs.append(Figure(f"times_{y}", float(flagged.at[y, "nfa_pct"] / flagged.at[y, "england_nfa_pct"]),
+                           "computed", f"no further action % {y}, council / England", "{:.1f}"))
+        figs.append(Figure(f"level_{y}", float(flagged.at[y, "level_ratio"]), "computed",
+                           f"referrals {y} / median of the council's other years (cscbook.breaks)", "{:.2f}"))
+
+    def each(prefix):
+        return _and(["{" + f"{prefix}_{y}" + "}" for y in years])
+
+    one = len(years) == 1
     template = (f"Referral counts for {_and([str(y) for y in years])} look like a **recording change** rather than "
-                f"demand: {each}{{share}} of referrals ended in no further action "
-                f"({_and(['{' + n + '}' for n in names])}), against {_and(eng)} in England; they are marked on "
-                "charts and left out of forecast training.")
-    return [Claim(template, "demand", tuple(figs), (w,), name="recording_change")]
+                f"demand: {'the count was' if one else 'the counts were'} {each('level')} times the council's median "
+                f"of its other years, while the share of referrals ending in no further action ran at {each('times')} "
+                f"times England's ({each('nfa')} against {each('england')}). "
+                f"{'It is' if one else 'They are'} shaded on the charts of referrals and left out of the annual "
+                f"forecasts' training{_monthly_treatment(ed)}.")
+    high = flags[~flags["flagged"] & (flags["nfa_pct"] >= flags["england_nfa_pct"] + NFA_MARGIN_PP)]
+    if not high.empty:
+        others = [int(y) for y in high.index]
+        for y in others:
+            figs.append(_official(f"nfa_{y}", "nfa_pct", y, la, high.at[y, "nfa_pct"], "{:.1f}%"))
+            figs.append(_official(f"england_{y}", "nfa_pct", y, "England", high.at[y, "england_nfa_pct"], "{:.1f}%"))
+        pairs = _and(["{" + f"nfa_{y}" + "} in " + str(y) + " (England {" + f"england_{y}" + "})" for y in others])
+        template += (f" A high share alone is not flagged: {pairs} came with "
+                     f"{'a count' if len(others) == 1 else 'counts'} under {LEVEL_RATIO:g} times the council's median "
+                     "of its other years.")
+    return [Claim(template, "demand", tuple(figs), (), name="recording_change")]
 
 
 def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
@@ -101,6 +162,12 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     template = ("Of {rated} rated indicators, {green} {is_green} in England's best quarter and **{red} in the worst "
                 "quarter**")
     template += (": " + ", ".join(p.replace("{", "{{").replace("}", "}}") for p in parts) + ".") if parts else "."
+    suppressed = bm[bm["rag"] == SUPPRESSED]
+    if not suppressed.empty:
+        names = [f"{r['label']} ({int(r['year'])} {_withheld(r['note'], int(r['year']))[0]})"
+                 for _, r in suppressed.iterrows()]
+        template += (" Not rated because the council's figure for the latest year is withheld: "
+                     + _and(names).replace("{", "{{").replace("}", "}}") + ".")
     return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
 
@@ -127,10 +194,11 @@ def ofsted_headline(ed: Edition) -> list[Claim]:
     last = j.iloc[-1]
     src = f"data/official/{last['source']}"
     figs = (Figure("date", str(last["date"]), src, f"{ed.council.code}: {last['quote']}"),
+            Figure("date_words", f"{pd.Timestamp(str(last['date'])):%-d %B %Y}", "computed", "date in words"),
             Figure("grade", str(last["grade"]), src, f"{ed.council.code}: {last['framework']}"),
             Figure("framework", str(last["framework"]), src, f"{ed.council.code}"))
-    return [Claim("Ofsted's latest judgement, published on {date}, was **{grade}** ({framework}).", "timeline", figs,
-                  name="ofsted")]
+    return [Claim("Ofsted's latest judgement, published on {date_words}, was **{grade}** ({framework}).", "timeline",
+                  figs, name="ofsted")]
 
 
 def peak_claim(ed: Edition, fc: pd.DataFrame, peak_month: str, peak_probability: float, model: str,
@@ -233,12 +301,23 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias, level, series.illustrative, source)]
 
 
-def new_this_quarter(ed: Edition) -> list[Claim]:
+@lru_cache(maxsize=64)
+def _new_releases(quarter) -> tuple:
+    """:func:`cscbook.changes.new_releases` once per quarter in a process (the same for every council)."""
     from .changes import new_releases
+
+    return tuple(new_releases(quarter))
+
+
+def new_this_quarter(ed: Edition) -> list[Claim]:
+    new_releases = _new_releases
+
+    from .changes import release_period
 
     items, figs = [], []
     for name, now in new_releases(ed.quarter):
-        figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}"))
+        figs.append(Figure(name, now, "data/curated/releases.csv", f"collection={name}",
+                           release_period(name, now).replace(str(now), "{}")))
         items.append(f"{name.replace('_', ' ')} figures for {{{name}}}")
     if items:
         return [Claim(f"New official statistics this quarter: {'; '.join(items)}.", "demand", tuple(figs),

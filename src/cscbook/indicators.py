@@ -40,7 +40,7 @@ INDICATORS: list[Indicator] = [
     Indicator("rereferral_pct", "Re-referrals within 12 months", "referrals", "rereferral_percent", "pct",
               "% of referrals", -1, "Referrals within 12 months of a previous referral"),
     Indicator("nfa_pct", "Referrals with no further action", "referrals", "no_further_action_percent", "pct",
-              "% of referrals", -1, "Referrals that led to no further action"),
+              "% of referrals", 0, "Referrals that led to no further action"),
     Indicator("cin_rate_per_10k", "Children in need rate", "cin", "At31_episodes", "rate",
               "per 10,000 children", 0, "Children in need at 31 March per 10,000 children"),
     Indicator("s47_rate_per_10k", "Section 47 enquiry rate", "s47", "Section47", "rate",
@@ -230,6 +230,59 @@ def indicators_for(la: str | int, columns: list[str] | None = None, as_of=None) 
     out.insert(0, "old_la_code", c.code)
     out.insert(1, "la_name", c.name)
     return out
+
+
+def period_label(name: str, year: int) -> str:
+    """The period a figure covers, as its publisher labels it: "year to 31 March 2025" for the children in need
+    and looked-after tables, "30 September 2025 (snapshot)" for the workforce census (turnover: "year to 30
+    September 2025"), "mid-2024" for the population estimates. ``name`` is an indicator, a count column or a
+    table name; the panel's ``children_0_17`` of year Y is ONS's mid-(Y-1) estimate."""
+    year = int(year)
+    if name == "children_0_17":
+        return f"mid-{year - 1}"
+    table = BY_NAME[name].table if name in BY_NAME else COUNTS[name][0] if name in COUNTS else name
+    if name == "turnover_pct":
+        return f"year to 30 September {year}"
+    if table == "workforce":
+        return f"30 September {year} (snapshot)"
+    if table == "population":
+        return f"mid-{year}"
+    return f"year to 31 March {year}"
+
+
+#: headings of the comparison columns (suffix of the column name -> words)
+_COMPARATORS = {"_sn_median": "statistical neighbours' median", "_region": "region", "_england": "England"}
+#: units and labels of the count columns
+COUNT_LABELS = {
+    "cin_at_31_march": ("Children in need at 31 March", "children"),
+    "s47_enquiries": ("Section 47 enquiries", "enquiries in the year"),
+    "icpcs": ("Initial child protection conferences", "conferences in the year"),
+    "cpp_starts": ("Child protection plans started", "plans started in the year"),
+    "cpp_at_31_march": ("Child protection plans at 31 March", "plans"),
+    "cla_at_31_march": ("Children looked after at 31 March", "children"),
+    "cla_started": ("Children starting to be looked after", "children in the year"),
+    "cla_ceased": ("Children ceasing to be looked after", "children in the year"),
+    "social_workers_fte": ("Social workers in post (FTE, 30 September)", "FTE"),
+    "children_0_17": ("Children aged 0 to 17 (ONS mid-year estimate of the year before)", "children"),
+}
+
+
+def heading(column: str) -> tuple[str, str]:
+    """(heading in words, unit) of an indicator column or its neighbours' median, region or England variant,
+    e.g. ("Referral rate: statistical neighbours' median", "per 10,000 children")."""
+    base, suffix = column, ""
+    for sfx in _COMPARATORS:
+        if column.endswith(sfx):
+            base, suffix = column.removesuffix(sfx), sfx
+    if base in BY_NAME:
+        label, unit = BY_NAME[base].label, BY_NAME[base].unit
+        if BY_NAME[base].table == "workforce":
+            label += " (30 September)"
+    elif base in COUNT_LABELS:
+        label, unit = COUNT_LABELS[base]
+    else:
+        return column, ""
+    return (f"{label}: {_COMPARATORS[suffix]}" if suffix else label), unit
 
 
 def rounding(column: str) -> int:

@@ -64,6 +64,7 @@ def setup(namespace: dict) -> Edition:
             raise CSCBookError(f"parameter {name!r} = {values[name]!r} must be text, e.g. {name} = "
                                f"{ {'monthly': 'our_extract.csv', 'disclosure': 'on', 'cache': '', 'scenarios': 'scenarios.yml', 'editions': 'out/editions'}[name]!r}")
     policy = DisclosurePolicy.parse(values["disclosure"], "disclosure")
+    global _EDITION_NOTE
     monthly = materialise_monthly(council.code, monthly=values["monthly"]) if values["monthly"] else None
     scenarios = None
     if values["scenarios"]:
@@ -71,8 +72,10 @@ def setup(namespace: dict) -> Edition:
 
         scenarios = materialise_scenarios(values["scenarios"], quarter, council.code, parameter="parameter 'scenarios'")
     style()
-    return Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios,
-                   Path(values["editions"]) if values["editions"] else None)
+    ed = Edition(council, quarter, monthly, policy, Path(values["cache"]) if values["cache"] else None, scenarios,
+                 Path(values["editions"]) if values["editions"] else None)
+    _EDITION_NOTE = download_note(ed)
+    return ed
 
 
 def check_not_a_copy(cwd=None) -> None:
@@ -92,6 +95,34 @@ def check_not_a_copy(cwd=None) -> None:
         raise CSCBookError(f"this chapter runs the cscbook package of {root}, not of the copy {project} it was "
                            f"started in: in {project} run `make setup` with a fresh .venv (or `.venv/bin/python -m pip "
                            f"install -e .`), then run it again")
+
+
+#: what every CSV download of the current chapter says about itself (set by :func:`setup`)
+_EDITION_NOTE: dict = {}
+#: the licence of the official statistics the book is built from (data/official/PROVENANCE.md)
+LICENCE = "Open Government Licence v3.0 (Crown copyright official statistics: DfE, Ofsted, ONS)"
+LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+
+
+def download_note(ed) -> dict:
+    """The sidecar facts of an edition's downloads: source, the newest publication date among the official
+    releases the edition reads (those current at the end of its quarter), licence and edition."""
+    from .data import TABLES, release_for
+
+    published = []
+    for table in TABLES:
+        try:
+            r = release_for(table, ed.quarter)
+        except Exception:  # a table without a release current at the quarter: none of its figures are shown
+            continue
+        if r.published is not None:
+            published.append(r.published)
+    return {"edition": f"{ed.council.name} ({ed.council.code}), {ed.quarter}",
+            "source": "Official statistics of DfE, Ofsted and ONS as published by the end of the quarter "
+                      "(data/official/manifest.yml; the book's Data sources page)",
+            "published": max(published).isoformat() if published else "",
+            "figures_as_at": ed.quarter.end.isoformat(),
+            "licence": LICENCE, "licence_url": LICENCE_URL}
 
 
 def fresh_start(shell) -> None:
@@ -147,23 +178,26 @@ def show(fig, alt: str, caption: str | None = None, data: dict | None = None) ->
 
 def table(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
           caption: str | None = None, places: dict | None = None, note: str | None = None,
-          labels: dict | None = None, policy=None, filename: str | None = None, hrefs: dict | None = None) -> None:
+          labels: dict | None = None, policy=None, filename: str | None = None, hrefs: dict | None = None,
+          download: pd.DataFrame | None = None) -> None:
     """Display a table for people, with disclosure control applied, and a link to download it as CSV.
 
     ``labels`` maps column names to headings in words; ``places`` gives decimals per column (counts are
     whole numbers, other numbers one decimal); ``policy`` is passed to the disclosure policy when given;
     ``hrefs`` maps a column to the column holding each cell's link (not shown). The CSV holds the same
-    suppressed values as the page, with the same headings.
+    suppressed values as the page, with the same headings; ``download`` (the same rows, headings already in
+    words) replaces it where the page joins fields a download keeps apart (a range, "26 of 153").
     """
     from IPython.display import HTML, display
 
-    display(HTML(table_html(frame, counts, derived, caption, places, note, labels, policy, filename, hrefs)))
+    display(HTML(table_html(frame, counts, derived, caption, places, note, labels, policy, filename, hrefs,
+                            download)))
 
 
 def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: dict | None = None,
                caption: str | None = None, places: dict | None = None, note: str | None = None,
                labels: dict | None = None, policy=None, filename: str | None = None,
-               hrefs: dict | None = None) -> str:
+               hrefs: dict | None = None, download: pd.DataFrame | None = None) -> str:
     """The HTML of :func:`table`: a scrolling box holding the table, its note and a CSV download link."""
     hrefs = {c: h for c, h in (hrefs or {}).items() if c in frame.columns and h in frame.columns}
     targets = {c: frame[h].tolist() for c, h in hrefs.items()}
@@ -177,7 +211,7 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
             return ""
         if hasattr(v, "item"):
             v = v.item()
-        if str(col).endswith("year") and isinstance(v, (int, float)):
+        if _is_year(col, v):
             return str(int(v))
         if isinstance(v, float):
             p = places.get(col, 0 if col in (counts or []) else 1)
@@ -202,16 +236,67 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
                    for i, row in enumerate(shown))
     cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
+    def machine(col, v):
+        """The CSV's cell: numbers as numbers (no thousands separators, rounded as shown), dates as ISO dates."""
+        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+            return ""
+        if hasattr(v, "item"):
+            v = v.item()
+        if _is_year(col, v):
+            return str(int(v))
+        if isinstance(v, bool):  # as the page shows it: 1 or 0
+            return str(int(v))
+        if isinstance(v, float):
+            return f"{v:.{places.get(col, 0 if col in (counts or []) else 1)}f}"
+        if isinstance(v, pd.Timestamp):
+            return v.date().isoformat() if (v.hour, v.minute) == (0, 0) else v.isoformat()
+        return str(v)
+
+    split = ""
+    if download is not None:  # one column per field: the page's joined fields kept apart
+        if len(download) != len(safe):
+            raise ValueError(f"table {caption!r}: the download has {len(download)} rows, the table {len(safe)}")
+        safe, heads, split = suppress(download, [], policy=policy), [str(c) for c in download.columns], ' data-fields="split"'
     # text cells a spreadsheet would run as a formula are neutralised in the download (numbers stay numbers)
-    texts = [[isinstance(v, str) for v in row] for row in safe.itertuples(index=False, name=None)]
-    csv_rows = [[safe_cell(t) if is_text else t for t, is_text in zip(row, kinds)] for row, kinds in zip(shown, texts)]
-    csv = pd.DataFrame(csv_rows, columns=[safe_cell(h) for h in heads]).to_csv(index=False)
+    rows = [[safe_cell(machine(c, v)) if isinstance(v, str) else machine(c, v) for c, v in zip(safe.columns, row)]
+            for row in safe.itertuples(index=False, name=None)]
+    csv = pd.DataFrame(rows, columns=[safe_cell(h) for h in heads]).to_csv(index=False)
     href = "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv.encode("utf-8")).decode("ascii")
     name = filename or _slug(caption or "table") + ".csv"
-    link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}">'
-            f'Download this table as CSV</a></p>')
+    about = sidecar(name, caption, heads, rows)
+    about_href = "data:application/json;charset=utf-8;base64," + base64.b64encode(about.encode("utf-8")).decode("ascii")
+    about_name = name.removesuffix(".csv") + ".csv-metadata.json"
+    link = (f'<p class="cscbook-download"><a href="{href}" download="{html.escape(name, quote=True)}"{split}>'
+            f'Download this table as CSV</a> (<a href="{about_href}" download="{html.escape(about_name, quote=True)}">'
+            f'about this download</a>: source, publication date, licence and edition)</p>')
     return (f'<div class="cscbook-table" tabindex="0" role="region" aria-label="{html.escape(caption or "Table", quote=True)}">'
             f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>{foot}{link}")
+
+
+def _is_year(col, v) -> bool:
+    """A calendar or financial year in a column named for years ("year", "Year to 31 March", "event_year"):
+    printed as 2022, never 2,022."""
+    return ("year" in str(col).lower() and isinstance(v, (int, float)) and not isinstance(v, bool)
+            and float(v).is_integer() and 1900 <= v <= 2100)
+
+
+def sidecar(name: str, caption: str | None, heads: list[str], rows: list[list[str]]) -> str:
+    """The JSON sidecar of a CSV download (after CSV on the Web's metadata): its title, the edition, the source,
+    the newest publication date of the official data the edition reads, the licence, and each column's heading
+    and whether it holds numbers (``c``, a suppressed small count, and empty cells aside)."""
+    import json
+    import re
+
+    number = re.compile(r"-?\d+(\.\d+)?")
+    columns = []
+    for i, h in enumerate(heads):
+        cells = [r[i] for r in rows if r[i] not in ("", "c")]
+        numeric = bool(cells) and all(number.fullmatch(c) for c in cells)
+        columns.append({"titles": h, "datatype": "number" if numeric else "string"})
+    meta = {"url": name, "dc:title": caption or "", **{f"cscbook:{k}": v for k, v in _EDITION_NOTE.items()},
+            "cscbook:suppression": "c marks a count of 1 to 5 (and figures computed from it) withheld by disclosure "
+                                   "control; an empty cell is not published", "tableSchema": {"columns": columns}}
+    return json.dumps(meta, indent=1, ensure_ascii=False)
 
 
 def _cell_class(col) -> str:

@@ -74,6 +74,21 @@ ILACS_SUBS = [
 ]
 
 
+#: frameworks before the single inspection framework (2009 to 2013) graded outstanding, good, adequate or
+#: inadequate (SLAC framework, Ofsted 2009, reference 090027: "Four grades: Outstanding; good; adequate;
+#: inadequate"); Ofsted's 2023 history table records their middle grade as "Requires improvement to be good",
+#: a grade that did not exist then, so the book shows it as the framework gave it
+ADEQUATE_ERA = ("SLAC", "Child protection", "Looked after children inspection")
+
+
+def framework_grade(framework: str, graded: str | None) -> str | None:
+    """The grade as the framework gave it: 'Adequate' for a pre-2013 framework's middle grade (see
+    :data:`ADEQUATE_ERA`), else ``graded`` unchanged."""
+    if graded == "Requires improvement" and str(framework).startswith(ADEQUATE_ERA):
+        return "Adequate"
+    return graded
+
+
 def grade(text) -> str | None:
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return None
@@ -122,8 +137,8 @@ def _events_cached(files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
             when = str(r.get(date_col, "")).strip()
             if not when:
                 continue
-            overall = grade(r.get(overall_col))
-            detail = "; ".join(f"{c}: {grade(r.get(c))}" for c in subs if grade(r.get(c)))
+            overall = framework_grade(label, grade(r.get(overall_col)))
+            detail = "; ".join(f"{c}: {framework_grade(label, grade(r.get(c)))}" for c in subs if grade(r.get(c)))
             rows.append(dict(
                 date=when, precision="day", end_date="", inspection_date="", la_code=code, kind="judgement",
                 framework=label, grade=overall,
@@ -186,6 +201,22 @@ def official_events() -> pd.DataFrame:
         release = manifest.release_as_of(official, table)
         files.append((str(official / release.file), release.sha256))
     return _events_cached(tuple(files)).copy()
+
+
+def official_events_of(la: str) -> pd.DataFrame:
+    """:func:`official_events` of one council (a copy), from a split of the events made once per process."""
+    from . import manifest
+
+    official = paths.official_dir()
+    files = tuple((str(official / r.file), r.sha256) for r in
+                  (manifest.release_as_of(official, t) for t in (SIF_TABLE, ILACS_TABLE, INYEAR_TABLE)))
+    by_council = _by_council(files)
+    return by_council[la].copy() if la in by_council else _events_cached(files).iloc[:0].copy()
+
+
+@lru_cache(maxsize=4)
+def _by_council(files: tuple) -> dict:
+    return {code: g for code, g in _events_cached(files).groupby("la_code")}
 
 
 def judgements(la: str) -> pd.DataFrame:

@@ -376,7 +376,10 @@ def contributions(code: str, target: int, inputs: Inputs | None = None,
     out = pd.DataFrame({"feature": names, "value": mine.iloc[0].to_numpy(dtype=float),
                         "median": tr[names].median().to_numpy(dtype=float), "coef": model.coef_,
                         "effect": effect})
-    return out.reindex(out["effect"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    out = out.reindex(out["effect"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+    # the group the medians are taken over: the training rows (all councils, earlier target years)
+    out.attrs.update(training_rows=len(tr), first_target=int(tr["year"].min()), last_target=int(tr["year"].max()))
+    return out
 
 
 def _shown(feature: str, value: float) -> str:
@@ -394,6 +397,23 @@ def _shown(feature: str, value: float) -> str:
 BINARY = ("inadequate_2y", "inspected_1y", "break_recent", "naive_stale")
 
 
+def windowed_label(feature: str, target: int) -> str:
+    """A feature's label with the dates the model reads it over for ``target`` (the year to 31 March ``target``):
+    judgements published by 31 March of the year before, flags in the three years before."""
+    t1 = target - 1
+    special = {
+        "inadequate_2y": f"an inadequate Ofsted judgement published in the two years to 31 March {t1}",
+        "inspected_1y": f"an Ofsted judgement published in the year to 31 March {t1}",
+        "break_recent": f"a recording change flagged in the years to March {target - 3} to {t1}",
+    }
+    if feature in special:
+        return special[feature]
+    return (FEATURES[feature].replace("(last year)", f"(year to March {t1})")
+            .replace(", last year)", f", year to March {t1})")
+            .replace("(census two years back)", f"(census of 30 September {target - 2})")
+            .replace("(ONS, two years back)", f"(ONS, mid-{target - 3} to mid-{target - 2})"))
+
+
 def explain(code: str, target: int, inputs: Inputs | None = None, oos: pd.DataFrame | None = None,
             min_effect: float = 0.005, most: int = 4, feature_names: Iterable[str] | None = None,
             fit=None) -> list[str]:
@@ -404,22 +424,30 @@ def explain(code: str, target: int, inputs: Inputs | None = None, oos: pd.DataFr
     are computed when not given; ``feature_names`` and ``fit`` as in :func:`contributions`.
     """
     c = contributions(code, target, inputs, oos, feature_names, fit)
+    group = (f"the {c.attrs['training_rows']:,} council-years the model learnt from (all councils, forecasts of the "
+             f"years to March {c.attrs['first_target']} to {c.attrs['last_target']})") if "training_rows" in c.attrs \
+        else "the council-years the model learnt from"
     c = c[c["effect"].abs() >= min_effect].head(most)
     sentences = []
     for _, r in c.iterrows():
-        f, label = r["feature"], FEATURES[r["feature"]]
+        f, label = r["feature"], windowed_label(r["feature"], target)
         follows = "a rise" if r["coef"] > 0 else "a fall"
         direction = "up" if r["effect"] > 0 else "down"
         pct = 100 * (np.exp(abs(r["effect"])) - 1)
-        if f in BINARY:
+        if f == "naive_stale":
+            lead = (f"Last year's count is missing or flagged, so an older year stands in, which in earlier years "
+                    f"usually preceded {follows}" if r["value"] >= 0.5 else
+                    f"Last year's count is published and not flagged; where it was not, {follows} usually followed")
+        elif f in BINARY:
+            late = " (the latest the model reads for this forecast)" if f in ("inspected_1y", "inadequate_2y") else ""
             if r["value"] >= 0.5:
-                lead = f"This council has {label}, which in earlier years usually preceded {follows}"
+                lead = f"This council had {label}{late}, which in earlier years usually preceded {follows}"
             else:
-                lead = f"This council has not had {label}; where there was one, {follows} usually followed"
+                lead = f"This council had no {label.removeprefix('an ').removeprefix('a ')}{late}; where there was one, {follows} usually followed"
         else:
             side = "above" if r["value"] > r["median"] else "below"
-            lead = (f"{label[0].upper()}{label[1:]} is {side} most councils' ({_shown(f, r['value'])} against a "
-                    f"median of {_shown(f, r['median'])}); higher values usually preceded {follows}")
+            lead = (f"{label[0].upper()}{label[1:]}: {_shown(f, r['value'])}, {side} the median of "
+                    f"{_shown(f, r['median'])} over {group}; higher values usually preceded {follows}")
         sentences.append(f"{lead}: this moves the forecast {direction} by about {pct:.1f}%.")
     if not sentences:
         sentences.append("No leading indicator moves this council's forecast by half a per cent or more: it stays "

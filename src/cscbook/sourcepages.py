@@ -109,6 +109,33 @@ def quotes_by_source(la: str | None = None) -> dict[str, list[str]]:
     return {s: list(dict.fromkeys(g["quote"].dropna())) for s, g in allq.groupby("source")}
 
 
+def sources_for(la: str | None) -> list[str]:
+    """The source documents of council ``la`` (those holding a quote the book uses for it: a timeline event or a
+    quoted figure), in the order of ``INDEX.md``; every document when ``la`` is None. An edition shows only these."""
+    files = list(index()["file"])
+    if la is None:
+        return files
+    own = set(quotes_by_source(la))
+    return [f for f in files if f in own]
+
+
+def timeline_table(events: pd.DataFrame) -> pd.DataFrame:
+    """The timeline page's table: one row per event (:func:`cscbook.timeline.timeline`) with its date at its
+    precision (a year shown as the year), kind, title, every source that mentions it named in words (joined by
+    "; ") and what each says (each quote in quotation marks), and a link to the first source document's page."""
+    rows = []
+    for _, e in events.iterrows():
+        srcs = list(e["sources"]) if isinstance(e.get("sources"), tuple) else [e["source"]]
+        quotes = list(e["quotes"]) if isinstance(e.get("quotes"), tuple) else [e["quote"]]
+        docs = [(s, q) for s, q in zip(srcs, quotes) if page_name(s)]
+        when = e["when"] + (" (date of the paper)" if e.get("date_basis") == "document" else "")
+        rows.append(dict(when=when, kind=str(e["kind"]).capitalize(), title=e["title"],
+                         source="; ".join(title(s) for s in srcs),
+                         quote=quotes[0] if len(quotes) == 1 else " ".join(f"\u201c{q}\u201d" for q in quotes),
+                         link=link(docs[0][0], quote_numbers(docs[0][0]).get(docs[0][1])) if docs else None))
+    return pd.DataFrame(rows, columns=["when", "kind", "title", "source", "quote", "link"])
+
+
 def quote_numbers(source: str) -> dict[str, int]:
     """The anchor number of each quote on a source's page (the same numbering the page uses)."""
     text = (paths.sources_dir() / source).read_text(encoding="utf-8")
@@ -134,17 +161,20 @@ def page_markdown(source: str) -> str:
 
 
 def write_source_pages(stage: Path, edition=None) -> list[Path]:
-    """Write one page per source document into the staged book (``book/sources/``) and list them in the staged
-    ``_toc.yml`` under "Sources". Call after the table of contents is written. Returns the pages written."""
+    """Write one page per source document of the edition's council (:func:`sources_for`; every document without
+    an edition) into the staged book (``book/sources/``) and list them in the staged ``_toc.yml`` under "Sources".
+    Call after the table of contents is written. Returns the pages written."""
     out_dir = stage / PAGE_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
-    for source in index()["file"]:
+    for source in sources_for(edition.council.code if edition is not None else None):
         path = out_dir / f"{Path(source).stem}.md"
         tmp = path.with_suffix(".md.tmp")
         tmp.write_text(page_markdown(source), encoding="utf-8")
         tmp.replace(path)
         written.append(path)
+    if not written:  # a council without source documents: no "Sources" part
+        return written
     toc_path = stage / "_toc.yml"
     toc = yaml.safe_load(toc_path.read_text())
     toc.setdefault("parts", []).append({"caption": "Sources",
