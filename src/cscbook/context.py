@@ -19,6 +19,7 @@ from . import paths
 from .disclosure import DEFAULT_POLICY, DisclosurePolicy
 from .edition import Edition, make_edition
 from .errors import CSCBookError
+from .inputs import check_writable_folder
 
 #: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
 DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
@@ -208,13 +209,7 @@ def check_output(output: str | Path, force: bool = False) -> Path:
                            "e.g. --output build-out")
     if out == paths.repo_root().resolve() and output is not None:
         raise CSCBookError(f"{label}: the repository is where a build writes by default; leave out --output")
-    probe = out
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give a folder for the output")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise CSCBookError(f"{label}: {probe} cannot be written; give a folder you can write to")
+    check_writable_folder(out, label, "a folder for the output", "a folder you can write to")
     if out.exists():
         try:
             ours = is_our_output(out)
