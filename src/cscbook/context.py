@@ -249,18 +249,11 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
     Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand). With
     ``quarter`` its months are checked against the edition (:func:`cscbook.inputs.check_months`) first.
     """
-    from .inputs import check_months
+    from .inputs import check_months, input_file
     from .monthly import read_extract
 
     if monthly:
-        path = Path(monthly)
-        if not path.is_file():
-            raise CSCBookError(f"--monthly {monthly}: file not found or not a file; give the path of a CSV extract")
-        try:
-            with open(path, "rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
+        path = input_file(monthly, f"--monthly {monthly}", "a CSV extract")
         frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
         if quarter is not None:
             check_months(frame, quarter, "--monthly")
