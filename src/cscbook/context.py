@@ -10,6 +10,7 @@ Nothing here is mutable or global; the build, the site and the chapters receive 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -260,12 +261,21 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
         if cache_root is None:
             return path.resolve()
     else:
-        from .cincensus import read_returns  # the CIN census reader
+        from .cincensus import EXCLUSIONS_SUFFIX, read_returns  # the CIN census reader
 
-        frame = read_returns([str(f) for f in cin_census], la).monthly
+        result = read_returns([str(f) for f in cin_census], la)
+        frame = result.monthly
         if quarter is not None:
             check_months(frame, quarter, "--cin-census")
         cache_root = cache_root or default_cache_root()
+        excluded = {reason: int(n) for reason, n in result.excluded.items() if n}
+        if excluded:  # the episodes left out, by reason (counts only), beside the aggregate they explain
+            csv = aggregate_csv(frame).encode()
+            side = json.dumps({"excluded": excluded}, sort_keys=True).encode()
+            dest = content_keyed(cache_root / "monthly", csv, ".csv", key_data=csv + side,
+                                 beside={EXCLUSIONS_SUFFIX: side})
+            read_extract(dest)
+            return dest
     dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract
     return dest
@@ -286,13 +296,22 @@ def materialise_scenarios(scenarios: str | Path, quarter, la: str, cache_root: P
     return content_keyed(cache_root / "scenarios", path.read_bytes(), ".yml")
 
 
-def content_keyed(folder: Path, data: bytes, suffix: str) -> Path:
-    """``data`` written once, atomically, to ``folder/<content key><suffix>``: only its content decides its name."""
-    key = hashlib.sha256(data).hexdigest()[:24]
+def content_keyed(folder: Path, data: bytes, suffix: str, key_data: bytes | None = None,
+                  beside: dict[str, bytes] | None = None) -> Path:
+    """``data`` written once, atomically, to ``folder/<content key><suffix>``: only its content decides its name
+    (``key_data`` when given: the content of the file and of the files ``beside`` it). ``beside``: further files
+    ``<content key><their suffix>`` written first, so that whoever finds the main file finds them too."""
+    key = hashlib.sha256(data if key_data is None else key_data).hexdigest()[:24]
     dest = folder / f"{key}{suffix}"
+    for other_suffix, other in (beside or {}).items():
+        _write_once(folder / f"{key}{other_suffix}", other)
+    _write_once(dest, data)
+    return dest
+
+
+def _write_once(dest: Path, data: bytes) -> None:
     if not dest.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, dest)
-    return dest
