@@ -877,6 +877,27 @@ def digest(files: list[Path]) -> str:
     return hashlib.sha256("\n".join(sorted(parts)).encode()).hexdigest()
 
 
+#: beside a content-keyed monthly aggregate made from CIN census returns: the episodes the reader left out, by
+#: reason (counts only; see :func:`cscbook.context.materialise_monthly`)
+EXCLUSIONS_SUFFIX = ".exclusions.json"
+
+
+def excluded_episodes(aggregate: str | Path | None) -> pd.DataFrame | None:
+    """The episodes left out of an edition's monthly aggregate (made from CIN census returns), one row per reason
+    in words with its count (``Episodes excluded``; suppress counts of 1 to 5 when publishing), or None when the
+    aggregate is not from returns or nothing was left out."""
+    import json
+
+    if not aggregate:
+        return None
+    side = Path(aggregate).with_name(Path(aggregate).stem + EXCLUSIONS_SUFFIX)
+    if not side.is_file():
+        return None
+    counts = json.loads(side.read_text(encoding="utf-8")).get("excluded", {})
+    rows = [(label, int(counts[reason])) for reason, label in rules.REASONS.items() if counts.get(reason)]
+    return pd.DataFrame(rows, columns=["Reason", "Episodes excluded"]) if rows else None
+
+
 def write_extract(result: CensusResult, path: str | Path) -> Path:
     """Write the monthly series as a contract CSV, atomically (nothing partial on failure)."""
     return contract.write_csv(result.monthly, path)

@@ -184,19 +184,14 @@ def _cmd_validate(args) -> str:
 
 def check_output_file(path: str, parameter: str) -> None:
     """A file to write must not be a folder, nor lie under a file or in a folder that cannot be written."""
-    import os
+    from .inputs import check_writable_folder
 
     target = Path(path).expanduser()
     if target.is_dir():
         raise CSCBookError(f"{parameter} {path}: is a folder; give the path of the CSV file to write, "
                            "e.g. monthly.csv")
-    probe = target.resolve().parent
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise CSCBookError(f"{parameter} {path}: {probe} is a file, not a folder; give a path in a folder")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise CSCBookError(f"{parameter} {path}: {probe} cannot be written; give a path in a folder you can write to")
+    check_writable_folder(target.resolve().parent, f"{parameter} {path}", "a path in a folder",
+                          "a path in a folder you can write to")
 
 
 def _reconciliation_lines(edition) -> list[str]:

@@ -10,6 +10,7 @@ Nothing here is mutable or global; the build, the site and the chapters receive 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from . import paths
 from .disclosure import DEFAULT_POLICY, DisclosurePolicy
 from .edition import Edition, make_edition
 from .errors import CSCBookError
+from .inputs import check_writable_folder
 
 #: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
 DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
@@ -208,13 +210,7 @@ def check_output(output: str | Path, force: bool = False) -> Path:
                            "e.g. --output build-out")
     if out == paths.repo_root().resolve() and output is not None:
         raise CSCBookError(f"{label}: the repository is where a build writes by default; leave out --output")
-    probe = out
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give a folder for the output")
-    if not os.access(probe, os.W_OK | os.X_OK):
-        raise CSCBookError(f"{label}: {probe} cannot be written; give a folder you can write to")
+    check_writable_folder(out, label, "a folder for the output", "a folder you can write to")
     if out.exists():
         try:
             ours = is_our_output(out)
@@ -254,30 +250,32 @@ def materialise_monthly(la: str, monthly: str | Path | None = None, cin_census: 
     Without ``cache_root`` a CSV extract is checked and returned as given (a notebook run by hand). With
     ``quarter`` its months are checked against the edition (:func:`cscbook.inputs.check_months`) first.
     """
-    from .inputs import check_months
+    from .inputs import check_months, input_file
     from .monthly import read_extract
 
     if monthly:
-        path = Path(monthly)
-        if not path.is_file():
-            raise CSCBookError(f"--monthly {monthly}: file not found or not a file; give the path of a CSV extract")
-        try:
-            with open(path, "rb") as fh:
-                fh.read(1)
-        except OSError as exc:
-            raise CSCBookError(f"--monthly {monthly}: cannot be read ({exc.strerror})") from None
+        path = input_file(monthly, f"--monthly {monthly}", "a CSV extract")
         frame = read_extract(path)  # every problem in the file stops here, before any chapter runs
         if quarter is not None:
             check_months(frame, quarter, "--monthly")
         if cache_root is None:
             return path.resolve()
     else:
-        from .cincensus import read_returns  # the CIN census reader
+        from .cincensus import EXCLUSIONS_SUFFIX, read_returns  # the CIN census reader
 
-        frame = read_returns([str(f) for f in cin_census], la).monthly
+        result = read_returns([str(f) for f in cin_census], la)
+        frame = result.monthly
         if quarter is not None:
             check_months(frame, quarter, "--cin-census")
         cache_root = cache_root or default_cache_root()
+        excluded = {reason: int(n) for reason, n in result.excluded.items() if n}
+        if excluded:  # the episodes left out, by reason (counts only), beside the aggregate they explain
+            csv = aggregate_csv(frame).encode()
+            side = json.dumps({"excluded": excluded}, sort_keys=True).encode()
+            dest = content_keyed(cache_root / "monthly", csv, ".csv", key_data=csv + side,
+                                 beside={EXCLUSIONS_SUFFIX: side})
+            read_extract(dest)
+            return dest
     dest = content_keyed(cache_root / "monthly", aggregate_csv(frame).encode(), ".csv")
     read_extract(dest)  # the aggregate itself meets the extract contract
     return dest
@@ -298,13 +296,22 @@ def materialise_scenarios(scenarios: str | Path, quarter, la: str, cache_root: P
     return content_keyed(cache_root / "scenarios", path.read_bytes(), ".yml")
 
 
-def content_keyed(folder: Path, data: bytes, suffix: str) -> Path:
-    """``data`` written once, atomically, to ``folder/<content key><suffix>``: only its content decides its name."""
-    key = hashlib.sha256(data).hexdigest()[:24]
+def content_keyed(folder: Path, data: bytes, suffix: str, key_data: bytes | None = None,
+                  beside: dict[str, bytes] | None = None) -> Path:
+    """``data`` written once, atomically, to ``folder/<content key><suffix>``: only its content decides its name
+    (``key_data`` when given: the content of the file and of the files ``beside`` it). ``beside``: further files
+    ``<content key><their suffix>`` written first, so that whoever finds the main file finds them too."""
+    key = hashlib.sha256(data if key_data is None else key_data).hexdigest()[:24]
     dest = folder / f"{key}{suffix}"
+    for other_suffix, other in (beside or {}).items():
+        _write_once(folder / f"{key}{other_suffix}", other)
+    _write_once(dest, data)
+    return dest
+
+
+def _write_once(dest: Path, data: bytes) -> None:
     if not dest.exists():
         dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{key}.{uuid.uuid4().hex[:8]}.tmp")
+        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_bytes(data)
         os.replace(tmp, dest)
-    return dest

@@ -261,3 +261,18 @@ def escape_markdown(text: str) -> str:
     (tables' ``|``, maths' ``$``, roles' backticks, links, emphasis), line breaks as spaces."""
     text = _CONTROL.sub(" ", str(text))
     return _MARKDOWN.sub(r"\\\1", text)
+
+
+def check_writable_folder(path: Path, label: str, where: str, writable: str) -> None:
+    """The nearest existing folder at or above ``path`` is a folder this process can write: else one line
+    (``label``, then what is wrong and what to give instead: ``where`` under a file, ``writable`` where it cannot
+    be written)."""
+    import os
+
+    probe = Path(path)
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise CSCBookError(f"{label}: {probe} is a file, not a folder; give {where}")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise CSCBookError(f"{label}: {probe} cannot be written; give {writable}")

@@ -104,6 +104,13 @@ LICENCE = "Open Government Licence v3.0 (Crown copyright official statistics: Df
 LICENCE_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
 
+def _scalar(v):
+    """A table cell as a plain Python value, None where it is missing."""
+    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
+        return None
+    return v.item() if hasattr(v, "item") else v
+
+
 def download_note(ed) -> dict:
     """The sidecar facts of an edition's downloads: source, the newest publication date among the official
     releases the edition reads (those current at the end of its quarter), licence and edition."""
@@ -207,12 +214,9 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
     labels = labels or {}
 
     def fmt(col, v):
-        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
-            return ""
-        if hasattr(v, "item"):
-            v = v.item()
-        if _is_year(col, v):
-            return str(int(v))
+        v = _scalar(v)
+        if v is None or _is_year(col, v):
+            return "" if v is None else str(int(v))
         if isinstance(v, float):
             p = places.get(col, 0 if col in (counts or []) else 1)
             return f"{v:,.{p}f}"
@@ -238,12 +242,9 @@ def table_html(frame: pd.DataFrame, counts: list[str] | None = None, derived: di
     foot = f'<p class="cscbook-note">{html.escape(note)}</p>' if note else ""
     def machine(col, v):
         """The CSV's cell: numbers as numbers (no thousands separators, rounded as shown), dates as ISO dates."""
-        if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA or v is pd.NaT:
-            return ""
-        if hasattr(v, "item"):
-            v = v.item()
-        if _is_year(col, v):
-            return str(int(v))
+        v = _scalar(v)
+        if v is None or _is_year(col, v):
+            return "" if v is None else str(int(v))
         if isinstance(v, bool):  # as the page shows it: 1 or 0
             return str(int(v))
         if isinstance(v, float):
