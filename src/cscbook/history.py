@@ -74,8 +74,8 @@ class HistoryPlan:
 
     @property
     def backtest_kwargs(self) -> dict:
-        """Keyword arguments of :func:`cscbook.forecast.backtest_errors` beyond the models (none for the standard
-        seasonal backtest, so that its cached results keep their keys)."""
+        """Keyword arguments of :func:`cscbook.forecast.backtest_errors` beyond the models and the horizon (none
+        for the standard seasonal backtest; :func:`backtest_spec` adds the horizon)."""
         if self.min_train is None or (self.seasonal and self.min_train == 36):
             return {}
         return {"min_train": self.min_train, "seasonal": self.seasonal}
