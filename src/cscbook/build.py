@@ -714,10 +714,19 @@ class BatchResult:
         return self.built + self.unchanged
 
 
+def _paper_cover_inputs(ctx: BuildContext) -> list[bytes]:
+    """What the committee paper's cover prints besides the pages: a change to any rebuilds the edition."""
+    from .paper import paper_settings
+
+    return [b"committee: " + str(ctx.committee or "").encode(), b"meeting date: " + str(ctx.meeting_date or "").encode(),
+            json.dumps(paper_settings(), sort_keys=True).encode()]
+
+
 def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
     input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()],
-                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]))
+                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]),
+                         *(_paper_cover_inputs(ctx) if ctx.paper else []))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
     try:
@@ -765,8 +774,9 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
     with ThreadPoolExecutor(max_workers=2) as helper:
         pack = helper.submit(beside_the_book)
         # the paper's browser starts while the book compiles, then waits for the pages
-        paper = (helper.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)},
-                               pages.result, printer) if ctx.paper else None)
+        paper_meta = {"council": edition.council.name, "quarter": str(edition.quarter),
+                      "committee": ctx.committee, "meeting_date": ctx.meeting_date}
+        paper = (helper.submit(print_paper, html_dir, paper_meta, pages.result, printer) if ctx.paper else None)
         try:
             status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
             pack_file = pack.result()
