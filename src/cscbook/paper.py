@@ -278,7 +278,7 @@ def strip_web_leftovers(page: str) -> str:
     return _paper_sections(head + sep + _LEFTOVER_SENTENCE.sub(body, rest))
 
 
-#: a table of this many columns or more prints on a landscape sheet
+#: a table of this many columns or more is reflowed to the sheet (smaller type, cells wrapping between words)
 WIDE_TABLE = 7
 
 
@@ -289,7 +289,7 @@ def _classes(el) -> set[str]:
 def _paper_sections(fragment: str) -> str:
     """The chapter's sections as printed: a section whose every output is online-only (``print-hide``) goes with
     its heading, so that no heading stands over nothing; tables of :data:`WIDE_TABLE` columns or more are
-    marked to print on a landscape sheet."""
+    marked to be reflowed to the sheet's width, their column names (``probability_over_capacity``) in words."""
     import lxml.html
 
     root = lxml.html.fragment_fromstring(fragment, create_parent="div")
@@ -303,6 +303,10 @@ def _paper_sections(fragment: str) -> str:
         first = table.xpath(".//tr[1]")
         if first and len(first[0].xpath("./th|./td")) >= WIDE_TABLE:
             table.set("class", (table.get("class") or "") + " cscbook-paper-wide")
+        for th in table.xpath(".//th"):
+            for node in th.iter():
+                node.text = node.text.replace("_", " ") if node.text else node.text
+                node.tail = node.tail.replace("_", " ") if node.tail and node is not th else node.tail
     return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
 
 
