@@ -169,3 +169,33 @@ def test_scorecard_table_fits_at_common_widths(edition, width):
         server.shutdown()
     assert result["overflowing"] == [] and result["broken"] == [] and result["shown"], result
     assert result["hyphens"] == "manual"  # headings break only where the words allow: no "impro-ving"
+
+
+def test_the_site_index_is_styled_grouped_and_says_what_each_edition_is():
+    from cscbook.site import index_html
+
+    rows = [{"folder": "938-west-sussex-2019Q2", "council": "West Sussex", "la": "938", "quarter": "2019Q2",
+             "region": "South East", "financial_quarter": "2019-20 Q1", "mtime": 1561939200.0},
+            {"folder": "316-newham-2019Q2", "council": "Newham", "la": "316", "quarter": "2019Q2",
+             "region": "Inner London", "mtime": 1561939200.0}]
+    page = index_html(rows)
+    head, body = page.split("<body>")
+    assert "<style>" in head and "font-family" in head and "http" not in page.split("<title>")[1]
+    assert body.index(">Inner London</h2>") < body.index(">South East</h2>")
+    cards = re.findall(r"<li>(.*?)</li>", body)
+    assert len(cards) == 2
+    for card in cards:  # council, quarter and build date on every card
+        assert re.search(r"(West Sussex|Newham)", card) and "2019Q2" in card and "Built 2019-07-01" in card
+
+
+@needs_browser
+def test_the_landing_page_names_council_and_quarter_and_sources_their_council(edition):
+    html_dir = edition / "_build" / "html"
+    intro = (html_dir / "book" / "intro.html").read_text(encoding="utf-8")
+    heading = re.search(r"<h1>(.*?)<a", intro, re.S).group(1)
+    assert "West Sussex" in heading and "2019Q2" in heading
+    sources = list((html_dir / "book" / "sources").glob("*.html"))
+    assert sources  # West Sussex's own paper, titled with its council; none of another council's
+    for page in sources:
+        title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.S).group(1)
+        assert title.startswith("West Sussex County Council"), title

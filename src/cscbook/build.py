@@ -689,6 +689,24 @@ The executed chapter notebooks, as papermill ran them for this edition (code, ou
     (stage / "book" / "this_edition.md").write_text(text)
 
 
+def _name_the_landing_page(stage: Path, meta: dict) -> None:
+    """The edition's landing page (the book's intro) names its council and quarter, in its title and first lines."""
+    intro = stage / "book" / "intro.md"
+    if not intro.exists():
+        return
+    lines = intro.read_text(encoding="utf-8").splitlines()
+    heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    edition = (f"**This edition: {meta['council']} ({meta['la']}), calendar quarter {meta['quarter']} "
+               f"(financial year {meta['financial_quarter']}).** It shows what had been published by the end of "
+               "that quarter.")
+    if heading is None:
+        lines[:0] = [f"# {meta['council']}, {meta['quarter']}", "", edition, ""]
+    else:
+        lines[heading] = f"{lines[heading]}: {meta['council']}, {meta['quarter']}"
+        lines[heading + 1:heading + 1] = ["", edition]
+    intro.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @dataclass
 class Plan:
     """One edition of a batch: its chapter keys, input hash and, while it builds, its staging folder."""
@@ -755,6 +773,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             "paper": ctx.paper, **({} if ctx.paper else {"paper_skipped": ctx.paper_skipped})}
     _write_colophon(stage, meta)
     _write_edition_page(stage, entries, meta)
+    _name_the_landing_page(stage, meta)
     from .sourcepages import write_source_pages
 
     write_source_pages(stage, edition)
