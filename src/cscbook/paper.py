@@ -286,6 +286,31 @@ def _classes(el) -> set[str]:
     return set((el.get("class") or "").split())
 
 
+_NUMBER = re.compile(r"^[\d\-.,%+]{1,12}$")
+
+
+def _said_once(table) -> None:
+    """A column that repeats the same words on every row (``demand_basis``: the illustrative flag) is said once,
+    in a note under the table, instead of on each row: its width goes to the other columns."""
+    import lxml.html
+
+    rows = table.xpath(".//tbody/tr")
+    heads = table.xpath(".//thead/tr[1]/th")
+    if len(rows) < 3 or not heads:
+        return
+    for col in reversed(range(len(heads))):
+        cells = [r.xpath("./td|./th")[col] if len(r.xpath("./td|./th")) > col else None for r in rows]
+        texts = {c.text_content().strip() if c is not None else None for c in cells}
+        if len(texts) == 1 and None not in texts and len(next(iter(texts))) > 20:
+            note = lxml.html.fragment_fromstring(
+                f"<p class=\"cscbook-note\">{html.escape(heads[col].text_content().strip().replace('_', ' '))}, every row: "
+                f"{html.escape(next(iter(texts)))}</p>")
+            table.addnext(note)
+            heads[col].getparent().remove(heads[col])
+            for cell in cells:
+                cell.getparent().remove(cell)
+
+
 def _paper_sections(fragment: str) -> str:
     """The chapter's sections as printed: a section whose every output is online-only (``print-hide``) goes with
     its heading, so that no heading stands over nothing; tables of :data:`WIDE_TABLE` columns or more are
@@ -303,6 +328,10 @@ def _paper_sections(fragment: str) -> str:
         first = table.xpath(".//tr[1]")
         if first and len(first[0].xpath("./th|./td")) >= WIDE_TABLE:
             table.set("class", (table.get("class") or "") + " cscbook-paper-wide")
+            _said_once(table)
+        for td in table.xpath(".//td"):  # numbers and dates ("2019-07", "12,345") never wrap
+            if _NUMBER.match(td.text_content().strip()):
+                td.set("style", "white-space: nowrap !important")
         for th in table.xpath(".//th"):
             for node in th.iter():
                 node.text = node.text.replace("_", " ") if node.text else node.text
