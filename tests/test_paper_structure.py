@@ -199,3 +199,18 @@ def test_the_landing_page_names_council_and_quarter_and_sources_their_council(ed
     for page in sources:
         title = re.search(r"<title>(.*?)</title>", page.read_text(encoding="utf-8"), re.S).group(1)
         assert title.startswith("West Sussex County Council"), title
+
+
+@needs_browser
+def test_no_heading_at_a_page_foot(edition, pdf):
+    """A section heading is never the last line of a sheet (it stays with what follows)."""
+    html_dir = edition / "_build" / "html" / "notebooks"
+    headings = set()
+    for name in ("summary", "scorecard", "timeline", "forecast"):
+        page = (html_dir / f"{name}.html").read_text(encoding="utf-8")
+        headings |= {re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", h)).replace("#", "").strip()
+                     for h in re.findall(r"<h[23][^>]*>(.*?)</h[23]>", page, re.S)}
+    headings |= {"Decisions sought", "Key points", "Purpose of the report"}
+    for number, page in enumerate(pdf.pages, 1):
+        lines = [ln.strip() for ln in page.extract_text().splitlines() if ln.strip() and "Page " not in ln]
+        assert lines and lines[-1] not in headings, (number, lines[-1:])
