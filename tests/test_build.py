@@ -384,8 +384,9 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
 
     out = print_paper(html, meta, ready=pages_written)
     texts = [page.extract_text() for page in PdfReader(str(out)).pages]
-    assert len(texts) == 2 and "The summary page" in texts[0] and "The forecast page" in texts[1]
-    assert "Buckinghamshire" in texts[0]
+    # the cover and the executive summary, then the chapters
+    assert len(texts) == 4 and "The summary page" in texts[2] and "The forecast page" in texts[3]
+    assert "Buckinghamshire" in texts[0] and "Executive summary" in texts[1]
     assert not list(html.rglob("*.pdf.tmp")) and not list(html.rglob(".paper-*.html"))  # nothing left behind
 
 

@@ -57,7 +57,7 @@ def test_sources_are_named_by_title_and_every_quote_is_highlighted():
         if sourcepages.page_name(source):
             assert set(sourcepages.quote_numbers(source)) == set(quotes), source
     page = sourcepages.page_markdown("001_7bb63c69319b4d04.txt")
-    assert page.startswith("# Report to Cabinet") and '<mark id="quote-1">' in page
+    assert page.startswith("# Buckinghamshire County Council, Report to Cabinet") and '<mark id="quote-1">' in page
 
 
 def test_highlight_spans_line_breaks_and_typographic_quotes():

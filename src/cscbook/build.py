@@ -691,6 +691,24 @@ The executed chapter notebooks, as papermill ran them for this edition (code, ou
     (stage / "book" / "this_edition.md").write_text(text)
 
 
+def _name_the_landing_page(stage: Path, meta: dict) -> None:
+    """The edition's landing page (the book's intro) names its council and quarter, in its title and first lines."""
+    intro = stage / "book" / "intro.md"
+    if not intro.exists():
+        return
+    lines = intro.read_text(encoding="utf-8").splitlines()
+    heading = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    edition = (f"**This edition: {meta['council']} ({meta['la']}), calendar quarter {meta['quarter']} "
+               f"(financial year {meta['financial_quarter']}).** It shows what had been published by the end of "
+               "that quarter.")
+    if heading is None:
+        lines[:0] = [f"# {meta['council']}, {meta['quarter']}", "", edition, ""]
+    else:
+        lines[heading] = f"{lines[heading]}: {meta['council']}, {meta['quarter']}"
+        lines[heading + 1:heading + 1] = ["", edition]
+    intro.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 @dataclass
 class Plan:
     """One edition of a batch: its chapter keys, input hash and, while it builds, its staging folder."""
@@ -716,10 +734,19 @@ class BatchResult:
         return self.built + self.unchanged
 
 
+def _paper_cover_inputs(ctx: BuildContext) -> list[bytes]:
+    """What the committee paper's cover prints besides the pages: a change to any rebuilds the edition."""
+    from .paper import paper_settings
+
+    return [b"committee: " + str(ctx.committee or "").encode(), b"meeting date: " + str(ctx.meeting_date or "").encode(),
+            json.dumps(paper_settings(), sort_keys=True).encode()]
+
+
 def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
     input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in _book_files()],
-                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]))
+                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]),
+                         *(_paper_cover_inputs(ctx) if ctx.paper else []))
     dest = ctx.editions_dir / edition.slug
     meta_file = dest / "edition.json"
     try:
@@ -748,6 +775,7 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
             "paper": ctx.paper, **({} if ctx.paper else {"paper_skipped": ctx.paper_skipped})}
     _write_colophon(stage, meta)
     _write_edition_page(stage, entries, meta)
+    _name_the_landing_page(stage, meta)
     from .sourcepages import write_source_pages
 
     write_source_pages(stage, edition)
@@ -767,8 +795,9 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
     with ThreadPoolExecutor(max_workers=2) as helper:
         pack = helper.submit(beside_the_book)
         # the paper's browser starts while the book compiles, then waits for the pages
-        paper = (helper.submit(print_paper, html_dir, {"council": edition.council.name, "quarter": str(edition.quarter)},
-                               pages.result, printer) if ctx.paper else None)
+        paper_meta = {"council": edition.council.name, "quarter": str(edition.quarter),
+                      "committee": ctx.committee, "meeting_date": ctx.meeting_date}
+        paper = (helper.submit(print_paper, html_dir, paper_meta, pages.result, printer) if ctx.paper else None)
         try:
             status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
             pack_file = pack.result()

@@ -99,7 +99,8 @@ def _cmd_build(args) -> str:
         for line in [] if args.quiet else notes:
             print(line, file=sys.stderr)
     ctx = BuildContext.create(args.output, policy_from_env(), args.jobs, args.force, args.shared_cache,
-                              paper="skip" if args.no_paper else (args.paper or "auto"))
+                              paper="skip" if args.no_paper else (args.paper or "auto"),
+                              committee=args.committee, meeting_date=args.meeting_date)
     if args.editions:
         from .editions_file import read_editions
 
@@ -321,6 +322,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-paper", action="store_true",
                    help="skip the committee paper (PDF): quicker drafts, or a national run publishing the pages only "
                         "(the same as --paper skip)")
+    p.add_argument("--committee", help="the committee the paper goes to, printed on its cover "
+                                       "(default: \"Children's Services Scrutiny Committee\")")
+    p.add_argument("--meeting-date", metavar="YYYY-MM-DD",
+                   help="the meeting the paper is tabled at, printed on its cover (default: 'to be set')")
     p.add_argument("--quiet", action="store_true", help="no progress messages")
     p.add_argument("--output", help="folder for editions/ and _build/html (default: the repository)")
     p.add_argument("--shared-cache", metavar="DIR",

@@ -107,16 +107,25 @@ class BuildContext:
     paper: bool = True
     #: why the paper is not printed, in words for the edition's "About" page (when ``paper`` is False)
     paper_skipped: str = "built with `--no-paper`"
+    #: the committee paper's cover: the committee it goes to and the meeting date (``--committee``,
+    #: ``--meeting-date``; defaults in :mod:`cscbook.paper`)
+    committee: str | None = None
+    meeting_date: str | None = None
 
     @classmethod
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
                jobs: int | None = None, force: bool = False,
-               shared_cache: str | Path | None = None, paper: bool | str = "auto") -> "BuildContext":
+               shared_cache: str | Path | None = None, paper: bool | str = "auto",
+               committee: str | None = None, meeting_date: str | None = None) -> "BuildContext":
         """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
         output's own ``editions/.cache``). ``paper``: a mode of :data:`PAPER_MODES` (``auto``, the default, prints
         the committee paper where a browser is found and skips it otherwise; ``require``; ``skip``), or True (as
-        ``require``) or False (as ``skip``)."""
+        ``require``) or False (as ``skip``). ``committee`` and ``meeting_date`` (YYYY-MM-DD): the paper's cover."""
         from .cache import code_hash, data_hash
+        from .paper import DEFAULT_COMMITTEE, meeting_date_text
+
+        meeting_date = meeting_date_text(meeting_date)  # a date the cover cannot print is refused before building
+        committee = " ".join(str(committee).split()) if committee and str(committee).strip() else DEFAULT_COMMITTEE
 
         out = check_output(output, force) if output is not None else paths.repo_root()
         if jobs is None and os.environ.get(JOBS_ENV):
@@ -135,7 +144,7 @@ class BuildContext:
             shared_root = None
         printing, skipped = paper_mode(paper)
         return cls(out, policy or DEFAULT_POLICY, data_hash(), code_hash(), jobs or (os.cpu_count() or 1), force,
-                   shared_root, printing, skipped)
+                   shared_root, printing, skipped, committee, meeting_date)
 
     @property
     def editions_dir(self) -> Path:

@@ -19,6 +19,16 @@ from .errors import CSCBookError
 
 PAGES = ["summary", "scorecard", "timeline", "forecast"]
 FILENAME = "committee-paper.pdf"
+#: the committee the paper goes to, when ``--committee`` is not given: a neutral name. Councils name their own
+#: (the source papers show Buckinghamshire's "Children's Select Committee", data/sources/003, and West Sussex's
+#: "Children and Young People's Services Select Committee", data/sources/004): give it with ``--committee``.
+DEFAULT_COMMITTEE = "Children's Services Scrutiny Committee"
+#: the meeting date when ``--meeting-date`` is not given: the clerk sets it
+MEETING_TO_BE_SET = "to be set"
+#: the cover's author, contact and purpose (repository-relative; neutral defaults when it is absent)
+SETTINGS_FILE = "book/committee_paper.yml"
+_DEFAULT_SETTINGS = {"author": "Director of Children's Services", "contact": "Democratic services of the council",
+                     "purpose": "To give the committee the quarter's evidence on children's social care."}
 #: a chapter in the book's pages: its print heading (title and contents, shown on paper only) and its article;
 #: in any other page, its body
 _CHAPTER = re.compile(r'<div id="jb-print-docs-body".*?</article>', re.S)
@@ -139,11 +149,205 @@ def print_paper(html_dir: Path, meta: dict, ready=None, printer: Printer | None 
     return printer.print(html_dir, meta, ready)
 
 
-def paper_page(pages: list[str]) -> str:
+def meeting_date_text(value: str | None) -> str:
+    """The meeting date as the cover prints it: ``YYYY-MM-DD`` as "4 December 2026", nothing as
+    :data:`MEETING_TO_BE_SET`. Anything else is refused with one message saying how to give it."""
+    if value is None or not str(value).strip() or str(value).strip().lower() == MEETING_TO_BE_SET:
+        return MEETING_TO_BE_SET
+    try:
+        day = date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise CSCBookError(f"--meeting-date {value!r}: give the date as YYYY-MM-DD, e.g. 2026-07-14, "
+                           f"or leave it out ({MEETING_TO_BE_SET!r} is printed)") from None
+    return f"{day.day} {day.strftime('%B %Y')}"
+
+
+def paper_settings(root: Path | None = None) -> dict:
+    """The cover's ``author``, ``contact`` and ``purpose`` from :data:`SETTINGS_FILE` (neutral defaults for
+    any it does not give)."""
+    import yaml
+
+    from . import paths
+
+    file = (root or paths.repo_root()) / SETTINGS_FILE
+    loaded = yaml.safe_load(file.read_text(encoding="utf-8")) if file.exists() else None
+    settings = dict(_DEFAULT_SETTINGS)
+    if isinstance(loaded, dict):
+        settings.update({k: str(v).strip() for k, v in loaded.items() if k in settings and v})
+    return settings
+
+
+def _text(fragment: str) -> str:
+    """The words of an HTML fragment, links' words kept, tags dropped, spaces tidied."""
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
+
+
+#: a link from a headline to its chapter: a dead end on paper
+_SEE_CHAPTER = re.compile(r"\s*<a [^>]*>\s*See the [^<]* chapter\.?\s*</a>")
+
+
+def headline_items(summary_page: str) -> list[str]:
+    """The headline sentences the summary chapter shows (its first list of headlines), as HTML without their
+    "See the … chapter" links."""
+    match = re.search(r'<ul class="cscbook-headlines">(.*?)</ul>', summary_page, re.S)
+    if not match:
+        return []
+    return [_SEE_CHAPTER.sub("", li).strip() for li in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
+
+
+#: the forecast page's sentence on recruitment (see :func:`cscbook.capacity.recruitment_sentence`)
+_RECRUIT = re.compile(r"<p>([^<]*(?:recruitment must start by|start recruiting now)[^<]*)</p>")
+_NO_RECRUIT = re.compile(r"<p>([^<]*does not call for recruitment[^<]*)</p>")
+
+
+def decisions_sought(pages: dict[str, str]) -> tuple[list[str], str | None]:
+    """The decisions the paper asks for, from what the chapters show (``pages``: chapter name to HTML): recruitment
+    where the forecast page's capacity plan calls for it, and a report on the indicators the scorecard rates in
+    England's worst quarter. With none, an empty list and the reason no decision is needed (else None)."""
+    asks, reasons = [], []
+    forecast = pages.get("forecast", "")
+    illustrative = "ILLUSTRATIVE" in forecast
+    caveat = (" The forecast rests on illustrative monthly figures modelled from annual totals: confirm it with "
+              "the council's own monthly figures before committing funds." if illustrative else "")
+    for sentence in _RECRUIT.findall(forecast)[:1]:  # the base case; the scenarios stay in the chapter
+        asks.append("Agree when recruitment of case-holding social workers starts. " + html.unescape(sentence) + caveat)
+    if not asks:
+        reasons += [html.unescape(s) for s in _NO_RECRUIT.findall(forecast)]
+    for item in headline_items(pages.get("summary", "")):
+        words = _text(item)
+        worst = re.search(r"(\d+) in the worst quarter", words)
+        if worst and int(worst.group(1)) > 0:
+            named = words.split("worst quarter", 1)[1].lstrip(": ").split(" Not rated")[0].rstrip(".")
+            asks.append(f"Ask officers for a report, with actions, on the {worst.group(1)} indicator"
+                        f"{'s' if int(worst.group(1)) > 1 else ''} in England's worst quarter: {named}.")
+        elif worst:
+            reasons.append("No rated indicator is in England's worst quarter.")
+    if asks:
+        return asks, None
+    return [], " ".join(reasons) or "Nothing the chapters show this quarter calls for a decision."
+
+
+def cover_html(meta: dict, settings: dict | None = None) -> str:
+    """The paper's cover: council, committee, meeting date, title, author and contact, purpose, and "Public"."""
+    s = settings or paper_settings()
+    e = html.escape
+    rows = [("Committee", meta.get("committee") or DEFAULT_COMMITTEE),
+            ("Meeting date", meta.get("meeting_date") or MEETING_TO_BE_SET),
+            ("Report of", s["author"]), ("Contact", s["contact"]),
+            ("Edition", f"data known by the end of calendar quarter {meta.get('quarter', '')}"),
+            ("Classification", "Public")]
+    table = "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    return (f'<section class="cscbook-paper-cover"><p class="cscbook-paper-council">{e(meta.get("council", ""))}</p>'
+            f'<h1>Children\'s social care: quarterly report, {e(str(meta.get("quarter", "")))}</h1>'
+            f'<table class="cscbook-paper-facts">{table}</table>'
+            f'<h2>Purpose of the report</h2><p>{e(s["purpose"])}</p>'
+            '<p class="cscbook-paper-public">Public</p></section>')
+
+
+def summary_html(pages: dict[str, str]) -> str:
+    """The one-page executive summary: the decisions sought (or why none is needed) and the headline sentences."""
+    asks, reason = decisions_sought(pages)
+    if asks:
+        decided = "<ol>" + "".join(f"<li>{html.escape(a)}</li>" for a in asks) + "</ol>"
+    else:
+        decided = f"<p><strong>No decision needed this quarter.</strong> {html.escape(reason)}</p>"
+    items = headline_items(pages.get("summary", ""))
+    points = ("<h2>Key points</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>") if items else ""
+    return ('<section class="cscbook-paper-summary" style="break-before: page"><h1>Executive summary</h1>'
+            f'<h2>Decisions sought</h2>{decided}{points}</section>')
+
+
+#: web leftovers that mean nothing on paper, removed from the printed chapters
+_PRINT_TOC = re.compile(r'<div id="jb-print-toc">.*?</nav>\s*</div>', re.S)
+_LEFTOVER_SENTENCE = re.compile(r"(?<=[>.:;!?])([^<>.]*?(?:Run the book with|\s--[a-z][\w-]*|[\w/-]+\.(?:md|ipynb|yml|csv)\b)"
+                                r"[^<>]*?(?:\.(?=\s|<|$)|(?=<)))")
+_PATH_PAREN = re.compile(r"\s*\((?:see )?[\w./-]+\.(?:md|ipynb|yml|csv)\)")
+
+
+def strip_web_leftovers(page: str) -> str:
+    """A chapter as it should read on paper: no contents blocks, no "See the … chapter" links, no file paths,
+    no sentence on how to run the program."""
+    page = _PRINT_TOC.sub("", page)
+    page = _SEE_CHAPTER.sub("", page)
+    page = _PATH_PAREN.sub("", page)
+
+    def body(match):  # only the words between tags: attributes, scripts and styles are left alone
+        return "" if match.group(1).strip() else match.group(0)
+
+    head, sep, rest = page.partition("<body")
+    return _paper_sections(head + sep + _LEFTOVER_SENTENCE.sub(body, rest))
+
+
+#: a table of this many columns or more is reflowed to the sheet (smaller type, cells wrapping between words)
+WIDE_TABLE = 7
+
+
+def _classes(el) -> set[str]:
+    return set((el.get("class") or "").split())
+
+
+_NUMBER = re.compile(r"^[\d\-.,%+]{1,12}$")
+
+
+def _said_once(table) -> None:
+    """A column that repeats the same words on every row (``demand_basis``: the illustrative flag) is said once,
+    in a note under the table, instead of on each row: its width goes to the other columns."""
+    import lxml.html
+
+    rows = table.xpath(".//tbody/tr")
+    heads = table.xpath(".//thead/tr[1]/th")
+    if len(rows) < 3 or not heads:
+        return
+    for col in reversed(range(len(heads))):
+        cells = [r.xpath("./td|./th")[col] if len(r.xpath("./td|./th")) > col else None for r in rows]
+        texts = {c.text_content().strip() if c is not None else None for c in cells}
+        if len(texts) == 1 and None not in texts and len(next(iter(texts))) > 20:
+            note = lxml.html.fragment_fromstring(
+                f"<p class=\"cscbook-note\">{html.escape(heads[col].text_content().strip().replace('_', ' '))}, every row: "
+                f"{html.escape(next(iter(texts)))}</p>")
+            table.addnext(note)
+            heads[col].getparent().remove(heads[col])
+            for cell in cells:
+                cell.getparent().remove(cell)
+
+
+def _paper_sections(fragment: str) -> str:
+    """The chapter's sections as printed: a section whose every output is online-only (``print-hide``) goes with
+    its heading, so that no heading stands over nothing; tables of :data:`WIDE_TABLE` columns or more are
+    marked to be reflowed to the sheet's width, their column names (``probability_over_capacity``) in words."""
+    import lxml.html
+
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    for section in reversed(root.xpath("//section")):  # the deepest first
+        hidden = [c for c in section.iter("div") if "tag_print-hide" in _classes(c)]
+        shown = [c for c in section.iter("div") if "cell_output" in _classes(c)
+                 and not any("tag_print-hide" in _classes(a) for a in c.iterancestors("div"))]
+        if hidden and not shown and not section.xpath(".//section") and section.getparent() is not None:
+            section.getparent().remove(section)
+    for table in root.xpath('//div[contains(concat(" ", @class, " "), " cscbook-table ")]'):
+        first = table.xpath(".//tr[1]")
+        if first and len(first[0].xpath("./th|./td")) >= WIDE_TABLE:
+            table.set("class", (table.get("class") or "") + " cscbook-paper-wide")
+            _said_once(table)
+        for td in table.xpath(".//td"):  # numbers and dates ("2019-07", "12,345") never wrap
+            if _NUMBER.match(td.text_content().strip()):
+                td.set("style", "white-space: nowrap !important")
+        for th in table.xpath(".//th"):
+            for node in th.iter():
+                node.text = node.text.replace("_", " ") if node.text else node.text
+                node.tail = node.tail.replace("_", " ") if node.tail and node is not th else node.tail
+    return (root.text or "") + "".join(lxml.html.tostring(child, encoding="unicode") for child in root)
+
+
+def paper_page(pages: list[str], meta: dict | None = None, names: list[str] | None = None) -> str:
     """One HTML page holding the chapters ``pages`` (their HTML, in order), each starting a new sheet with its
     print heading (title and contents) as when printed alone: the first chapter's page (its head and the book's
     print stylesheet) with its heading and article replaced by every chapter's.
-    One document lays out and prints in about two thirds of the time of four printed side by side."""
+    One document lays out and prints in about two thirds of the time of four printed side by side.
+
+    With ``meta`` (and ``names``, the chapters' names in :data:`PAGES`), the paper a clerk tables: a cover
+    (:func:`cover_html`), a one-page executive summary (:func:`summary_html`), then the chapters without their
+    web leftovers (:func:`strip_web_leftovers`)."""
     if not pages:
         raise ValueError("a committee paper needs at least one chapter")
 
@@ -157,9 +361,14 @@ def paper_page(pages: list[str]) -> str:
         raise ValueError("a chapter page has neither a print heading and article nor a body")
 
     spans = [content(page) for page in pages]
+    paper = meta is not None
     new_sheet = ' style="break-before: page"'
-    joined = "".join(f'<section class="cscbook-paper-chapter"{new_sheet if i else ""}>{page[a:b]}</section>'
+    joined = "".join(f'<section class="cscbook-paper-chapter"{new_sheet if i or paper else ""}>'
+                     f'{strip_web_leftovers(page[a:b]) if paper else page[a:b]}</section>'
                      for i, (page, (a, b)) in enumerate(zip(pages, spans)))
+    if paper:
+        by_name = dict(zip(names or PAGES, pages))
+        joined = cover_html(meta) + summary_html(by_name) + joined
     start, end = spans[0]
     return pages[0][:start] + joined + pages[0][end:]
 
@@ -235,14 +444,14 @@ class Printer:
         html_dir = Path(html_dir)
         out = html_dir / FILENAME
         tmp = out.with_suffix(".pdf.tmp")
-        chapters = [html_dir / "notebooks" / f"{name}.html" for name in PAGES]
-        chapters = [page for page in chapters if page.exists()]
+        names = [name for name in PAGES if (html_dir / "notebooks" / f"{name}.html").exists()]
+        chapters = [html_dir / "notebooks" / f"{name}.html" for name in names]
         if not chapters:
             raise CSCBookError(f"no chapter of the committee paper ({', '.join(PAGES)}) in {html_dir / 'notebooks'}")
         # beside the chapters, so that its links, style sheets and images resolve as theirs do
         combined = html_dir / "notebooks" / f".paper-{uuid.uuid4().hex[:8]}.html"
         try:
-            combined.write_text(paper_page([page.read_text(encoding="utf-8") for page in chapters]), encoding="utf-8")
+            combined.write_text(paper_page([page.read_text(encoding="utf-8") for page in chapters], meta, names), encoding="utf-8")
             for attempt in (1, 2):
                 self.start()  # the browser may have died while the pages were built
                 with self._lock:
@@ -326,7 +535,8 @@ async def _print_page(context, html_dir: Path, page_file: Path, pdf: Path, meta:
             await page.emulate_media(media="print")
             await page.pdf(path=str(pdf), format="A4", print_background=True, display_header_footer=True,
                            header_template="<div></div>", footer_template=_footer(meta),
-                           margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"})
+                           margin={"top": "14mm", "bottom": "16mm", "left": "12mm", "right": "12mm"},
+                           prefer_css_page_size=True, tagged=True, outline=True)
         finally:
             with contextlib.suppress(Exception):  # a tab of a browser that has died is closed already
                 await page.close()

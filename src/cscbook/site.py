@@ -133,8 +133,38 @@ _SEARCH = """<script>
 </script>"""
 
 
+#: the index's look: the book theme's fonts and colours (pydata-sphinx-theme's system font stack, its text and
+#: link colours), written into the page so that it makes no request of its own
+_STYLE = """<style>
+body { font-family: -apple-system, BlinkMacSystemFont, "Segoe UI", "Helvetica Neue", Arial, sans-serif;
+       color: #222832; background: #fff; margin: 0; line-height: 1.5; }
+header.site { background: #f3f4f5; border-bottom: 1px solid #d1d5da; padding: 1rem 2rem; }
+header.site h1 { font-size: 1.6rem; margin: 0; }
+main { max-width: 80rem; margin: 0 auto; padding: 1rem 2rem 3rem; }
+h2 { font-size: 1.25rem; margin: 2rem 0 0.5rem; border-bottom: 1px solid #d1d5da; padding-bottom: 0.2rem; }
+ul.cards { list-style: none; padding: 0; margin: 0; display: grid; gap: 0.75rem;
+           grid-template-columns: repeat(auto-fill, minmax(16rem, 1fr)); }
+ul.cards li { border: 1px solid #d1d5da; border-radius: 0.4rem; padding: 0.6rem 0.8rem; background: #fff; }
+ul.cards li a { color: #0a7d91; font-weight: 600; text-decoration: none; font-size: 1.05rem; }
+ul.cards li a:hover, ul.cards li a:focus { text-decoration: underline; }
+ul.cards .facts { display: block; color: #48566b; font-size: 0.9rem; }
+ul.cards .warning { display: block; color: #a0350a; font-weight: 600; font-size: 0.9rem; }
+input[type=search] { font: inherit; padding: 0.25rem 0.5rem; border: 1px solid #8a95a5; border-radius: 0.25rem; }
+</style>"""
+
+
+def _built_on(meta: dict) -> str:
+    """The day an edition was built, from its record's time (ISO date), or "" when unknown."""
+    from datetime import datetime, timezone
+
+    stamp = meta.get("mtime")
+    return datetime.fromtimestamp(stamp, timezone.utc).date().isoformat() if isinstance(stamp, (int, float)) else ""
+
+
 def index_html(rows: list[dict]) -> str:
-    """The editions index: one section per region (alphabetical), a search box filtering the list in the page."""
+    """The editions index, styled like the book: one section per region (alphabetical), a card per edition naming
+    its council, quarter and build date, and a search box filtering the cards in the page."""
+    e = html.escape
     by_region: dict[str, list[dict]] = {}
     for meta in rows:
         by_region.setdefault(_region(meta), []).append(meta)
@@ -143,21 +173,24 @@ def index_html(rows: list[dict]) -> str:
         items = []
         for meta in sorted(by_region[region], key=lambda m: (m.get("council", ""), m.get("quarter", ""))):
             fq = meta.get("financial_quarter")
+            built = _built_on(meta)
             items.append(
-                f'<li><a href="editions/{html.escape(meta["folder"])}/index.html">'
-                f'{html.escape(meta.get("council", meta["folder"]))} ({html.escape(meta.get("la", ""))}), '
-                f'{html.escape(meta.get("quarter", ""))}'
-                f'{" (financial year " + html.escape(fq) + ")" if fq else ""}'
-                f'{" (NOT FOR PUBLICATION: disclosure control off)" if meta.get("disclosure") == "off" else ""}'
-                '</a></li>'
+                f'<li><a href="editions/{e(meta["folder"])}/index.html">'
+                f'{e(meta.get("council", meta["folder"]))} ({e(meta.get("la", ""))})</a>'
+                f'<span class="facts">Calendar quarter {e(meta.get("quarter", ""))}'
+                f'{" (financial year " + e(fq) + ")" if fq else ""}</span>'
+                f'<span class="facts">{"Built " + e(built) if built else "Build date not recorded"}</span>'
+                f'{"<span class=warning>NOT FOR PUBLICATION: disclosure control off</span>" if meta.get("disclosure") == "off" else ""}'
+                '</li>'
             )
         rid = "region-" + re.sub(r"[^a-z0-9]+", "-", region.lower()).strip("-")
-        sections.append(f'<section class="region" aria-labelledby="{rid}"><h2 id="{rid}">{html.escape(region)}</h2>'
-                        f'<ul>{"".join(items)}</ul></section>')
+        sections.append(f'<section class="region" aria-labelledby="{rid}"><h2 id="{rid}">{e(region)}</h2>'
+                        f'<ul class="cards">{"".join(items)}</ul></section>')
     return (
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Editions: children's social care "
-        "report book</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"></head><body>"
-        "<main><h1>Children's social care report book: editions</h1><p>Each edition is built for one council and "
+        "report book</title><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">" + _STYLE +
+        "</head><body><header class=\"site\"><h1>Children's social care report book: editions</h1></header>"
+        "<main><p>Each edition is built for one council and "
         "one calendar quarter, from the data published by the end of that quarter. Editions are grouped by "
         "region.</p>"
         '<p><label for="edition-filter">Find an edition (council, code, region or quarter)</label> '

@@ -39,14 +39,15 @@ def index() -> pd.DataFrame:
         what = cells[1]
         short = re.sub(r"\s*\([^)]*\)\s*$", "", what).strip()
         rows.append({"file": cells[0], "what": what, "date": cells[2], "council": cells[3],
-                     "title": f"{short}, {cells[2]}"})
+                     "title": f"{cells[3]}, {short}, {cells[2]}" if cells[3] else f"{short}, {cells[2]}"})
     if not rows:
         raise CSCBookError(f"{path}: no source rows found; add a table row '| file | what it is | date | council |'")
     return pd.DataFrame(rows)
 
 
 def title(source: str) -> str:
-    """A source named in words: the INDEX.md description and date, or the official statistics it comes from."""
+    """A source named in words: its council, the INDEX.md description and date; or the official statistics it
+    comes from."""
     idx = index()
     hit = idx[idx["file"] == source]
     if not hit.empty:
