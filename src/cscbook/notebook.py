@@ -340,11 +340,13 @@ def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y:
                 transform=ax.get_xaxis_transform(), fontsize=7.5, va="top", ha="left", color=colour)
 
 
-def links(items: list[tuple[str, str]]) -> None:
-    """A bulleted list of generated sentences, each linking to its chapter page."""
+def links(items: list[tuple[str, str]], part: str = "") -> None:
+    """A bulleted list of generated sentences, each linking to its chapter page; ``part`` names the headline
+    page's part the list shows (``data-part``, which the committee paper reads, e.g. "decide")."""
     from IPython.display import HTML, display
 
     lis = []
     for text, chapter in items:
         lis.append(f'<li>{_marked_up(text)} <a href="{html.escape(chapter)}.html">See the {html.escape(chapter)} chapter.</a></li>')
-    display(HTML("<ul class=\"cscbook-headlines\">" + "".join(lis) + "</ul>"))
+    attr = f' data-part="{html.escape(part)}"' if part else ""
+    display(HTML(f'<ul class="cscbook-headlines"{attr}>' + "".join(lis) + "</ul>"))

@@ -186,45 +186,34 @@ def _text(fragment: str) -> str:
 _SEE_CHAPTER = re.compile(r"\s*<a [^>]*>\s*See the [^<]* chapter\.?\s*</a>")
 
 
+def _part_lists(summary_page: str) -> list[tuple[str, str]]:
+    """(part, inner HTML) of each list of headline sentences on the summary page, in page order."""
+    return re.findall(r'<ul class="cscbook-headlines"(?: data-part="([^"]*)")?>(.*?)</ul>', summary_page, re.S)
+
+
+def _items(inner: str) -> list[str]:
+    return [_SEE_CHAPTER.sub("", li).strip() for li in re.findall(r"<li>(.*?)</li>", inner, re.S)]
+
+
 def headline_items(summary_page: str) -> list[str]:
-    """The headline sentences the summary chapter shows (its first list of headlines), as HTML without their
-    "See the … chapter" links."""
-    match = re.search(r'<ul class="cscbook-headlines">(.*?)</ul>', summary_page, re.S)
-    if not match:
-        return []
-    return [_SEE_CHAPTER.sub("", li).strip() for li in re.findall(r"<li>(.*?)</li>", match.group(1), re.S)]
-
-
-#: the forecast page's sentence on recruitment (see :func:`cscbook.capacity.recruitment_sentence`)
-_RECRUIT = re.compile(r"<p>([^<]*(?:recruitment must start by|start recruiting now)[^<]*)</p>")
-_NO_RECRUIT = re.compile(r"<p>([^<]*does not call for recruitment[^<]*)</p>")
+    """The headline sentences the summary chapter shows in its parts after "What to decide" (what changed, what
+    is at risk, what improved), as HTML without their "See the … chapter" links."""
+    return [i for part, inner in _part_lists(summary_page) if part and part != "decide" for i in _items(inner)]
 
 
 def decisions_sought(pages: dict[str, str]) -> tuple[list[str], str | None]:
-    """The decisions the paper asks for, from what the chapters show (``pages``: chapter name to HTML): recruitment
-    where the forecast page's capacity plan calls for it, and a report on the indicators the scorecard rates in
-    England's worst quarter. With none, an empty list and the reason no decision is needed (else None)."""
-    asks, reasons = [], []
-    forecast = pages.get("forecast", "")
-    illustrative = "ILLUSTRATIVE" in forecast
-    caveat = (" The forecast rests on illustrative monthly figures modelled from annual totals: confirm it with "
-              "the council's own monthly figures before committing funds." if illustrative else "")
-    for sentence in _RECRUIT.findall(forecast)[:1]:  # the base case; the scenarios stay in the chapter
-        asks.append("Agree when recruitment of case-holding social workers starts. " + html.unescape(sentence) + caveat)
-    if not asks:
-        reasons += [html.unescape(s) for s in _NO_RECRUIT.findall(forecast)]
-    for item in headline_items(pages.get("summary", "")):
-        words = _text(item)
-        worst = re.search(r"(\d+) in the worst quarter", words)
-        if worst and int(worst.group(1)) > 0:
-            named = words.split("worst quarter", 1)[1].lstrip(": ").split(" Not rated")[0].rstrip(".")
-            asks.append(f"Ask officers for a report, with actions, on the {worst.group(1)} indicator"
-                        f"{'s' if int(worst.group(1)) > 1 else ''} in England's worst quarter: {named}.")
-        elif worst:
-            reasons.append("No rated indicator is in England's worst quarter.")
+    """The decisions the paper asks for: the sentences of the headline page's "What to decide" part, which
+    :func:`cscbook.headlines.decisions` wrote (``pages``: chapter name to HTML). With none, an empty list and
+    the reason no decision is needed (else None)."""
+    from .headlines import NO_DECISION
+
+    asks = [_text(i) for part, inner in _part_lists(pages.get("summary", "")) if part == "decide"
+            for i in _items(inner)]
+    if len(asks) == 1 and asks[0].startswith(NO_DECISION):
+        return [], asks[0][len(NO_DECISION):].lstrip(":. ") or None
     if asks:
         return asks, None
-    return [], " ".join(reasons) or "Nothing the chapters show this quarter calls for a decision."
+    return [], "The headline page states no decision for this quarter."
 
 
 def cover_html(meta: dict, settings: dict | None = None) -> str:
