@@ -104,3 +104,106 @@ def test_peak_claims_of_real_editions_with_a_cheap_model_hold(la, quarter):
     assert pd.Period(c.value("peak_month"), freq="M").start_time.date() > ed.quarter.end
     assert c.value("lower_80") <= c.value("mean") <= c.value("upper_80")
     assert ("ran high" in c.text) == (c.value("bias") >= 0.05 * c.value("level"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The headline page in four parts
+
+
+def test_the_headline_page_has_its_four_parts_in_order_then_the_chart():
+    import json
+    from pathlib import Path
+
+    from cscbook.headlines import SECTIONS
+
+    nb = json.loads((Path(__file__).parents[1] / "notebooks" / "summary.ipynb").read_text())
+    headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
+                for line in "".join(c["source"]).splitlines() if line.startswith("## ")]
+    assert headings[:5] == ["## What to decide", "## What changed", "## What is at risk", "## What improved",
+                            "## Key indicators"]
+    assert [h for _, h in SECTIONS] == [h[3:] for h in headings[:4]]
+    sources = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    order = [next(i for i, s in enumerate(sources) if f"part='{p}'" in s) for p in ("decide", "changed", "risk",
+                                                                                     "improved")]
+    assert order == sorted(order) and order[-1] < next(i for i, s in enumerate(sources) if "headline_multiples" in s)
+
+
+def test_workforce_moves_of_buckinghamshire_are_those_of_the_workforce_table():
+    """825 at 30 September 2024 and 2025 in DfE's workforce table (data/official/dfe_csww_indicators_2017_2025.csv):
+    agency 31.3% -> 23.2%, turnover 20.9% -> 10.0%, vacancies 30.4% -> 25.4%, case-holding FTE 168.7 -> 150.4,
+    caseload 16.8 -> 18.1 (the figures issue 29 quotes)."""
+    from pathlib import Path
+
+    from cscbook.headlines import workforce_claim
+
+    ed = make_edition("825", "2026Q1")
+    (c,) = workforce_claim(ed)
+    raw = pd.read_csv(Path(__file__).parents[1] / "data" / "official" / "dfe_csww_indicators_2017_2025.csv",
+                      dtype=str)
+    raw = raw[raw["old_la_code"] == "825"].set_index("time_period")
+    expected = {"agency": ("agency_rate_fte", 31.3, 23.2), "turnover": ("turnover_rate_fte", 20.9, 10.0),
+                "vacancy": ("vacancy_rate_fte", 30.4, 25.4), "fte": ("case_holders_fte", 168.7, 150.4),
+                "caseload": ("caseload_fte", 16.8, 18.1)}
+    for name, (col, before, now) in expected.items():
+        assert c.value(f"{name}_before") == pytest.approx(before) == float(raw.at["2024", col])
+        assert c.value(f"{name}_now") == pytest.approx(now) == float(raw.at["2025", col])
+    assert c.text == ("Social workers at 30 September 2025 (snapshot) against a year earlier: agency staff fell from "
+                      "31.3% to 23.2%; turnover (year to 30 September) fell from 20.9% to 10.0%; vacancies fell from "
+                      "30.4% to 25.4%; case-holding FTE fell from 168.7 to 150.4; caseload per FTE rose from 16.8 to "
+                      "18.1.")
+    ev = c.evidence().set_index("figure")
+    assert "30 September 2025 (snapshot)" in ev.at["agency_now", "row"] and "csww" in ev.at["agency_now", "source"]
+    assert "year to 30 September 2024" in ev.at["turnover_before", "row"] and c.check()
+
+
+def _plan(probabilities, start="2026-04"):
+    from cscbook.capacity import PLAN_COLUMNS
+
+    idx = pd.period_range(start, periods=len(probabilities), freq="M", name="month")
+    plan = pd.DataFrame(0.0, index=idx, columns=[c for c in PLAN_COLUMNS if c != "month"])
+    plan["probability_over_capacity"] = probabilities
+    plan["fte_needed"], plan["capacity_fte"] = 160.0, 150.4
+    plan["at_risk"] = plan["probability_over_capacity"] >= 0.5
+    return plan
+
+
+def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst_quarter(bucks):
+    from datetime import date
+
+    from cscbook.capacity import CapacityResult
+    from cscbook.headlines import NO_DECISION, _benchmark, decisions
+
+    ed, _ = bucks
+    bm = _benchmark(ed)
+    assert (bm["rag"] == "red").sum() == 3  # Buckinghamshire has three: take them out to see the empty answer
+    calm = bm.assign(rag=bm["rag"].replace("red", "amber"))
+    holds = CapacityResult(_plan([0.2] * 11 + [0.3]))
+    (c,) = decisions(ed, bm=calm, capacity=(holds, False))
+    assert c.text == (f"{NO_DECISION}: Capacity is expected to hold: no month in the next 12 is more likely than not "
+                      "to need more social workers than available (the highest chance is 30%, in March 2027). No "
+                      "rated indicator is in England's worst quarter.")
+    # the committee paper reads the same sentence back from the page
+    from cscbook.paper import decisions_sought
+
+    page = f'<ul class="cscbook-headlines" data-part="decide"><li>{c.text}</li></ul>'
+    assert decisions_sought({"summary": page}) == ([], c.text[len(NO_DECISION) + 2:])
+
+    # the capacity advice says recruit: the decision is recruitment, by the plan's date, with the caveat
+    at_risk = _plan([0.2, 0.3, 0.6] + [0.7] * 9)
+    recruit = CapacityResult(at_risk, first_at_risk=pd.Period("2026-06", freq="M"), recruit_by=date(2026, 5, 2),
+                             lead_time_days=30)
+    cs = decisions(ed, bm=calm, capacity=(recruit, True))
+    assert [x.name for x in cs] == ["decision_recruit"]
+    assert cs[0].text.startswith("Agree that recruitment of case-holding social workers starts by **2 May 2026**: "
+                                 "June 2026 is the first month more likely than not to need more social workers than "
+                                 "available (60% chance; about 160.0 FTE needed against 150.4 available)")
+    assert "illustrative monthly figures" in cs[0].text and cs[0].check()
+    # with the three indicators in the worst quarter, both decisions
+    cs = decisions(ed, bm=bm, capacity=(recruit, False))
+    assert [x.name for x in cs] == ["decision_recruit", "decision_worst_quarter"]
+    assert cs[1].text == ("Ask officers for a report, with actions, on the 3 indicators rated in England's worst "
+                          "quarter: Agency social workers (23.2%), Social worker vacancies (25.4%) and Average "
+                          "caseload (18.1).")
+    # a date before the quarter's end is a failing claim
+    early = CapacityResult(at_risk, first_at_risk=pd.Period("2026-06", freq="M"), recruit_by=date(2026, 3, 1))
+    assert decisions(ed, bm=calm, capacity=(early, False))[0].problems()

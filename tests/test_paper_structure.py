@@ -107,13 +107,19 @@ def test_web_leftovers_are_stripped_and_no_decision_is_a_valid_answer():
     out = strip_web_leftovers(page)
     assert "Contents" not in out and "README" not in out and "Run the book" not in out and "See the" not in out
     assert "Figures split by working days." in out
+    # the decisions are those the headline page's "What to decide" part shows (cscbook.headlines.decisions), not
+    # re-derived from other sentences: a recruitment sentence elsewhere is not a decision
     asks, reason = decisions_sought({
-        "forecast": "<p>Base case: no month in the next 12 is more likely than not to need more social workers "
-                    "than in post (the highest chance is 30%, in May 2026), so this forecast does not call for "
-                    "recruitment.</p>",
-        "summary": '<ul class="cscbook-headlines"><li>Of 8 rated indicators, 2 are in England\'s best quarter and '
-                   '<strong>0 in the worst quarter</strong>.</li></ul>'})
-    assert asks == [] and "does not call for recruitment" in reason and "worst quarter" in reason
+        "forecast": "<p>Base case: recruitment must start by 6 May 2026.</p>",
+        "summary": '<ul class="cscbook-headlines" data-part="decide"><li>No decision needed this quarter: Capacity '
+                   'is expected to hold. No rated indicator is in England\'s worst quarter. <a href="scorecard.html">'
+                   'See the scorecard chapter.</a></li></ul><ul class="cscbook-headlines" data-part="risk"><li>Of 8 '
+                   'rated indicators, 2 are in England\'s best quarter and <strong>0 in the worst quarter</strong>.'
+                   '</li></ul>'})
+    assert asks == [] and reason == "Capacity is expected to hold. No rated indicator is in England's worst quarter."
+    asks, reason = decisions_sought({"summary": '<ul class="cscbook-headlines" data-part="decide"><li>Agree that '
+                                                'recruitment <strong>starts now</strong>.</li></ul>'})
+    assert asks == ["Agree that recruitment starts now."] and reason is None
 
 
 @needs_browser
