@@ -204,6 +204,14 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
     assert cs[1].text == ("Ask officers for a report, with actions, on the 3 indicators rated in England's worst "
                           "quarter: Agency social workers (23.2%), Social worker vacancies (25.4%) and Average "
                           "caseload (18.1).")
+    # capacity holds, but the indicators call for a report: the decision, with a note on recruitment beside it
+    cs = decisions(ed, bm=bm, capacity=(holds, True))
+    assert [x.name for x in cs] == ["decision_no_recruitment", "decision_worst_quarter"]
+    assert cs[0].text.startswith("No recruitment decision: Capacity is expected to hold on illustrative monthly "
+                                 "figures modelled from annual totals: no month in the next 12")
+    page = "".join(f"<li>{x.text}</li>" for x in cs)
+    asks, note = decisions_sought({"summary": f'<ul class="cscbook-headlines" data-part="decide">{page}</ul>'})
+    assert asks == [cs[1].text] and note == cs[0].text
     # a date before the quarter's end is a failing claim
     early = CapacityResult(at_risk, first_at_risk=pd.Period("2026-06", freq="M"), recruit_by=date(2026, 3, 1))
     assert decisions(ed, bm=calm, capacity=(early, False))[0].problems()

@@ -339,6 +339,8 @@ SECTIONS = (("decide", "What to decide"), ("changed", "What changed"), ("risk", 
             ("improved", "What improved"))
 #: the first words of the decision claim when nothing calls for a decision
 NO_DECISION = "No decision needed this quarter"
+#: the first words of the note, beside other decisions, that the capacity plan calls for no recruitment
+NO_RECRUITMENT = "No recruitment decision"
 
 
 def workforce_moves(code: str, quarter) -> pd.DataFrame | None:
@@ -458,8 +460,9 @@ def recruitment_claim(ed: Edition, result, illustrative: bool) -> tuple[list[Cla
     if result.first_at_risk is None:
         worst = plan["probability_over_capacity"].idxmax()
         p = float(plan.at[worst, "probability_over_capacity"])
-        return [], (f"Capacity is expected to hold: no month in the next {len(plan)} is more likely than not to "
-                    f"need more social workers than available (the highest chance is {p:.0%}, in {worst:%B %Y}).")
+        basis = " on illustrative monthly figures modelled from annual totals" if illustrative else ""
+        return [], (f"Capacity is expected to hold{basis}: no month in the next {len(plan)} is more likely than not "
+                    f"to need more social workers than available (the highest chance is {p:.0%}, in {worst:%B %Y}).")
     first = result.first_at_risk
     r = plan.loc[first]
     figs = [Figure("month", f"{first:%B %Y}", "computed", "first month at risk in the capacity plan (forecast page)"),
@@ -514,8 +517,8 @@ def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | Non
               capacity: tuple | None = None) -> list[Claim]:
     """What the edition asks leadership to decide, as claims: recruitment where the base-case capacity plan has
     a month more likely than not to need more social workers than available, and a report on the indicators
-    rated in England's worst quarter. With neither, one claim: "No decision needed this quarter", with the
-    reasons. The headline page's "What to decide" and the committee paper's "Decisions sought" both show these.
+    rated in England's worst quarter (beside it, where the capacity plan holds, a note that no recruitment decision
+    is needed, and why). With neither, one claim: "No decision needed this quarter", with the reasons. The headline page's "What to decide" and the committee paper's "Decisions sought" both show these.
 
     ``include_capacity=False`` skips the monthly forecast (the slow part); ``bm`` and ``capacity`` ((result,
     illustrative), see :func:`recruitment_claim`) may be given to reuse what the caller has.
@@ -528,10 +531,14 @@ def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | Non
         out += claims
         reasons += [why] if why else []
     claims, why = worst_quarter_claim(ed, bm)
+    if out + claims and reasons:  # a decision to take, and capacity needs none: say so beside it
+        out.append(Claim(NO_RECRUITMENT + ": " + reasons[0].replace("{", "{{").replace("}", "}}"), "forecast",
+                         name="decision_no_recruitment"))
     out += claims
     reasons += [why] if why else []
-    if out:
+    if any(c.name != "decision_no_recruitment" for c in out):
         return out
+    out = []
     return [Claim(NO_DECISION + ": " + " ".join(reasons).replace("{", "{{").replace("}", "}}"), "scorecard",
                   name="decision_none")]
 

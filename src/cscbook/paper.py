@@ -204,15 +204,17 @@ def headline_items(summary_page: str) -> list[str]:
 def decisions_sought(pages: dict[str, str]) -> tuple[list[str], str | None]:
     """The decisions the paper asks for: the sentences of the headline page's "What to decide" part, which
     :func:`cscbook.headlines.decisions` wrote (``pages``: chapter name to HTML). With none, an empty list and
-    the reason no decision is needed (else None)."""
-    from .headlines import NO_DECISION
+    the reason no decision is needed; with decisions, the note that none is needed on recruitment, else None."""
+    from .headlines import NO_DECISION, NO_RECRUITMENT
 
     asks = [_text(i) for part, inner in _part_lists(pages.get("summary", "")) if part == "decide"
             for i in _items(inner)]
     if len(asks) == 1 and asks[0].startswith(NO_DECISION):
         return [], asks[0][len(NO_DECISION):].lstrip(":. ") or None
+    notes = [a for a in asks if a.startswith(NO_RECRUITMENT)]
+    asks = [a for a in asks if a not in notes]
     if asks:
-        return asks, None
+        return asks, " ".join(notes) or None
     return [], "The headline page states no decision for this quarter."
 
 
@@ -238,6 +240,7 @@ def summary_html(pages: dict[str, str]) -> str:
     asks, reason = decisions_sought(pages)
     if asks:
         decided = "<ol>" + "".join(f"<li>{html.escape(a)}</li>" for a in asks) + "</ol>"
+        decided += f"<p>{html.escape(reason)}</p>" if reason else ""  # e.g. that no recruitment is called for
     else:
         decided = f"<p><strong>No decision needed this quarter.</strong> {html.escape(reason)}</p>"
     items = headline_items(pages.get("summary", ""))
