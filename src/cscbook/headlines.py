@@ -507,10 +507,9 @@ def worst_quarter_claim(ed: Edition, bm: pd.DataFrame) -> tuple[list[Claim], str
     for ind, r in red.iterrows():
         figs.append(_official(ind, ind, int(r["year"]), la, r["value"], _fmt_of(ind)))
         names.append(str(r["label"]).replace("{", "{{").replace("}", "}}") + f" ({{{ind}}})")
-    w = worded("is_red", "plural", ("red",), [len(red)])
     template = ("Ask officers for a report, with actions, on the {red} indicator"
                 + ("s" if len(red) != 1 else "") + " rated in England's worst quarter: " + _and(names) + ".")
-    return [Claim(template, "scorecard", tuple(figs), (w,), name="decision_worst_quarter")], ""
+    return [Claim(template, "scorecard", tuple(figs), name="decision_worst_quarter")], ""
 
 
 def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | None = None,
