@@ -136,7 +136,9 @@ def axis_range(f: Funnel, la: str | None = None) -> tuple[float, float]:
     drawn at its edge (:func:`funnel_chart`)."""
     v = f.points["value"].astype(float)
     tail = (1 - AXIS_SHARE) / 2
-    lo, hi = (float(x) for x in v.quantile([tail, 1 - tail])) if len(v) else (f.england, f.england)
+    # the nearest councils inside the share, never a point between them and an extreme one
+    lo, hi = ((float(v.quantile(tail, interpolation="higher")), float(v.quantile(1 - tail, interpolation="lower")))
+              if len(v) else (f.england, f.england))
     keep = [f.england] + ([float(x) for x in f.points.loc[f.points["old_la_code"] == la, "value"]] if la else [])
     lo, hi = min([lo, *keep]), max([hi, *keep])
     pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 1.0)
