@@ -65,6 +65,17 @@ def test_the_appendix_is_a_declared_chapter_last_in_the_toc_and_not_in_the_paper
     assert "appendix" not in paper.PAGES
 
 
+def test_the_appendix_stays_last_after_the_source_documents_are_listed(tmp_path):
+    from cscbook.register import council
+    from cscbook.sourcepages import sources_for, write_source_pages
+
+    code = next(c for c in ("825", "938", "909") if sources_for(c))  # a council with source documents
+    build_module._write_toc(tmp_path, ENTRIES)
+    write_source_pages(tmp_path, type("Edition", (), {"council": council(code)})())
+    captions = [part.get("caption") for part in yaml.safe_load((tmp_path / "_toc.yml").read_text())["parts"]]
+    assert captions[-2:] == ["Sources", build_module.APPENDIX_CAPTION]
+
+
 def test_the_appendix_notebook_is_thin_with_the_chapters_parameters_and_every_linked_section():
     book = nbformat.read(ROOT / "notebooks" / "appendix.ipynb", as_version=4)
     forecast = nbformat.read(ROOT / "notebooks" / "forecast.ipynb", as_version=4)

@@ -645,7 +645,8 @@ def _stage_config(stage: Path, edition: Edition) -> None:
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-#: the caption of the book's last part: the chapters chapters.yml marks ``part: appendix``
+#: the caption of the book's last part: the chapters chapters.yml marks ``part: appendix`` (the source documents'
+#: part, cscbook.sourcepages, is put before it)
 APPENDIX_CAPTION = "Analysts' appendix"
 
 
