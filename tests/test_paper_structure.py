@@ -107,6 +107,10 @@ def test_web_leftovers_are_stripped_and_no_decision_is_a_valid_answer():
     out = strip_web_leftovers(page)
     assert "Contents" not in out and "README" not in out and "Run the book" not in out and "See the" not in out
     assert "Figures split by working days." in out
+    appendix = strip_web_leftovers('<body><p class="cscbook-see-appendix">How well the models forecast the past is '
+                                   'tested in the <a href="appendix.html#monthly-backtest">analysts&#x27; appendix</a>.'
+                                   '</p></body>')
+    assert "appendix.html" not in appendix and "analysts' appendix of the online edition." in appendix
     asks, reason = decisions_sought({
         "forecast": "<p>Base case: no month in the next 12 is more likely than not to need more social workers "
                     "than in post (the highest chance is 30%, in May 2026), so this forecast does not call for "
