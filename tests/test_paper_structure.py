@@ -107,6 +107,10 @@ def test_web_leftovers_are_stripped_and_no_decision_is_a_valid_answer():
     out = strip_web_leftovers(page)
     assert "Contents" not in out and "README" not in out and "Run the book" not in out and "See the" not in out
     assert "Figures split by working days." in out
+    appendix = strip_web_leftovers('<body><p class="cscbook-see-appendix">How well the models forecast the past is '
+                                   'tested in the <a href="appendix.html#monthly-backtest">analysts&#x27; appendix</a>.'
+                                   '</p></body>')
+    assert "appendix.html" not in appendix and "analysts' appendix of the online edition." in appendix
     # the decisions are those the headline page's "What to decide" part shows (cscbook.headlines.decisions), not
     # re-derived from other sentences: a recruitment sentence elsewhere is not a decision
     asks, reason = decisions_sought({

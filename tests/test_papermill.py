@@ -108,7 +108,8 @@ def test_every_bad_value_is_one_line_from_the_chapters_first_cell(args, expected
 
 
 CHAPTER_TITLES = {"summary": "Edition: <strong>West Sussex</strong>", "timeline": "West Sussex",
-                  "demand": "West Sussex", "forecast": "Monthly referrals", "factcheck": "West Sussex"}
+                  "demand": "West Sussex", "forecast": "Monthly referrals", "factcheck": "West Sussex",
+                  "appendix": "Funnel plots of the scorecard: diagnostics, West Sussex"}
 
 
 #: each chapter once (the scorecard is run by the README example above), the forms alternating: the council as an

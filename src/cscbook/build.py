@@ -645,14 +645,26 @@ def _stage_config(stage: Path, edition: Edition) -> None:
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
+#: the caption of the book's last part: the chapters chapters.yml marks ``part: appendix`` (the source documents'
+#: part, cscbook.sourcepages, is put before it)
+APPENDIX_CAPTION = "Analysts' appendix"
+
+
 def _write_toc(stage: Path, entries: list[dict]) -> None:
     toc = yaml.safe_load((paths.repo_root() / "_toc.yml").read_text())
     parts = toc.setdefault("parts", [])
-    chapter_files = [{"file": f"notebooks/{Path(e['notebook']).stem}"} for e in entries]
+
+    def files(group):
+        return [{"file": f"notebooks/{Path(e['notebook']).stem}"} for e in group]
+
+    chapter_files = files(e for e in entries if e.get("part") != "appendix")
+    appendix_files = files(e for e in entries if e.get("part") == "appendix")
     if chapter_files:
         parts.insert(0, {"caption": "Chapters", "chapters": chapter_files})
     parts[-1].setdefault("chapters", []).append({"file": "book/this_edition"})
     parts[-1].setdefault("chapters", []).append({"file": "book/colophon"})
+    if appendix_files:  # last in the book: technical detail the leadership pages link to
+        parts.append({"caption": APPENDIX_CAPTION, "chapters": appendix_files})
     (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
 
 

@@ -115,6 +115,70 @@ def significance(f: Funnel, la: str) -> str:
     return f"significantly {side} England ({level} limits)"
 
 
+#: the scorecard's ratings (cscbook.benchmark): an indicator rated one of these gets a funnel plot on the page
+RATED = ("green", "amber", "red")
+#: the share of councils the value axis is fitted to (the middle 98%): a handful of tiny councils with extreme
+#: rates would otherwise squash everyone else into a line
+AXIS_SHARE = 0.98
+
+
+def rated(funnels: dict, card: pd.DataFrame) -> dict:
+    """The funnels of ``funnels`` (indicator: :class:`Funnel`) whose indicator the scorecard ``card``
+    (:func:`cscbook.benchmark.benchmark`) rates best, middle or worst quarter, in the card's order: the ones
+    its page draws. Demand and activity rates are compared but not rated, so they get no plot."""
+    rag = dict(zip(card["indicator"], card["rag"]))
+    return {i: funnels[i] for i in card["indicator"] if i in funnels and rag.get(i) in RATED}
+
+
+def axis_range(f: Funnel, la: str | None = None) -> tuple[float, float]:
+    """The value axis of a funnel plot: the middle :data:`AXIS_SHARE` of councils, England's value and council
+    ``la``'s own, with a margin of 5%; never below 0, nor above 100 for a percentage. Councils beyond it are
+    drawn at its edge (:func:`funnel_chart`)."""
+    v = f.points["value"].astype(float)
+    tail = (1 - AXIS_SHARE) / 2
+    # the nearest councils inside the share, never a point between them and an extreme one
+    lo, hi = ((float(v.quantile(tail, interpolation="higher")), float(v.quantile(1 - tail, interpolation="lower")))
+              if len(v) else (f.england, f.england))
+    keep = [f.england] + ([float(x) for x in f.points.loc[f.points["old_la_code"] == la, "value"]] if la else [])
+    lo, hi = min([lo, *keep]), max([hi, *keep])
+    pad = 0.05 * (hi - lo) if hi > lo else max(abs(hi) * 0.05, 1.0)
+    lo, hi = max(lo - pad, 0.0), hi + pad
+    if f.kind == "binomial":
+        hi = min(hi, 100.0)
+    return lo, hi
+
+
+def beyond_axis(f: Funnel, lo: float, hi: float) -> pd.DataFrame:
+    """The councils of ``f`` whose value lies outside the axis ``lo`` to ``hi`` (:func:`axis_range`), with a
+    column ``edge``: 'above' or 'below'."""
+    pts = f.points
+    out = pts[(pts["value"] > hi) | (pts["value"] < lo)].copy()
+    out["edge"] = np.where(out["value"] > hi, "above", "below")
+    return out.reset_index(drop=True)
+
+
+def diagnostics(funnels: dict, la: str) -> pd.DataFrame:
+    """One row per funnel of ``funnels`` (indicator: :class:`Funnel`) for the analysts' appendix: the year,
+    England's value, the overdispersion factor the limits were widened by, the councils plotted, how many lie
+    inside the 95% limits, above and below them, how many the page's axis leaves at its edge, and council
+    ``la``'s value, adjusted z-score and band."""
+    rows = []
+    for name, f in funnels.items():
+        bands = f.points["band"]
+        own = f.points[f.points["old_la_code"] == la]
+        lo, hi = axis_range(f, la)
+        rows.append({"indicator": BY_NAME[name].label, "year": f.year, "england": f.england,
+                     "overdispersion": f.phi, "plotted": len(f.points),
+                     "within_95": int((bands == "within").sum()),
+                     "above_95": int(bands.str.startswith("above").sum()),
+                     "below_95": int(bands.str.startswith("below").sum()),
+                     "beyond_axis": len(beyond_axis(f, lo, hi)),
+                     "council_value": float(own["value"].iloc[0]) if len(own) else np.nan,
+                     "council_z": float(own["z"].iloc[0]) if len(own) else np.nan,
+                     "council_band": own["band"].iloc[0] if len(own) else "not plotted"})
+    return pd.DataFrame(rows)
+
+
 def funnel_chart(f: Funnel, ed) -> None:
     """The funnel plot: councils as grey dots, neighbours and the council marked, England's line and the limits."""
     import matplotlib.pyplot as plt
@@ -136,8 +200,21 @@ def funnel_chart(f: Funnel, ed) -> None:
     ax.scatter(sn["denominator"], sn["value"], s=36, color=PALETTE[1], marker="s", edgecolor="black",
                linewidth=0.4, label="Statistical neighbours", zorder=3)
     own = pts[pts["old_la_code"] == ed.council.code]
-    ax.scatter(own["denominator"], own["value"], s=110, color=PALETTE[0], marker="D", edgecolor="black",
-               label=ed.council.name, zorder=4)
+    ax.scatter(own["denominator"], own["value"], s=150, color=PALETTE[0], marker="D", edgecolor="black",
+               linewidth=1.2, label=ed.council.name, zorder=5)
+    for _, r in own.iterrows():  # the council named beside its marker, not only in the legend
+        ax.annotate(ed.council.name, (r["denominator"], r["value"]), xytext=(8, 8), textcoords="offset points",
+                    fontsize=9, fontweight="bold", color=PALETTE[0], zorder=6,
+                    bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
+    # the axis fits the middle of the councils; those beyond it are drawn as triangles at its edge
+    lo_y, hi_y = axis_range(f, ed.council.code)
+    beyond = beyond_axis(f, lo_y, hi_y)
+    for edge, y, marker in (("above", hi_y, "^"), ("below", lo_y, "v")):
+        b = beyond[beyond["edge"] == edge]
+        if len(b):
+            ax.scatter(b["denominator"], [y] * len(b), s=40, marker=marker, facecolor="white", edgecolor="#555555",
+                       linewidth=1.0, clip_on=False, zorder=3, label=f"Beyond the axis ({edge})")
+    ax.set_ylim(lo_y, hi_y)
     den_label = "Children aged 0 to 17" if f.kind == "poisson" else f"Denominator: {PCT_DENOMINATORS[f.indicator].replace('_', ' ')}"
     ax.set_xscale("log")
     # plain numbers on the log axis (10,000 rather than 10 to the power 4): readable, and no mathtext to lay out
@@ -160,8 +237,26 @@ def funnel_chart(f: Funnel, ed) -> None:
            + (f" widened for overdispersion (factor {f.phi:.1f})" if f.phi > 1 else "")
            + f". {ed.council.name}: {own['value'].iloc[0]:,.1f}, {verdict}. " if not own.empty else ". "
            ) + f"{int(counts.get('within', 0))} councils lie within the 95% limits."
+    if len(beyond):
+        from .register import council as council_of
+
+        def named(b):
+            return ", ".join(f"{_council_name(council_of, c)} ({v:,.1f})" for c, v in zip(b["old_la_code"], b["value"]))
+
+        alt += (f" The value axis runs from {lo_y:,.1f} to {hi_y:,.1f}; {len(beyond)} council"
+                f"{'s lie' if len(beyond) != 1 else ' lies'} beyond it, drawn as triangles at its edge: "
+                + "; ".join(f"{edge} it, {named(beyond[beyond['edge'] == edge])}" for edge in ("above", "below")
+                            if (beyond["edge"] == edge).any()) + ".")
     if f.unplotted:
         fig.text(0.01, -0.02, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
                               "without a published denominator cannot be placed.", fontsize=8)
     show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested",
-                         "councils": f.with_value, "plotted": len(pts)})
+                         "councils": f.with_value, "plotted": len(pts), "beyond-axis": len(beyond)})
+
+
+def _council_name(council_of, code: str) -> str:
+    """A council's name from the register, or its code where the register has none (synthetic councils)."""
+    try:
+        return council_of(code).name
+    except KeyError:
+        return str(code)

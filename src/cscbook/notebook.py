@@ -330,6 +330,30 @@ def prose(text: str) -> None:
     display(HTML(f"<p>{_marked_up(text)}</p>"))
 
 
+#: the analysts' appendix (notebooks/appendix.ipynb) and the sections the leadership pages point to, by the
+#: MyST target each section's heading carries there
+APPENDIX_PAGE = "appendix.html"
+APPENDIX_SECTIONS = ("appendix-backtest", "appendix-intervals", "appendix-annual", "appendix-events",
+                     "appendix-funnels")
+
+
+def see_appendix(text: str, section: str) -> None:
+    """One plain-English sentence pointing to a section of the analysts' appendix: ``text`` with the words
+    "analysts' appendix" linked to ``section`` (one of :data:`APPENDIX_SECTIONS`), e.g. "How well the models
+    forecast the past is tested in the analysts' appendix." A raw link, so an edition built without the appendix
+    still compiles (Sphinx would stop on a reference it cannot resolve)."""
+    from IPython.display import HTML, display
+
+    if section not in APPENDIX_SECTIONS:
+        raise ValueError(f"no appendix section {section!r}: give one of {', '.join(APPENDIX_SECTIONS)}")
+    words = "analysts' appendix"
+    if words not in text:
+        raise ValueError(f"the sentence must name the {words}: {text!r}")
+    before, after = (html.escape(part, quote=False) for part in text.split(words, 1))
+    link = f'<a href="{APPENDIX_PAGE}#{section}">{html.escape(words, quote=False)}</a>'
+    display(HTML(f'<p class="cscbook-see-appendix">{before}{link}{after}</p>'))
+
+
 def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 0.98) -> None:
     """Vertical lines at Ofsted publication dates, coloured and marked by grade, labelled."""
     for _, j in judgements.iterrows():

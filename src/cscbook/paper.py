@@ -254,14 +254,18 @@ _PRINT_TOC = re.compile(r'<div id="jb-print-toc">.*?</nav>\s*</div>', re.S)
 _LEFTOVER_SENTENCE = re.compile(r"(?<=[>.:;!?])([^<>.]*?(?:Run the book with|\s--[a-z][\w-]*|[\w/-]+\.(?:md|ipynb|yml|csv)\b)"
                                 r"[^<>]*?(?:\.(?=\s|<|$)|(?=<)))")
 _PATH_PAREN = re.compile(r"\s*\((?:see )?[\w./-]+\.(?:md|ipynb|yml|csv)\)")
+#: a link to the analysts' appendix, which the paper does not print: its words stay, naming the online edition
+_APPENDIX_LINK = re.compile(r'<a href="appendix\.html#[\w-]*">(analysts(?:&#x27;|&#39;|\')) appendix</a>')
 
 
 def strip_web_leftovers(page: str) -> str:
     """A chapter as it should read on paper: no contents blocks, no "See the … chapter" links, no file paths,
-    no sentence on how to run the program."""
+    no sentence on how to run the program, and no link to the analysts' appendix (not printed): its words name the
+    online edition instead."""
     page = _PRINT_TOC.sub("", page)
     page = _SEE_CHAPTER.sub("", page)
     page = _PATH_PAREN.sub("", page)
+    page = _APPENDIX_LINK.sub(lambda m: f"{m.group(1)} appendix of the online edition", page)
 
     def body(match):  # only the words between tags: attributes, scripts and styles are left alone
         return "" if match.group(1).strip() else match.group(0)

@@ -178,8 +178,10 @@ def write_source_pages(stage: Path, edition=None) -> list[Path]:
         return written
     toc_path = stage / "_toc.yml"
     toc = yaml.safe_load(toc_path.read_text())
-    toc.setdefault("parts", []).append({"caption": "Sources",
-                                        "chapters": [{"file": f"{PAGE_DIR}/{p.stem}"} for p in written]})
+    parts = toc.setdefault("parts", [])
+    # before the analysts' appendix, which stays last in the book (cscbook.build._write_toc)
+    at = next((i for i, part in enumerate(parts) if part.get("caption") == "Analysts' appendix"), len(parts))
+    parts.insert(at, {"caption": "Sources", "chapters": [{"file": f"{PAGE_DIR}/{p.stem}"} for p in written]})
     tmp = toc_path.with_suffix(".yml.tmp")
     tmp.write_text(yaml.safe_dump(toc, sort_keys=False))
     tmp.replace(toc_path)
