@@ -19,6 +19,11 @@ def _fmt(v, places=0):
     return f"{v:,.{places}f}"
 
 
+def _literal(text: str) -> str:
+    """``text`` (a label or sentence from data) as literal words in a claim's template: its braces doubled."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
 def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
@@ -161,13 +166,13 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     w = worded("is_green", "plural", ("green",), [len(green)])
     template = ("Of {rated} rated indicators, {green} {is_green} in England's best quarter and **{red} in the worst "
                 "quarter**")
-    template += (": " + ", ".join(p.replace("{", "{{").replace("}", "}}") for p in parts) + ".") if parts else "."
+    template += (": " + ", ".join(_literal(p) for p in parts) + ".") if parts else "."
     suppressed = bm[bm["rag"] == SUPPRESSED]
     if not suppressed.empty:
         names = [f"{r['label']} ({int(r['year'])} {_withheld(r['note'], int(r['year']))[0]})"
                  for _, r in suppressed.iterrows()]
         template += (" Not rated because the council's figure for the latest year is withheld: "
-                     + _and(names).replace("{", "{{").replace("}", "}}") + ".")
+                     + _literal(_and(names)) + ".")
     return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
 
@@ -426,7 +431,7 @@ def direction_claims(ed: Edition, bm: pd.DataFrame, words: str) -> list[Claim]:
         fmt = _fmt_of(ind)
         figs.append(_official(f"{ind}_before", ind, y - 1, la, r["previous"], fmt))
         figs.append(_official(f"{ind}_now", ind, y, la, r["value"], fmt))
-        label = str(r["label"]).replace("{", "{{").replace("}", "}}")
+        label = _literal(str(r["label"]))
         parts.append(f"{label} from {{{ind}_before}} to {{{ind}_now}}")
     y = int(sel["year"].max())
     lead = ("Moved the better way in the year to March {y}: " if words == "improving"
@@ -506,7 +511,7 @@ def worst_quarter_claim(ed: Edition, bm: pd.DataFrame) -> tuple[list[Claim], str
     names = []
     for ind, r in red.iterrows():
         figs.append(_official(ind, ind, int(r["year"]), la, r["value"], _fmt_of(ind)))
-        names.append(str(r["label"]).replace("{", "{{").replace("}", "}}") + f" ({{{ind}}})")
+        names.append(_literal(str(r["label"])) + f" ({{{ind}}})")
     template = ("Ask officers for a report, with actions, on the {red} indicator"
                 + ("s" if len(red) != 1 else "") + " rated in England's worst quarter: " + _and(names) + ".")
     return [Claim(template, "scorecard", tuple(figs), name="decision_worst_quarter")], ""
@@ -531,14 +536,13 @@ def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | Non
         reasons += [why] if why else []
     claims, why = worst_quarter_claim(ed, bm)
     if out + claims and reasons:  # a decision to take, and capacity needs none: say so beside it
-        out.append(Claim(NO_RECRUITMENT + ": " + reasons[0].replace("{", "{{").replace("}", "}}"), "forecast",
+        out.append(Claim(NO_RECRUITMENT + ": " + _literal(reasons[0]), "forecast",
                          name="decision_no_recruitment"))
     out += claims
     reasons += [why] if why else []
     if any(c.name != "decision_no_recruitment" for c in out):
         return out
-    out = []
-    return [Claim(NO_DECISION + ": " + " ".join(reasons).replace("{", "{{").replace("}", "}}"), "scorecard",
+    return [Claim(NO_DECISION + ": " + _literal(" ".join(reasons)), "scorecard",
                   name="decision_none")]
 
 
