@@ -44,7 +44,7 @@ VALIDATE = """
 import json, sys, tempfile, time
 from pathlib import Path
 t0 = time.perf_counter()
-from cscbook.validate import validate_command
+from cscbook.data.validate import validate_command
 t1 = time.perf_counter()
 with tempfile.TemporaryDirectory() as out:
     text, ok = validate_command(sys.argv[1:], None, out)

@@ -28,9 +28,10 @@ def main() -> int:
     import pandas as pd
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
-    from cscbook import annual, forecast as F
-    from cscbook.demand import horizon_for, monthly_series, next_year
-    from cscbook.quarters import Quarter
+    from cscbook.core.quarters import Quarter
+    from cscbook.models import annual
+    from cscbook.models import forecast as F
+    from cscbook.models.demand import horizon_for, monthly_series, next_year
 
     quarter = Quarter.parse(args.quarter)
     series = monthly_series(args.la, quarter)
@@ -103,7 +104,7 @@ def main() -> int:
     print(f"  annual forecasts: {time.perf_counter() - start:.2f} s")
     for method in ("naive", "shrink"):
         start = time.perf_counter()
-        errors = F.backtest_reconciled(y, args.la, method=method, annual_forecasts=fc_annual)
+        errors = annual.backtest_reconciled(y, args.la, method=method, annual_forecasts=fc_annual)
         elapsed = time.perf_counter() - start
         s = F.summarise(errors, by=("model", "reconciled"))
         wide = s.pivot(index="model", columns="reconciled", values="mase")

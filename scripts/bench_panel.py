@@ -6,7 +6,7 @@ forecasts (features and every fit), and the comparison with naive on the same ro
 
 import time
 
-from cscbook import annual, panelmodel
+from cscbook.models import annual, panelmodel
 
 
 def main() -> None:

@@ -55,12 +55,13 @@ def main() -> int:
     parser.add_argument("--skip-build", action="store_true", help="forecasting only")
     args = parser.parse_args()
 
-    from cscbook import annual, forecast, illustrative, monthly
+    from cscbook.data import illustrative, monthly
+    from cscbook.models import annual, forecast
 
     rows = []
     t_annual, _ = timed(annual.backtest)
     rows.append(("annual panel: all forecasts and backtest, all councils", t_annual, None))
-    from cscbook import panelmodel
+    from cscbook.models import panelmodel
 
     t_panel, _ = timed(lambda: panelmodel.oos_forecasts(panelmodel.load_inputs()))
     rows.append(("annual panel model: rolling-origin fits, all councils, target years to 2025", t_panel, 20.0))

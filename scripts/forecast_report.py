@@ -53,14 +53,17 @@ def main() -> int:
     parser.add_argument("--synthetic", type=int, default=20, help="synthetic series to average over (default 20)")
     args = parser.parse_args()
 
-    from cscbook import calibration as K, capacity, forecast, history
-    from cscbook.cache import shared
-    from cscbook.demand import monthly_series
-    from cscbook.quarters import Quarter, latest_quarter
+    from cscbook.core.cache import open_cache
+    from cscbook.models import shared
+    from cscbook.core.quarters import Quarter
+    from cscbook.data.releases import latest_quarter
+    from cscbook.models import calibration as K
+    from cscbook.models import capacity, forecast, history
+    from cscbook.models.demand import monthly_series
 
     pd.set_option("display.width", 200)
     quarter = Quarter.parse(args.quarter) if args.quarter else latest_quarter()
-    cache = shared(None)
+    cache = open_cache(None)
     series = monthly_series(args.la, quarter, None, cache)
     ef = history.monthly_forecast(series, quarter, cache)  # the edition's chain
     h0, h1 = ef.horizons[0], ef.horizons[-1]
@@ -88,7 +91,7 @@ def main() -> int:
         print(f"SYNTHETIC series with a known truth ({args.synthetic} series, seasonal naive, horizons 13-24): "
               + verdict(K.overall(cov)))
 
-    summary, _ = cache.annual_backtest()
+    summary, _ = shared.annual_backtest(cache)
     print("Annual panel (all councils), model intervals from earlier years' errors:")
     print(summary[["model", "coverage_80", "coverage_95", "bias", "n"]].round(3).to_string(index=False))
     return 0

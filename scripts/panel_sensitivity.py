@@ -6,7 +6,7 @@ The variants below were written into this script before any of them was run, and
 changed after seeing the numbers. They are not a search for the best score: the book's method stays variant A
 whatever B and C show.
 
-A  "as built": :func:`cscbook.panelmodel.oos_forecasts` with its defaults, the method described in
+A  "as built": :func:`cscbook.models.panelmodel.oos_forecasts` with its defaults, the method described in
    ``book/methods.md`` (all 14 features; penalty ``alpha`` and shrink weight ``w`` chosen inside each origin
    from earlier target years only).
 B  "the specification": the brief for the panel model describes the independent study that
@@ -22,7 +22,7 @@ C  B's features with ``w`` and ``alpha`` both chosen inside each origin as in A:
 
 Everything else (training rows, winsorising, weights, intervals, the rows scored, the bootstrap) is the
 method's own and the same for all three. Each variant is compared with naive on the same rows by
-:func:`cscbook.annual.comparison`.
+:func:`cscbook.models.annual.comparison`.
 """
 
 import argparse
@@ -31,7 +31,7 @@ import time
 
 import numpy as np
 
-from cscbook import annual, panelmodel
+from cscbook.models import annual, panelmodel
 
 BRIEF_FEATURES = ("rereferral_pct", "nfa_gap_pp", "not_in_need_pct", "log_cin_per_referral", "growth_1",
                   "inadequate_2y", "inspected_1y", "vacancy_pct", "agency_pct")

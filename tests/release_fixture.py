@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cscbook import manifest
+from cscbook.data import manifest
 
 FACTOR = 1.04
 #: the synthetic release's publication date (October, as the children in need calendar says)
@@ -84,7 +84,7 @@ def make_synthetic_release(root: Path, revise: bool = True, folder: Path | None 
 
 def add_synthetic_release(root: Path, revise: bool = True):
     """Make the SYNTHETIC release and add it to repository ``root``; returns the add report."""
-    from cscbook import datastore
+    from cscbook.data import install as datastore
 
     path = make_synthetic_release(root, revise)
     return datastore.add_release(path, "referrals", PUBLISHED, root, title=TITLE, publisher=PUBLISHER, today=ADDED)

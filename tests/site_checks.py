@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cscbook.paper import ARGS, chromium  # the browser, and the arguments, the committee paper is printed with
+from cscbook.report.paper import ARGS, chromium  # the browser, and the arguments, the committee paper is printed with
 
 CHROMIUM = chromium()
 REQUIRE = os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1"
@@ -32,8 +32,8 @@ if not CHROMIUM and not REQUIRE:
 @pytest.fixture(scope="module")
 def site(council, tmp_path_factory):
     """The latest edition of the test file's council, built and served on 127.0.0.1."""
-    from cscbook import build as build_module
-    from cscbook.context import BuildContext
+    from cscbook.build import batch as build_module
+    from cscbook.build.context import BuildContext
 
     ctx = BuildContext.create(tmp_path_factory.mktemp("site"))
     dest = build_module.build(ctx, ctx.edition(council), log=lambda m: None)
@@ -219,9 +219,9 @@ def test_leadership_pages_have_no_code(site, crawl):
 
 
 def test_every_official_judgement_is_in_the_timeline_chart(site, crawl):
-    from cscbook.charts import graded_judgements
-    from cscbook.edition import make_edition
-    from cscbook.timeline import timeline
+    from cscbook.build.context import make_edition
+    from cscbook.data.timeline import timeline
+    from cscbook.report.charts import graded_judgements
 
     root, base, slug = site
     ed = make_edition(slug[:3], None)

@@ -34,7 +34,7 @@ HEALTH = ("3A", "3B", "3C", "3D", "3E", "3F")
 
 def published_totals(la: str) -> pd.Series:
     """DfE's published referrals for the council by year ending 31 March (table C1)."""
-    from cscbook.data import la_values
+    from cscbook.data.tables import la_values
 
     return la_values("referrals", "referral_count").xs(la, level="old_la_code")["value"].dropna().astype(int)
 

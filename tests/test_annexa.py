@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import Workbook
 
-from cscbook.annexa import AnnexAError, read_annex_a
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
+from cscbook.data.annexa import AnnexAError, read_annex_a
 
 
 def synthetic_workbook(path, contact_heading="Date of Contact", referral_heading="Date of Referral",
@@ -108,7 +108,7 @@ def test_not_a_workbook(tmp_path):
 def test_contacts_join_a_census_series_where_months_overlap(tmp_path):
     import pandas as pd
 
-    from cscbook.annexa import add_contacts
+    from cscbook.data.annexa import add_contacts
 
     path = tmp_path / "SYNTHETIC_annex_a.xlsx"
     known = synthetic_workbook(path)
@@ -124,7 +124,7 @@ def test_extract_command_adds_annex_a_contacts_to_census_months(tmp_path):
     import synthetic_cin
 
     from cscbook.cli import main
-    from cscbook.monthly import read_extract
+    from cscbook.data.monthly import read_extract
 
     returns = synthetic_cin.generate(tmp_path / "returns", years=(2022, 2023, 2024))
     book = tmp_path / "SYNTHETIC_annex_a.xlsx"

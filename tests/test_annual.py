@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import annual
+from cscbook.models import annual, panelmodel
 
 
 def _synthetic(ratio: float) -> pd.DataFrame:
@@ -41,5 +41,5 @@ def test_naive_skips_flagged_years_and_stale_values():
     panel = pd.DataFrame({2019: [100.0, 100.0], 2020: [110.0, 500.0], 2021: [np.nan, 900.0]}, index=["a", "b"])
     flags = pd.DataFrame(False, index=panel.index, columns=panel.columns)
     flags.loc["b", [2020, 2021]] = True
-    n = annual.naive_forecast(panel, flags, 2022)
+    n = panelmodel.naive_forecast(panel, flags, 2022)
     assert n["a"] == 110.0 and np.isnan(n["b"])

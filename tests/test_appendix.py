@@ -9,9 +9,9 @@ import nbformat
 import pytest
 import yaml
 
-from cscbook import build as build_module
-from cscbook import notebook as nb
-from cscbook import paper
+from cscbook.build import batch as build_module
+from cscbook.report import notebook as nb
+from cscbook.report import paper
 
 ROOT = Path(__file__).resolve().parents[1]
 #: words a director should not meet on a leadership page (issue 29): they belong to the analysts' appendix
@@ -66,8 +66,8 @@ def test_the_appendix_is_a_declared_chapter_last_in_the_toc_and_not_in_the_paper
 
 
 def test_the_appendix_stays_last_after_the_source_documents_are_listed(tmp_path):
-    from cscbook.register import council
-    from cscbook.sourcepages import sources_for, write_source_pages
+    from cscbook.data.register import council
+    from cscbook.report.sourcepages import sources_for, write_source_pages
 
     code = next(c for c in ("825", "938", "909") if sources_for(c))  # a council with source documents
     build_module._write_toc(tmp_path, ENTRIES)
@@ -83,10 +83,10 @@ def test_the_appendix_notebook_is_thin_with_the_chapters_parameters_and_every_li
     assert len(params) == 1 and params[0].source == next(
         c.source for c in forecast.cells if "parameters" in c.metadata.get("tags", []))
     code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
-    assert "nb.setup(globals())" in code
+    assert "ed = setup(globals())" in code
     # the same cached calls the leadership pages make, not a second computation
-    for call in ("history.monthly_forecast(series, ed.quarter, ed.cache)", "ed.cache.annual_backtest()",
-                 "ed.cache.event_studies()", "ed.cache.benchmark("):
+    for call in ("history.monthly_forecast(series, ed.quarter, ed.cache)", "shared.annual_backtest(ed.cache)",
+                 "shared.event_studies(ed.cache)", "shared.benchmark(ed.cache, "):
         assert call in code, call
     targets = set(re.findall(r"^\(([a-z-]+)\)=$", "\n".join(c.source for c in book.cells if c.cell_type == "markdown"),
                              re.MULTILINE))

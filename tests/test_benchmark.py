@@ -1,12 +1,11 @@
 """Benchmarking on known inputs, the break detector, the front-door flow and the event study."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import benchmark as B
-from cscbook import breaks, eventstudy
-from cscbook.indicators import la_panel
+from cscbook.models import benchmark as B
+from cscbook.models import breaks, eventstudy
+from cscbook.models.indicators import la_panel
 
 
 def test_quartiles_ranks_and_ratings_on_known_inputs():
@@ -97,7 +96,7 @@ def test_event_study_design_and_estimates():
     assert res.attrs["n_treated"] == len(treated)
     design = eventstudy.design("agency_rate_pct")
     # comparison councils were never judged inadequate under SIF or ILACS
-    from cscbook.ofsted import inadequate_publications
+    from cscbook.data.ofsted import inadequate_publications
 
     controls = set(design.loc[~design["treated"], "old_la_code"])
     assert not controls & set(inadequate_publications()["la_code"])

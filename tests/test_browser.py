@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from cscbook import context, paper
-from cscbook.errors import CSCBookError
+from cscbook.build import context
+from cscbook.core.errors import CSCBookError
+from cscbook.report import paper
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cscbook import build as build_module
-from cscbook.context import BuildContext
-from cscbook.edition import first_quarter, latest_quarter, make_edition
-from cscbook.errors import CSCBookError
-from cscbook.quarters import Quarter
+from cscbook.build import batch as build_module
+from cscbook.build.context import BuildContext, make_edition
+from cscbook.core.errors import CSCBookError
+from cscbook.core.quarters import Quarter
+from cscbook.data.edition import first_quarter, latest_quarter
+from cscbook.models import shared
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -174,16 +175,17 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     found there by the same call: same key, and no model is fitted again."""
     import os
 
-    from cscbook import forecast
-    from cscbook.demand import monthly_series
+    from cscbook.models import forecast
+    from cscbook.models.demand import monthly_series
 
     ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
     ed = ctx.edition("938", "2019Q2")
     models = ("naive", "seasonal_naive")
-    code = ("from cscbook.context import BuildContext\nfrom cscbook.demand import monthly_series\n"
+    code = ("from cscbook.build.context import BuildContext\nfrom cscbook.models.demand import monthly_series\n"
+            "from cscbook.models import shared\n"
             f"ctx = BuildContext.create({str(tmp_path / 'out')!r})\ned = ctx.edition('938', '2019Q2')\n"
             "s = monthly_series(ed.council.code, ed.quarter)\n"
-            f"print(len(ed.cache.monthly_backtest(s.referrals, models={models!r})))\n")
+            f"print(len(shared.monthly_backtest(ed.cache, s.referrals, models={models!r})))\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
     assert proc.returncode == 0, proc.stderr
@@ -193,7 +195,7 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     fits = []
     real_fit = forecast.fit_forecast
     monkeypatch.setattr(forecast, "fit_forecast", lambda *a, **k: fits.append(a[1]) or real_fit(*a, **k))
-    errors = ed.cache.monthly_backtest(series.referrals, models=models)
+    errors = shared.monthly_backtest(ed.cache, series.referrals, models=models)
     assert fits == [] and len(errors) == int(proc.stdout)
     assert set(errors["model"]) == set(models) and errors["origin"].nunique() == 9
     # another data or code version is another folder: nothing is reused across versions
@@ -203,25 +205,25 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
 def test_a_series_keeps_its_cache_key_once_it_has_been_used(tmp_path):
     """pandas caches attributes inside a series as it is used (its period index's dtype) and pickles them: the
     shared cache keys a series by its content, so a result is found again after the series has been used."""
-    from cscbook import forecast
-    from cscbook.cache import SharedCache
-    from cscbook.demand import monthly_series
+    from cscbook.core.cache import SharedCache
+    from cscbook.models import forecast
+    from cscbook.models.demand import monthly_series
 
     ed = BuildContext.create(tmp_path / "out", jobs=1, paper=False).edition("938", "2019Q2")
     y = monthly_series(ed.council.code, ed.quarter).referrals
     sc = SharedCache(tmp_path / "shared")
-    first = sc.monthly_forecast(y, "naive")
+    first = shared.monthly_forecast(sc, y, "naive")
     forecast.backtest_errors(y, models=("seasonal_naive",))  # the series used, as a chapter uses it
     assert sc.has(forecast.fit_forecast, y, "naive", 12)
-    pd.testing.assert_frame_equal(sc.monthly_forecast(y, "naive"), first)
+    pd.testing.assert_frame_equal(shared.monthly_forecast(sc, y, "naive"), first)
 
 
 def test_a_councils_generated_example_is_made_once_for_all_its_readers(tmp_path, monkeypatch):
     """A council without an extract gets a generated example (about a third of a second to make); the forecast
     part, the chapter, the headlines and the ledger read it from the edition's shared cache, not each anew."""
-    from cscbook import illustrative
-    from cscbook.demand import monthly_series
-    from cscbook.ledger import edition_ledger
+    from cscbook.data import illustrative
+    from cscbook.models.demand import monthly_series
+    from cscbook.models.ledger import edition_ledger
 
     ed = BuildContext.create(tmp_path / "out", jobs=1, paper=False).edition("938", "2019Q2")
     plain = monthly_series(ed.council.code, ed.quarter)
@@ -239,15 +241,15 @@ def test_a_councils_generated_example_is_made_once_for_all_its_readers(tmp_path,
 def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(tmp_path):
     """The shared cache keeps each model's backtest rows apart; joined, they are the frame one call for every model
     gives, row for row. The build's parts name every model once."""
-    from cscbook import forecast
-    from cscbook.cache import SharedCache
-    from cscbook.demand import monthly_series
+    from cscbook.core.cache import SharedCache
+    from cscbook.models import forecast
+    from cscbook.models.demand import monthly_series
 
     ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
     ed = ctx.edition("938", "2019Q2")
     y = monthly_series(ed.council.code, ed.quarter).referrals
     models = ("seasonal_naive", "naive", "stl")
-    joined = SharedCache(tmp_path / "shared").monthly_backtest(y, models=models)
+    joined = shared.monthly_backtest(SharedCache(tmp_path / "shared"), y, models=models)
     pd.testing.assert_frame_equal(joined, forecast.backtest_errors(y, models=models))
     assert list(joined["model"].iloc[:3]) == ["seasonal_naive"] * 3 and joined["origin"].is_monotonic_increasing
     parts = [p.split()[1] for p in build_module.EDITION_PARTS if p.startswith("backtest ")]
@@ -281,12 +283,12 @@ def test_chapters_declare_what_they_read_and_the_build_computes_only_that(tmp_pa
 
 
 def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):
-    from cscbook import annual
-    from cscbook.cache import SharedCache
+    from cscbook.core.cache import SharedCache
+    from cscbook.models import annual
 
     sc = SharedCache(tmp_path / "shared")
     for la in ("825", "938"):
-        summary, detail = sc.annual_backtest(la)
+        summary, detail = shared.annual_backtest(sc, la)
         expected_summary, expected_detail = annual.backtest(la)
         pd.testing.assert_frame_equal(summary, expected_summary)
         pd.testing.assert_frame_equal(detail, expected_detail)
@@ -302,7 +304,7 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_markdown_cell("# Same"),
                 nbformat.v4.new_code_cell('la = "825"\nquarter = ""', metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("from cscbook import notebook as nb\nprint(nb.setup(globals()).slug)")]
+                nbformat.v4.new_code_cell("from cscbook.build.chapter import setup\nprint(setup(globals()).slug)")]
     chapter = tmp_path / "same.ipynb"
     nbformat.write(nb, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
@@ -341,7 +343,7 @@ def test_a_reused_kernel_starts_each_chapter_empty():
     import matplotlib
     from IPython.core.interactiveshell import InteractiveShell
 
-    from cscbook.notebook import fresh_start
+    from cscbook.report.notebook import fresh_start
 
     shell = InteractiveShell.instance()
     with matplotlib.rc_context():  # this test process's own settings come back afterwards
@@ -363,7 +365,7 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
 
     from pypdf import PdfReader
 
-    from cscbook.paper import chromium, print_paper
+    from cscbook.report.paper import chromium, print_paper
 
     if not chromium():
         if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
@@ -398,7 +400,7 @@ def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(
 
     from pypdf import PdfReader
 
-    from cscbook import paper
+    from cscbook.report import paper
 
     if not paper.chromium():
         if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
@@ -455,7 +457,7 @@ def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(
 def test_the_paper_is_one_page_of_the_chapters_each_from_a_new_sheet():
     """The chapters are joined into one document to print: the first chapter's page (its head and style sheets)
     holding each chapter's print heading and article in turn, every chapter after the first on a new sheet."""
-    from cscbook.paper import paper_page
+    from cscbook.report.paper import paper_page
 
     def book_page(title: str) -> str:  # the shape of the theme's pages (synthetic)
         return (f"<html><head><title>{title}</title><link rel='stylesheet' href='../_static/cscbook.css'></head>"

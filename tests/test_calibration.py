@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import calibration as K, history
-from cscbook.quarters import Quarter
+from cscbook.core.quarters import Quarter
+from cscbook.models import calibration as K
+from cscbook.models import history
 
 
 def synthetic_backtest(origins=120, horizons=24, bias=0.2, sd=0.15, seed=5) -> pd.DataFrame:
@@ -91,7 +92,7 @@ def test_conformal_quantiles_are_the_order_statistics_of_split_conformal_predict
 
 
 def test_a_history_too_short_for_the_published_horizons_is_not_calibrated_and_says_so():
-    from cscbook.demand import MonthlySeries
+    from cscbook.models.demand import MonthlySeries
 
     # SYNTHETIC: 50 months ending March 2025, an edition for 2026Q1 publishes horizons 13 to 24
     idx = pd.period_range("2021-02", "2025-03", freq="M")

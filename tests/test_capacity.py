@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import capacity as C
-from cscbook.quarters import Quarter
-from cscbook.scenarios import Scenario
+from cscbook.core.quarters import Quarter
+from cscbook.models import capacity as C
+from cscbook.models.scenarios import Scenario
 
 Q = Quarter(2026, 1)
 
@@ -75,7 +75,7 @@ def test_a_one_month_spike_raises_fte_needed_far_less_than_proportionally_and_de
 
 
 def test_calibration_check_reproduces_the_workforce_census_for_buckinghamshire_2026q1():
-    from cscbook.demand import monthly_series
+    from cscbook.models.demand import monthly_series
 
     series = monthly_series("825", Q)
     st = C.staffing_model(Q, "825", series.frame)
@@ -115,7 +115,7 @@ def test_fte_needed_band_shortfall_and_probability_without_a_backtest():
 
 
 def test_probability_over_capacity_comes_from_the_calibrated_errors():
-    from cscbook.calibration import Calibration
+    from cscbook.models.calibration import Calibration
 
     st = staffing(mean_months=1.0)
     # SYNTHETIC backtest errors in open cases: the forecast ran 10% high at every horizon, errors spread evenly
@@ -228,7 +228,7 @@ def test_inputs_from_the_extract_when_it_has_them():
 
 
 def test_no_staffing_figure_means_no_plan_and_says_so():
-    from cscbook.scenarios import compare_scenarios
+    from cscbook.models.scenarios import compare_scenarios
 
     series = pd.DataFrame({"referrals": np.full(12, 100.0)}, index=pd.period_range("2016-01", periods=12, freq="M"))
     fc = flat_fc([100] * 12, start="2017-01")

@@ -1,8 +1,9 @@
 """What changed since the previous edition, from the two quarters' data vintages."""
 
 import release_fixture
-from cscbook.changes import since_previous
-from cscbook.quarters import Quarter
+
+from cscbook.core.quarters import Quarter
+from cscbook.models.changes import since_previous
 
 
 def test_buckinghamshire_changes_by_quarter():
@@ -20,7 +21,9 @@ def test_buckinghamshire_changes_by_quarter():
 def test_a_revised_figure_is_reported(fake_root):
     """A SYNTHETIC 2026 release that revises Buckinghamshire's 2025 referrals: the 2026Q4 edition says so."""
     release_fixture.add_synthetic_release(fake_root, revise=True)
-    from cscbook import data, indicators, register
+    from cscbook.data import register
+    from cscbook.data import tables as data
+    from cscbook.models import indicators
 
     data._load_table_cached.cache_clear()
     register._build.cache_clear()

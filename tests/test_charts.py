@@ -7,10 +7,10 @@ from datetime import date
 
 import pandas as pd
 
-from cscbook import sourcepages
-from cscbook.charts import graded_judgements
-from cscbook.notebook import table_html
-from cscbook.timeline import timeline
+from cscbook.data.timeline import timeline
+from cscbook.report import sourcepages
+from cscbook.report.charts import graded_judgements
+from cscbook.report.notebook import table_html
 
 
 def _csv(html: str) -> pd.DataFrame:
@@ -68,9 +68,10 @@ def test_highlight_spans_line_breaks_and_typographic_quotes():
 
 
 def test_small_multiples_show_what_was_published_by_the_quarter_and_draw_from_the_data_given(monkeypatch):
-    from cscbook import charts, indicators, notebook
-    from cscbook.edition import make_edition
-    from cscbook.indicators import la_panel, multiples_frames
+    from cscbook.build.context import make_edition
+    from cscbook.models import indicators
+    from cscbook.models.indicators import la_panel, multiples_frames
+    from cscbook.report import charts, notebook
 
     ed = make_edition("825", "2019Q2")
     frames = multiples_frames(ed.council.code, ed.council.neighbours, ed.quarter, ["referrals_rate_per_10k"])

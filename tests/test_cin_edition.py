@@ -11,11 +11,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from cscbook import build as build_module
-from cscbook.context import BuildContext
-
 import synthetic_cin
+
+from cscbook.build import batch as build_module
+from cscbook.build.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
 #: two chapters as chapters.yml declares them (what they read is all the build computes for them)

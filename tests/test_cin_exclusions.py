@@ -5,13 +5,12 @@ counts only, beside the content-keyed aggregate the chapters read, and suppresse
 import json
 
 import pytest
-
-from cscbook import cincensus as C
-from cscbook.context import materialise_monthly
-from cscbook.disclosure import DisclosurePolicy
-from cscbook.notebook import table_html
-
 import synthetic_cin as S
+
+from cscbook.build.context import materialise_monthly
+from cscbook.core.disclosure import DisclosurePolicy
+from cscbook.data import cincensus as C
+from cscbook.report.notebook import table_html
 
 
 @pytest.fixture(scope="module")

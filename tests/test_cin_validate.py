@@ -5,14 +5,13 @@ import csv
 from pathlib import Path
 
 import pytest
-
-from cscbook import cincensus as C
-from cscbook import cinrules as R
-from cscbook.cli import main
-from cscbook.errors import CSCBookError
-from cscbook.validate import CSV_NAME, SUMMARY_NAME, check_output_dir, validate_command
-
 import synthetic_cin as S
+
+from cscbook.cli import main
+from cscbook.core.errors import CSCBookError
+from cscbook.data import cincensus as C
+from cscbook.data import cinrules as R
+from cscbook.data.validate import CSV_NAME, SUMMARY_NAME, check_output_dir, validate_command
 
 HOSTILE = Path(__file__).parent / "hostile_cin"
 
@@ -193,7 +192,7 @@ def test_cli_extract_strict_and_lenient(problems, tmp_path, capsys):
 
 
 def test_csv_report_neutralises_formulas():
-    from cscbook.validate import report_csv
+    from cscbook.data.validate import report_csv
 
     p = R.Problem("f.xml", 3, "LAchildID", "duplicate_child", "m", "fix", child="=HYPERLINK(\"x\")", raw="@x")
     text = report_csv([p])
@@ -210,7 +209,7 @@ def test_cli_build_strict_refuses_before_anything_is_built(problems, tmp_path, c
 
 
 def test_cli_build_reports_the_exclusions_before_it_builds(problems, tmp_path, capsys, monkeypatch):
-    from cscbook import context
+    from cscbook.build import context
 
     def stop(*args, **kwargs):  # the build itself is not what is tested here
         raise CSCBookError("stopped after the returns were read")

@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
-from cscbook import cincensus as C
-from cscbook import reconciliation
-from cscbook.errors import CSCBookError
-from cscbook.monthly import read_extract
-
 import synthetic_cin as S
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cscbook.core.errors import CSCBookError
+from cscbook.data import cincensus as C
+from cscbook.data import reconciliation
+from cscbook.data.monthly import read_extract
 
 HOSTILE = Path(__file__).parent / "hostile_cin"
 

@@ -2,9 +2,10 @@
 
 from datetime import date
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from cscbook import cinrules as R
+from cscbook.data import cinrules as R
 
 CTX = R.ReturnContext(2024, date(2024, 3, 31))
 

@@ -4,15 +4,16 @@ indicator without a clear polarity. Claim objects, not built sites, so the whole
 
 import re
 
-import pandas as pd
 import pytest
 
-from cscbook import headlines as H
-from cscbook.benchmark import SUPPRESSED
-from cscbook.edition import latest_quarter, make_edition
-from cscbook.errors import CSCBookError
-from cscbook.indicators import BY_NAME, la_panel
-from cscbook.register import register
+from cscbook.build.context import make_edition
+from cscbook.core.errors import CSCBookError
+from cscbook.data.edition import latest_quarter
+from cscbook.data.register import register
+from cscbook.models import headlines as H
+from cscbook.models import shared
+from cscbook.models.benchmark import SUPPRESSED
+from cscbook.models.indicators import BY_NAME, la_panel
 
 QUARTERS = ["2019Q2", "2022Q3", str(latest_quarter())]
 PROGRAM = re.compile(r"--|\(\)|Error|Traceback|\bNone\b|\bnan\b|[{}]|\w+\.(?:py|csv|txt|ya?ml|json|ipynb|xlsx)\b"
@@ -76,10 +77,10 @@ def test_no_rating_from_an_older_year_nor_on_an_indicator_without_polarity(claim
     unpolar = {n for n, i in BY_NAME.items() if i.polarity == 0}
     checked = 0
     for ed, cs in all_claims:
-        from cscbook.quarters import latest_year_published
+        from cscbook.data.releases import latest_year_published
 
         year = latest_year_published("referrals", ed.quarter)
-        bm = ed.cache.benchmark(ed.council.code, year, quarter=ed.quarter)
+        bm = shared.benchmark(ed.cache, ed.council.code, year, quarter=ed.quarter)
         if bm.empty:
             continue
         bm = bm.set_index("indicator")

@@ -2,12 +2,11 @@
 
 import random
 
-import pandas as pd
 import pytest
 
-from cscbook import claims as C
-from cscbook.claims import After, Claim, Figure, Interval, Wording
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
+from cscbook.models import claims as C
+from cscbook.models.claims import After, Claim, Figure, Interval, Wording
 
 
 def test_share_words_at_their_edges():
@@ -78,8 +77,9 @@ def test_sources_name_the_official_file_and_row():
 
 
 def _spread(n_councils=20, n_quarters=4, seed=17):
-    from cscbook.edition import first_quarter, latest_quarter, make_edition
-    from cscbook.register import register
+    from cscbook.build.context import make_edition
+    from cscbook.data.edition import first_quarter, latest_quarter
+    from cscbook.data.register import register
 
     rng = random.Random(seed)
     codes = sorted(register().index)
@@ -103,7 +103,7 @@ def _spread(n_councils=20, n_quarters=4, seed=17):
 
 
 def test_every_claim_in_a_spread_of_editions_agrees_with_its_figures():
-    from cscbook.headlines import headlines
+    from cscbook.models.headlines import headlines
 
     editions = _spread()
     assert len(editions) >= 60

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from cscbook.compare import agreement, check_measures, measure_for_quote, quoted_vs_official
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
+from cscbook.models.compare import agreement, check_measures, measure_for_quote, quoted_vs_official
 
 
 def test_coming_into_care_is_compared_with_children_starting_care():

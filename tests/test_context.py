@@ -10,13 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from cscbook import build as build_module
+from cscbook.build import batch as build_module
+from cscbook.build import chapter as build_chapter
+from cscbook.build.context import BuildContext, policy_from_env
 from cscbook.cli import _batch_councils, build_parser, shard
-from cscbook.context import BuildContext, policy_from_env
-from cscbook.disclosure import DisclosurePolicy
-from cscbook.edition import parse_council, parse_quarter
-from cscbook.errors import CSCBookError
-from cscbook.quarters import Quarter
+from cscbook.core.disclosure import DisclosurePolicy
+from cscbook.core.errors import CSCBookError
+from cscbook.core.quarters import Quarter
+from cscbook.data.edition import parse_council, parse_quarter
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,7 +54,7 @@ def test_context_is_immutable_and_holds_what_a_build_needs(tmp_path):
     assert ed.parameters() == {"la": "938", "quarter": "2019Q2", "monthly": "", "disclosure": "off",
                                "cache": str(ctx.shared_dir), "scenarios": "", "editions": str(ctx.editions_dir)}
     assert not hasattr(build_module, "OUTPUT_ROOT")
-    from cscbook import disclosure
+    from cscbook.core import disclosure
 
     assert not hasattr(disclosure, "ENABLED")
 
@@ -91,7 +92,7 @@ def test_monthly_input_is_content_keyed_and_its_path_never_reaches_the_edition(t
     assert ed_a.monthly_key == ed_a.monthly.stem and len(ed_a.monthly_key) == 24
     params = repr(ed_a.parameters()) + repr(ed_a.key())
     assert "secret-folder-a" not in params and "ours.csv" not in params
-    from cscbook.monthly import read_extract
+    from cscbook.data.monthly import read_extract
 
     assert read_extract(ed_a.monthly)["referrals"].tolist() == read_extract(a)["referrals"].tolist()
     # different content, different key (and different chapter keys)
@@ -111,7 +112,7 @@ def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     (legacy / "notebooks").mkdir(parents=True)
     # a build killed mid-way: its process held the lock and is gone
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from pathlib import Path\nfrom cscbook.build import staging\n"
+            "from pathlib import Path\nfrom cscbook.build.batch import staging\n"
             "cm = staging(Path(%r), '938-west-sussex-2019Q2'); stage = cm.__enter__()\n"
             "(stage / 'half-written.ipynb').write_text('{}'); print(stage, flush=True); time.sleep(60)\n"
             % (str(ROOT / "src"), str(editions)))
@@ -168,7 +169,7 @@ def test_one_failed_edition_does_not_stop_the_others(tmp_path, monkeypatch):
     nb.cells = [nbformat.v4.new_markdown_cell("# Check"),
                 nbformat.v4.new_code_cell('la = "825"\nquarter = ""\nmonthly = ""\ndisclosure = "on"\ncache = ""',
                                           metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell("from cscbook import notebook as nb\ned = nb.setup(globals())\n"
+                nbformat.v4.new_code_cell("from cscbook.build.chapter import setup\ned = setup(globals())\n"
                                           "assert ed.council.code != '938', 'no West Sussex today'\nprint(ed.slug)")]
     chapter = tmp_path / "check.ipynb"
     nbformat.write(nb, chapter)
@@ -244,7 +245,7 @@ def test_a_shared_result_asked_for_at_once_by_two_processes_is_computed_once(tmp
     helper = tmp_path / "slowmod.py"
     helper.write_text("import time\n\ndef slow_square(x, log):\n    with open(log, 'a') as fh:\n        fh.write(f'{x}\\n')\n"
                       "    time.sleep(1.0)\n    return x * x\n")
-    script = ("import sys\nfrom cscbook.cache import SharedCache\nimport slowmod\n"
+    script = ("import sys\nfrom cscbook.core.cache import SharedCache\nimport slowmod\n"
               f"print(SharedCache({str(tmp_path / 'shared')!r}).call(slowmod.slow_square, int(sys.argv[1]), {str(runs)!r}))\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(Path(__file__).resolve().parents[1] / "src")])}
     procs = [subprocess.Popen([sys.executable, "-c", script, arg], stdout=subprocess.PIPE, text=True, env=env)
@@ -255,7 +256,7 @@ def test_a_shared_result_asked_for_at_once_by_two_processes_is_computed_once(tmp
 
 
 def test_reporting_years_and_financial_years_are_named_one_way():
-    from cscbook.quarters import financial_year_label, year_ending_march
+    from cscbook.core.quarters import financial_year_label, year_ending_march
 
     # DfE's year column names the year ending 31 March: April 2018 to March 2019 is 2019
     assert [year_ending_march(2018, m) for m in (3, 4, 12)] == [2018, 2019, 2019]
@@ -266,7 +267,7 @@ def test_reporting_years_and_financial_years_are_named_one_way():
 
 def test_an_edition_still_in_its_staging_folder_is_never_published(tmp_path):
     """A concurrent build's staging folder may already hold its pages: the site lists finished editions only."""
-    from cscbook.site import built_editions
+    from cscbook.report.site import built_editions
 
     fake_edition(tmp_path, "825-buckinghamshire-2026Q1", "825", "Buckinghamshire", "South East", "done")
     fake_edition(tmp_path, ".staging-938-west-sussex-2026Q1-0a1b2c3d", "938", "West Sussex", "South East", "half-built")
@@ -277,8 +278,7 @@ def test_earlier_editions_are_found_wherever_the_shared_cache_is(tmp_path):
     """The editions folder is carried explicitly, never derived from the shared cache's path: with a shared cache
     outside the output folder (as --shared-cache and every test run have it), an edition still finds the forecast
     ledgers of the council's earlier editions in its own output folder, and its chapters are keyed by them."""
-    from cscbook import notebook
-    from cscbook.ledger import LEDGER_FILE, read_ledgers
+    from cscbook.models.ledger import LEDGER_FILE, read_ledgers
 
     ctx = BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "elsewhere" / "shared", paper=False)
     ed = ctx.edition("825", "2026Q1")
@@ -292,6 +292,6 @@ def test_earlier_editions_are_found_wherever_the_shared_cache_is(tmp_path):
                        "synthetic\n")  # a synthetic ledger row
     assert build_module.chapter_key(entry, ed, ctx.data_version, ctx.code_version) != before
     # the chapter, run by papermill with the edition's parameters, reads the same folder
-    again = notebook.setup(dict(ed.parameters()))
+    again = build_chapter.setup(dict(ed.parameters()))
     assert again.editions_dir == ctx.editions_dir
     assert len(read_ledgers(again.editions_dir, "825", before=again.quarter)) == 1

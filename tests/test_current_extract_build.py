@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,21 +45,21 @@ def test_a_current_extract_builds_and_writes_nothing_in_the_repository(tmp_path)
 
 
 def test_the_default_cache_falls_back_when_the_repository_cannot_be_written(tmp_path, monkeypatch):
-    from cscbook import context
+    from cscbook.core import cache
 
     monkeypatch.delenv("CSCBOOK_SHARED_CACHE", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-    repo_cache = context.paths.repo_root() / "editions" / ".cache"
-    monkeypatch.setattr(context, "_writable", lambda folder: folder != repo_cache)
-    assert context.default_cache_root() == tmp_path / "xdg" / "cscbook"
-    monkeypatch.setattr(context, "_writable", lambda folder: False)
+    repo_cache = cache.paths.repo_root() / "editions" / ".cache"
+    monkeypatch.setattr(cache, "_writable", lambda folder: folder != repo_cache)
+    assert cache.default_cache_root() == tmp_path / "xdg" / "cscbook"
+    monkeypatch.setattr(cache, "_writable", lambda folder: False)
     with pytest.raises(CSCBookError) as err:
-        context.default_cache_root()
+        cache.default_cache_root()
     assert "\n" not in str(err.value) and "-p cache FOLDER" in str(err.value)
 
 
 def test_a_chapter_run_in_a_copied_folder_says_what_to_do(tmp_path, monkeypatch):
-    from cscbook.notebook import check_not_a_copy
+    from cscbook.build.chapter import check_not_a_copy
 
     monkeypatch.delenv("CSCBOOK_ROOT", raising=False)
     copy = tmp_path / "copy"

@@ -2,8 +2,8 @@
 
 import pytest
 
-from cscbook import data
-from cscbook.errors import DataSchemaError
+from cscbook.core.errors import DataSchemaError
+from cscbook.data import tables as data
 
 
 def value(table, measure, code, year):
@@ -120,7 +120,8 @@ def test_unknown_cla_population_type_is_named(fake_root):
 
 # ------------------------------------------------------------------------------ vintages (as of a quarter)
 
-from cscbook.quarters import Quarter, latest_year_published  # noqa: E402
+from cscbook.core.quarters import Quarter
+from cscbook.data.releases import latest_year_published  # noqa: E402
 
 
 @pytest.mark.parametrize(

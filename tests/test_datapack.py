@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from cscbook.datapack import write_datapack
-from cscbook.edition import make_edition
+from cscbook.build.context import make_edition
+from cscbook.report.datapack import write_datapack
 
 
 def test_buckinghamshire_data_pack(tmp_path):

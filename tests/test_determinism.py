@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cscbook import forecast
-from cscbook.demand import monthly_series
-from cscbook.edition import latest_quarter
+from cscbook.data.edition import latest_quarter
+from cscbook.models import forecast
+from cscbook.models.demand import monthly_series
 
 ROOT = Path(__file__).resolve().parents[1]
 #: the places the forecast chapter publishes the backtest with

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cscbook import build as build_module
-from cscbook import notebook as nb
-from cscbook.context import BuildContext, policy_from_env
-from cscbook.disclosure import DisclosurePolicy
+from cscbook.build import batch as build_module
+from cscbook.build.context import BuildContext, policy_from_env
+from cscbook.core.disclosure import DisclosurePolicy
+from cscbook.report import notebook as nb
 
 
 class Tables(HTMLParser):
@@ -105,7 +105,7 @@ def test_an_edition_built_without_suppression_is_not_reused_with_it(tmp_path, mo
     book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     book.cells = [nbformat.v4.new_markdown_cell("# Policy"), nbformat.v4.new_code_cell('la = "825"\nquarter = ""\nmonthly = ""\ndisclosure = "on"\ncache = ""',
                                             metadata={"tags": ["parameters"]}),
-                  nbformat.v4.new_code_cell("from cscbook import notebook as nb\ned = nb.setup(globals())\n"
+                  nbformat.v4.new_code_cell("from cscbook.report import notebook as nb\nfrom cscbook.build.chapter import setup\ned = setup(globals())\n"
                                             "print('policy', ed.policy.key)")]
     nbformat.write(book, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])

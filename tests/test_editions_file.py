@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from cscbook import build as build_module
+from cscbook.build import batch as build_module
+from cscbook.build.editions_file import EditionSpec, read_editions, write_editions
 from cscbook.cli import main
-from cscbook.editions_file import EditionSpec, read_editions, write_editions
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "editions.example.yml"

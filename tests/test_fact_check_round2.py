@@ -1,3 +1,5 @@
+from cscbook.report import figures
+
 """Round 2 of the fact-check of the Buckinghamshire 2026Q1 edition (issue 28): each item's figures and sentences
 recomputed from data/official, for the editions the fact-check read (Buckinghamshire 825 2026Q1, West Sussex
 938 2019Q2)."""
@@ -5,7 +7,7 @@ recomputed from data/official, for the editions the fact-check read (Buckinghams
 import pandas as pd
 import pytest
 
-from cscbook.edition import make_edition
+from cscbook.build.context import make_edition
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +17,7 @@ def bucks():
 
 @pytest.fixture(scope="module")
 def bucks_card(bucks):
-    from cscbook.benchmark import benchmark
+    from cscbook.models.benchmark import benchmark
 
     return benchmark("825", 2025, quarter=bucks.quarter).set_index("indicator")
 
@@ -23,7 +25,7 @@ def bucks_card(bucks):
 # 1. a rating uses only the latest year -------------------------------------------------------------------------
 
 def test_1_a_suppressed_latest_year_is_shown_as_suppressed_not_rated_on_an_older_one(bucks_card):
-    from cscbook.indicators import la_panel
+    from cscbook.models.indicators import la_panel
 
     row = bucks_card.loc["cpp_2yrs_pct"]
     assert la_panel(statuses=True).at[("825", 2025), "cpp_2yrs_pct"] == "suppressed"
@@ -39,7 +41,7 @@ def test_1_a_suppressed_latest_year_is_shown_as_suppressed_not_rated_on_an_older
 # 11. indicators without a clear polarity are never rated --------------------------------------------------------
 
 def test_11_no_further_action_is_compared_but_never_rated(bucks_card):
-    from cscbook.indicators import BY_NAME
+    from cscbook.models.indicators import BY_NAME
 
     row = bucks_card.loc["nfa_pct"]
     assert row["value"] == pytest.approx(2.1) and row["previous"] == pytest.approx(1.7)
@@ -54,7 +56,7 @@ def test_11_no_further_action_is_compared_but_never_rated(bucks_card):
 
 @pytest.fixture
 def shown(monkeypatch):
-    from cscbook import charts
+    from cscbook.report import charts
 
     seen = []
     monkeypatch.setattr(charts, "show", lambda fig, alt, caption=None, data=None: seen.append((alt, data or {})))
@@ -62,10 +64,10 @@ def shown(monkeypatch):
 
 
 def test_2_the_headline_chart_shades_the_recording_change_years(bucks, shown):
-    from cscbook import charts
-    from cscbook.breaks import flagged_years
-    from cscbook.indicators import multiples_frames
-    from cscbook.ofsted import judgements_until
+    from cscbook.data.ofsted import judgements_until
+    from cscbook.models.breaks import flagged_years
+    from cscbook.models.indicators import multiples_frames
+    from cscbook.report import charts
 
     assert flagged_years("825") == [2022, 2023]
     frames = multiples_frames("825", bucks.council.neighbours, bucks.quarter, charts.HEADLINE_INDICATORS)
@@ -75,10 +77,10 @@ def test_2_the_headline_chart_shades_the_recording_change_years(bucks, shown):
 
 
 def test_2_the_timeline_rate_panel_shades_the_recording_change_years(bucks, shown):
-    from cscbook import charts
-    from cscbook.breaks import flagged_years
-    from cscbook.indicators import indicators_for, mask_unpublished
-    from cscbook.timeline import timeline
+    from cscbook.data.timeline import timeline
+    from cscbook.models.breaks import flagged_years
+    from cscbook.models.indicators import indicators_for, mask_unpublished
+    from cscbook.report import charts
 
     rates = mask_unpublished(indicators_for("825", ["referrals_rate_per_10k", "cla_rate_per_10k"]), bucks.quarter)
     charts.timeline_chart(timeline("825", bucks.quarter), bucks, rates, flagged_years("825"))
@@ -86,8 +88,8 @@ def test_2_the_timeline_rate_panel_shades_the_recording_change_years(bucks, show
 
 
 def test_2_the_monthly_forecast_chart_shades_the_recording_change_years(bucks, shown):
-    from cscbook import charts
-    from cscbook.demand import monthly_series
+    from cscbook.models.demand import monthly_series
+    from cscbook.report import charts
 
     series = monthly_series("825", bucks.quarter, None, bucks.cache)
     idx = pd.period_range(series.referrals.index[-1] + 1, periods=12, freq="M")
@@ -102,9 +104,9 @@ def test_2_the_monthly_forecast_chart_shades_the_recording_change_years(bucks, s
 # 6. every period labelled as published ---------------------------------------------------------------------------
 
 def test_6_workforce_figures_are_dated_by_their_30_september_snapshot(bucks):
-    from cscbook.claims import source_of
-    from cscbook.headlines import headlines
-    from cscbook.indicators import period_label
+    from cscbook.models.claims import source_of
+    from cscbook.models.headlines import headlines
+    from cscbook.models.indicators import period_label
 
     file, row = source_of("agency_rate_pct", 2025, "old_la_code=825")
     assert row == "old_la_code=825, 30 September 2025 (snapshot), agency_rate_fte" and "csww" in file
@@ -121,14 +123,14 @@ def test_6_workforce_figures_are_dated_by_their_30_september_snapshot(bucks):
 
 @pytest.fixture(scope="module")
 def bucks_timeline(bucks):
-    from cscbook.timeline import timeline
+    from cscbook.data.timeline import timeline
 
     return timeline("825", bucks.quarter)
 
 
 def test_8_a_year_only_date_shows_as_the_year(bucks_timeline):
-    from cscbook.sourcepages import timeline_table
-    from cscbook.timeline import date_shown
+    from cscbook.data.timeline import date_shown
+    from cscbook.report.sourcepages import timeline_table
 
     assert date_shown("2014", "year") == "2014" and date_shown("2014-11", "month") == "Nov 2014"
     assert date_shown("2014-08-08", "day") == "08 Aug 2014"
@@ -152,7 +154,7 @@ def test_9_one_row_per_judgement_carrying_every_source_that_mentions_it(bucks_ti
 
 
 def test_10_planned_items_are_a_kind_of_their_own_in_the_future_tense(bucks_timeline):
-    from cscbook.sources import quote_in_source
+    from cscbook.data.sources import quote_in_source
 
     planned = bucks_timeline[bucks_timeline["kind"] == "planned"].set_index("title")
     assert {"Improvement plan to be produced within 70 working days of the report",
@@ -170,7 +172,7 @@ def test_10_planned_items_are_a_kind_of_their_own_in_the_future_tense(bucks_time
 # 12. an edition shows only documents about its own council --------------------------------------------------------
 
 def test_12_buckinghamshire_shows_no_west_sussex_paper(bucks, tmp_path):
-    from cscbook.sourcepages import sources_for, write_source_pages
+    from cscbook.report.sourcepages import sources_for, write_source_pages
 
     assert "004_0e861a4f4565613d.txt" not in sources_for("825")
     assert sources_for("938") == ["004_0e861a4f4565613d.txt"] and sources_for("370") == []
@@ -184,7 +186,7 @@ def test_12_buckinghamshire_shows_no_west_sussex_paper(bucks, tmp_path):
 # 15. the 2010 SLAC judgement as the framework graded it ---------------------------------------------------------
 
 def test_15_a_slac_middle_grade_is_adequate_not_requires_improvement():
-    from cscbook.ofsted import official_events
+    from cscbook.data.ofsted import official_events
 
     ev = official_events()
     slac = ev[ev["framework"].str.startswith("SLAC")]
@@ -206,7 +208,7 @@ def test_16_csv_downloads_hold_numbers_as_numbers_with_a_sidecar(bucks):
     import io
     import json
 
-    from cscbook import notebook as nb
+    from cscbook.report import notebook as nb
 
     nb._EDITION_NOTE = nb.download_note(bucks)
     # synthetic frame
@@ -223,7 +225,7 @@ def test_16_csv_downloads_hold_numbers_as_numbers_with_a_sidecar(bucks):
 
 
 def test_15_a_year_column_named_in_words_prints_years_without_separators():
-    from cscbook.notebook import table_html
+    from cscbook.report.notebook import table_html
 
     frame = pd.DataFrame({"Year to 31 March": [2022, 2023], "Referrals": [13087.0, 12157.0]})  # synthetic
     html = table_html(frame, counts=["Referrals"])
@@ -234,23 +236,23 @@ def test_15_a_year_column_named_in_words_prints_years_without_separators():
 # 13, 14 -----------------------------------------------------------------------------------------------------------
 
 def test_14_the_funnel_counts_the_group_the_scorecard_ranks(monkeypatch):
-    from cscbook import funnel as F
-    from cscbook.benchmark import benchmark
+    from cscbook.models import funnel as F
+    from cscbook.models.benchmark import benchmark
 
     row = benchmark("825", 2024).set_index("indicator").loc["cpp_2yrs_pct"]
     assert (row["rank"], row["councils"]) == (11, 100)
     f = F.funnel("cpp_2yrs_pct", 2024)
     assert len(f.points) == 99 and f.unplotted == 1 and f.with_value == row["councils"]
     seen = []
-    monkeypatch.setattr("cscbook.notebook.show", lambda fig, alt, caption=None, data=None: seen.append((alt, data)))
-    F.funnel_chart(f, make_edition("825", "2025Q1"))
+    monkeypatch.setattr("cscbook.report.notebook.show", lambda fig, alt, caption=None, data=None: seen.append((alt, data)))
+    figures.funnel_chart(f, make_edition("825", "2025Q1"))
     alt, data = seen[-1]
     assert "for 99 of the 100 councils with a value (1 without a published denominator" in alt
     assert data["councils"] == 100 and data["plotted"] == 99
 
 
 def test_16_the_scorecard_download_has_one_column_per_field_and_words(bucks_card):
-    from cscbook.benchmark import scorecard_table
+    from cscbook.models.benchmark import scorecard_table
 
     t = scorecard_table(bucks_card.reset_index()).set_index("label")
     assert list(t.columns) == ["unit", "period", "value", "sn_median", "sn_min", "sn_max", "region",
@@ -266,8 +268,8 @@ def test_16_the_scorecard_download_has_one_column_per_field_and_words(bucks_card
 
 
 def test_13_the_about_page_names_the_data_packs_sheets(bucks, tmp_path):
-    from cscbook import build as build_module
-    from cscbook.datapack import SHEETS, tables
+    from cscbook.build import batch as build_module
+    from cscbook.report.datapack import SHEETS, tables
 
     (tmp_path / "book").mkdir()
     meta = {"council": "Buckinghamshire", "la": "825", "quarter": "2026Q1", "financial_quarter": "2025-26 Q4",
@@ -283,8 +285,8 @@ def test_13_the_about_page_names_the_data_packs_sheets(bucks, tmp_path):
 def test_16_the_scorecard_page_joins_for_reading_and_its_download_keeps_fields_apart(bucks_card):
     import io
 
-    from cscbook.benchmark import scorecard_page, scorecard_table
-    from cscbook.notebook import table_html
+    from cscbook.models.benchmark import scorecard_page, scorecard_table
+    from cscbook.report.notebook import table_html
 
     fields = scorecard_table(bucks_card.reset_index())
     page = scorecard_page(fields).set_index("label")

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from cscbook.funnel import funnel, from_points, significance
-from cscbook.indicators import la_panel
+from cscbook.models.funnel import from_points, funnel, significance
+from cscbook.models.indicators import la_panel
 
 
 def _synthetic(kind: str, seed: int = 7, n: int = 4000, extra_sd: float = 0.0) -> pd.DataFrame:
@@ -69,8 +69,9 @@ def _edition(code="S000", neighbours=("S001", "S002")):
 
 
 def test_the_axis_leaves_out_an_extreme_tiny_council_and_marks_it_at_the_edge(monkeypatch):
-    import cscbook.notebook as nbm
-    from cscbook.funnel import axis_range, beyond_axis, funnel_chart
+    import cscbook.report.notebook as nbm
+    from cscbook.models.funnel import axis_range, beyond_axis
+    from cscbook.report.figures import funnel_chart
 
     f = from_points("referrals_rate_per_10k", 2024, _with_a_tiny_council(), 500.0, 10_000.0, "poisson")
     lo, hi = axis_range(f, "S000")
@@ -96,7 +97,7 @@ def test_the_axis_leaves_out_an_extreme_tiny_council_and_marks_it_at_the_edge(mo
 
 
 def test_a_percentage_axis_never_runs_past_100():
-    from cscbook.funnel import axis_range
+    from cscbook.models.funnel import axis_range
 
     pts = pd.DataFrame({"old_la_code": [f"S{i:03d}" for i in range(60)] + ["STINY"],
                         "value": list(np.linspace(15, 35, 60)) + [100.0], "denominator": [500] * 60 + [2]})
@@ -106,8 +107,8 @@ def test_a_percentage_axis_never_runs_past_100():
 
 
 def test_only_the_indicators_the_scorecard_rates_get_a_funnel():
-    from cscbook.benchmark import SUPPRESSED
-    from cscbook.funnel import rated
+    from cscbook.models.benchmark import SUPPRESSED
+    from cscbook.models.funnel import rated
 
     card = pd.DataFrame({"indicator": ["referrals_rate_per_10k", "rereferral_pct", "cpp_repeat_pct", "cpp_2yrs_pct",
                                        "cla_rate_per_10k"],
@@ -121,7 +122,7 @@ def test_the_scorecard_draws_only_rated_funnels_and_the_appendix_diagnoses_every
 
     import nbformat
 
-    from cscbook.funnel import diagnostics
+    from cscbook.models.funnel import diagnostics
 
     root = Path(__file__).resolve().parents[1]
     scorecard = "\n".join(c.source for c in nbformat.read(root / "notebooks" / "scorecard.ipynb", as_version=4).cells)

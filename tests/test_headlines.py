@@ -4,8 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook.edition import make_edition
-from cscbook.headlines import headlines, peak_claim
+from cscbook.build.context import make_edition
+from cscbook.models.headlines import headlines, peak_claim
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,8 @@ def test_a_peak_before_the_quarter_end_or_outside_its_interval_fails(bucks):
 
 
 def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
-    from cscbook import headlines as H
-    from cscbook.claims import Claim, Figure, Wording
+    from cscbook.models import headlines as H
+    from cscbook.models.claims import Claim, Figure, Wording
 
     ed, _ = bucks
     wrong = Claim("{w} of referrals", "demand", (Figure("p", 44.4, "f.csv", "r"),),
@@ -94,7 +94,7 @@ def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
 
 @pytest.mark.parametrize("la, quarter", [("825", "2026Q1"), ("938", "2019Q2"), ("873", "2024Q4")])
 def test_peak_claims_of_real_editions_with_a_cheap_model_hold(la, quarter):
-    from cscbook.headlines import forecast_headlines
+    from cscbook.models.headlines import forecast_headlines
 
     ed = make_edition(la, quarter)
     (c,) = forecast_headlines(ed, models=("seasonal_naive",))
@@ -114,7 +114,7 @@ def test_the_headline_page_has_its_four_parts_in_order_then_the_chart():
     import json
     from pathlib import Path
 
-    from cscbook.headlines import SECTIONS
+    from cscbook.models.headlines import SECTIONS
 
     nb = json.loads((Path(__file__).parents[1] / "notebooks" / "summary.ipynb").read_text())
     headings = [line for c in nb["cells"] if c["cell_type"] == "markdown"
@@ -134,7 +134,7 @@ def test_workforce_moves_of_buckinghamshire_are_those_of_the_workforce_table():
     caseload 16.8 -> 18.1 (the figures issue 29 quotes)."""
     from pathlib import Path
 
-    from cscbook.headlines import workforce_claim
+    from cscbook.models.headlines import workforce_claim
 
     ed = make_edition("825", "2026Q1")
     (c,) = workforce_claim(ed)
@@ -157,7 +157,7 @@ def test_workforce_moves_of_buckinghamshire_are_those_of_the_workforce_table():
 
 
 def _plan(probabilities, start="2026-04"):
-    from cscbook.capacity import PLAN_COLUMNS
+    from cscbook.models.capacity import PLAN_COLUMNS
 
     idx = pd.period_range(start, periods=len(probabilities), freq="M", name="month")
     plan = pd.DataFrame(0.0, index=idx, columns=[c for c in PLAN_COLUMNS if c != "month"])
@@ -170,8 +170,8 @@ def _plan(probabilities, start="2026-04"):
 def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst_quarter(bucks):
     from datetime import date
 
-    from cscbook.capacity import CapacityResult
-    from cscbook.headlines import NO_DECISION, _benchmark, decisions
+    from cscbook.models.capacity import CapacityResult
+    from cscbook.models.headlines import NO_DECISION, _benchmark, decisions
 
     ed, _ = bucks
     bm = _benchmark(ed)
@@ -183,7 +183,7 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
                       "to need more social workers than available (the highest chance is 30%, in March 2027). No "
                       "rated indicator is in England's worst quarter.")
     # the committee paper reads the same sentence back from the page
-    from cscbook.paper import decisions_sought
+    from cscbook.report.paper import decisions_sought
 
     page = f'<ul class="cscbook-headlines" data-part="decide"><li>{c.text}</li></ul>'
     assert decisions_sought({"summary": page}) == ([], c.text[len(NO_DECISION) + 2:])

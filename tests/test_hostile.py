@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from cscbook.disclosure import SUPPRESSED, suppress, suppress_series
-from cscbook.markers import parse_cell
-from cscbook.monthly import MonthlyDataError, read_extract
+from cscbook.core.disclosure import SUPPRESSED, suppress, suppress_series
+from cscbook.core.markers import parse_cell
+from cscbook.data.monthly import MonthlyDataError, read_extract
 
 HOSTILE = Path(__file__).parent / "hostile"
 EXPECTED = {
@@ -123,8 +124,8 @@ def test_disclosure_policy():
 
 import release_fixture as rf  # noqa: E402
 
-from cscbook import datastore  # noqa: E402
-from cscbook.errors import CSCBookError  # noqa: E402
+from cscbook.core.errors import CSCBookError  # noqa: E402
+from cscbook.data import install as datastore  # noqa: E402
 
 
 def _official_snapshot(root: Path) -> dict[str, bytes]:
@@ -197,7 +198,7 @@ def test_csv_download_neutralises_formulas_but_not_negative_numbers():
     import io
     import re
 
-    from cscbook.notebook import table_html
+    from cscbook.report.notebook import table_html
 
     frame = pd.DataFrame({"scenario": ['=HYPERLINK("http://x.example","click")', "+1", "@SUM(A1)", "plain"],
                           "change": [-3.5, 2.0, -1.0, 0.0]})
@@ -212,7 +213,7 @@ def test_csv_download_neutralises_formulas_but_not_negative_numbers():
 def test_xlsx_cells_are_values_not_formulas():
     import openpyxl
 
-    from cscbook.inputs import safe_cells
+    from cscbook.core.inputs import safe_cells
 
     frame = pd.DataFrame({"name": ["=1+1", "-2", "ok"], "value": [-2, 3, 4]})
     buf = __import__("io").BytesIO()
@@ -224,7 +225,7 @@ def test_xlsx_cells_are_values_not_formulas():
 
 
 def test_markdown_in_user_text_is_escaped():
-    from cscbook.inputs import escape_markdown
+    from cscbook.core.inputs import escape_markdown
 
     text = "Dept | for $\\frac{$ [x](javascript:1)"
     row = "| `x.csv` | " + escape_markdown(text) + " |"
@@ -250,7 +251,7 @@ def test_scenario_name_with_dollars_is_drawn_as_text():
 
     import matplotlib.pyplot as plt
 
-    from cscbook.notebook import style
+    from cscbook.report.notebook import style
 
     style()
     fig, ax = plt.subplots()
@@ -283,7 +284,7 @@ def test_data_pack_has_fixed_document_dates():
     import zipfile
     from datetime import datetime
 
-    from cscbook.datapack import reproducible_xlsx
+    from cscbook.report.datapack import reproducible_xlsx
 
     buf = io.BytesIO()
     pd.DataFrame({"a": [1, 2]}).to_excel(buf, index=False)
@@ -303,8 +304,8 @@ def test_data_pack_written_twice_is_byte_identical(tmp_path, monkeypatch):
 
     import openpyxl.writer.excel as excel
 
-    from cscbook.datapack import write_datapack
-    from cscbook.edition import make_edition
+    from cscbook.build.context import make_edition
+    from cscbook.report.datapack import write_datapack
 
     clock = iter([real.datetime(2026, 12, 4, 21, 0, 0), real.datetime(2026, 12, 5, 9, 30, 0)])
     fake = types.SimpleNamespace(datetime=types.SimpleNamespace(now=lambda tz=None: next(clock)),
@@ -339,7 +340,7 @@ def _pdf(created: str, ident: bytes, port: int) -> bytes:
 def test_committee_paper_has_fixed_document_dates(tmp_path):
     from pypdf import PdfReader
 
-    from cscbook.paper import reproducible_pdf
+    from cscbook.report.paper import reproducible_pdf
 
     a, b = tmp_path / "a.pdf", tmp_path / "b.pdf"
     a.write_bytes(_pdf("D:20261204210000+00'00'", b"\x01" * 16, 42353))
@@ -366,7 +367,7 @@ def test_a_worker_dies_with_its_build(tmp_path):
 
     code = ("import multiprocessing, os, sys, time\n"
             "from concurrent.futures import ProcessPoolExecutor\n"
-            "from cscbook.lifetime import die_with_parent\n"
+            "from cscbook.core.lifetime import die_with_parent\n"
             "pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context('fork'), initializer=die_with_parent)\n"
             "print(pool.submit(os.getpid).result(), flush=True)\n"
             "time.sleep(60)\n")
@@ -388,7 +389,7 @@ def test_a_worker_dies_with_its_build(tmp_path):
 def test_the_build_pools_watch_their_parent():
     import inspect
 
-    from cscbook import build as build_module
+    from cscbook.build import batch as build_module
 
     assert "die_with_parent" in inspect.getsource(build_module._one_thread_worker)
     assert "initializer=die_with_parent" in inspect.getsource(build_module.Books.warm)
@@ -454,7 +455,7 @@ def test_editions_file_naming_a_secret_file_does_not_echo_it(tmp_path, capsys):
 
 
 def test_papermill_monthly_parameter_naming_a_secret_file_does_not_echo_it(tmp_path):
-    from cscbook.context import materialise_monthly
+    from cscbook.build.context import materialise_monthly
 
     with pytest.raises(CSCBookError) as err:
         materialise_monthly("825", _fake_shadow(tmp_path))  # what a notebook's `monthly` parameter goes through
@@ -482,7 +483,6 @@ OUTPUTS = {
 
 @pytest.mark.parametrize("case", sorted(OUTPUTS))
 def test_output_folders_a_build_refuses(tmp_path, capsys, case):
-    import os
 
     make, expected = OUTPUTS[case]
     if case == "/proc/self" and not Path("/proc/self").exists():
@@ -499,7 +499,7 @@ def test_foreign_site_files_are_never_replaced(tmp_path, capsys):
     (out / "_build" / "html" / "keep.html").write_text("mine")
     status, err = _cli(["build", "--la", "825", "--no-paper", "--force", "--output", out], capsys)
     _one_line(status, err, "_build/html holds files a build did not make")
-    from cscbook.site import publish_site
+    from cscbook.report.site import publish_site
 
     _edition_folder(tmp_path / "built")
     with pytest.raises(CSCBookError, match="holds files cscbook did not publish"):
@@ -508,7 +508,7 @@ def test_foreign_site_files_are_never_replaced(tmp_path, capsys):
 
 
 def test_a_folder_not_made_by_a_build_is_never_cleaned_up(tmp_path):
-    from cscbook.build import clean_stale_staging
+    from cscbook.build.batch import clean_stale_staging
 
     mine = tmp_path / "editions" / ".staging-mine"
     mine.mkdir(parents=True)
@@ -580,8 +580,8 @@ def test_implausible_months_are_refused(tmp_path, capsys, case):
 
 
 def test_no_path_in_the_short_history_sentence(tmp_path):
-    from cscbook.demand import monthly_series
-    from cscbook.quarters import Quarter
+    from cscbook.core.quarters import Quarter
+    from cscbook.models.demand import monthly_series
 
     extract = _months(tmp_path / "m.csv", "2025-06", 36)  # 10 months by the end of 2026Q1: too short
     with pytest.raises(CSCBookError) as err:
@@ -594,9 +594,9 @@ def test_no_path_in_the_short_history_sentence(tmp_path):
 def test_the_forecast_chart_does_not_plot_small_counts(monkeypatch):
     import types
 
-    from cscbook import charts
-    from cscbook.disclosure import DisclosurePolicy
-    from cscbook.edition import make_edition
+    from cscbook.build.context import make_edition
+    from cscbook.core.disclosure import DisclosurePolicy
+    from cscbook.report import charts
 
     drawn = {}
     monkeypatch.setattr(charts, "_label_and_show", lambda fig, ax, title, x, y, alt, ill, **kw: drawn.update(ax=ax, alt=alt))
@@ -618,9 +618,9 @@ def test_the_forecast_chart_does_not_plot_small_counts(monkeypatch):
 def test_an_unsuppressed_edition_has_its_own_name_and_a_banner(tmp_path):
     import yaml
 
-    from cscbook import build as build_module
-    from cscbook.disclosure import DisclosurePolicy
-    from cscbook.edition import make_edition
+    from cscbook.build import batch as build_module
+    from cscbook.build.context import make_edition
+    from cscbook.core.disclosure import DisclosurePolicy
 
     on = make_edition("825", "2026Q1")
     off = make_edition("825", "2026Q1", policy=DisclosurePolicy(enabled=False))
@@ -632,8 +632,8 @@ def test_an_unsuppressed_edition_has_its_own_name_and_a_banner(tmp_path):
 
 
 def test_hostile_scenario_names_load_as_text():
-    from cscbook.scenarios import load_scenarios
-    from cscbook.quarters import Quarter
+    from cscbook.core.quarters import Quarter
+    from cscbook.models.scenarios import load_scenarios
 
     names = [s.name for s in load_scenarios(SCENARIOS / "hostile_names.yml", Quarter(2026, 1))]
     assert names == ['=HYPERLINK("http://example.invalid","click")', "$\\frac{$"]
@@ -646,7 +646,7 @@ def test_hostile_scenario_names_load_as_text():
     ([1] * 10 ** 6, "a list of 1000000"), (10 ** 20, "a number of more than 15 digits"), ({"a": 1}, "a mapping of 1 keys"), (1e300, "1e+300"), (None, "nothing"),
 ])
 def test_messages_quote_short_sanitised_excerpts(value, shown):
-    from cscbook.inputs import excerpt
+    from cscbook.core.inputs import excerpt
 
     assert excerpt(value) == shown
 
@@ -664,7 +664,7 @@ def test_unexpected_errors_are_one_line(capsys, monkeypatch):
 
 
 def test_a_scenario_name_is_one_short_line():
-    from cscbook.scenarios import parse_scenarios
+    from cscbook.models.scenarios import parse_scenarios
 
     for name in ("x" * 81, "two\nlines", "bell\x07"):
         with pytest.raises(CSCBookError, match="a name is one line of at most 80 characters") as err:

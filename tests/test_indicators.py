@@ -3,8 +3,9 @@
 import pandas as pd
 import pytest
 
-from cscbook import indicators, paths
-from cscbook.indicators import indicators_for, rate_per_10k
+from cscbook.core import paths
+from cscbook.models import indicators
+from cscbook.models.indicators import indicators_for, rate_per_10k
 
 
 def test_bucks_referrals_and_rates():
@@ -84,8 +85,8 @@ def test_missing_population_gives_missing_rate_not_zero():
 
 def test_mask_unpublished_shows_only_what_was_published_by_the_quarter():
     """Buckinghamshire as a reader saw it at the end of 2019Q2 (June 2019) and at the end of 2026Q1."""
-    from cscbook.indicators import INDICATORS, mask_unpublished
-    from cscbook.quarters import Quarter
+    from cscbook.core.quarters import Quarter
+    from cscbook.models.indicators import INDICATORS, mask_unpublished
 
     full = indicators_for("825", [i.name for i in INDICATORS])
     then = mask_unpublished(full, Quarter(2019, 2)).set_index("year")

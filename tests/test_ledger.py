@@ -1,3 +1,5 @@
+from cscbook.report import figures
+
 """The forecast ledger: exact round trip, atomic writes, scoring only against observations dated after the
 forecast and known by the scoring date, the annual track record rebuilt from the backtest, and sign-driven
 wording. Ledgers and observations here are SYNTHETIC (generated in code) unless a test names an official file."""
@@ -8,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import ledger as L
-from cscbook.quarters import Quarter
+from cscbook.core.quarters import Quarter
+from cscbook.models import ledger as L
 
 
 def synthetic_fc(start="2025-04", n=12, level=100.0) -> pd.DataFrame:
@@ -135,12 +137,12 @@ def test_hit_rate_of_the_80_intervals():
 
 
 def test_track_record_chart_alt_text_states_the_hit_rate(monkeypatch):
-    import cscbook.notebook as nb
+    import cscbook.report.notebook as nb
 
     shown = {}
     monkeypatch.setattr(nb, "show", lambda fig, alt, caption=None: shown.update(fig=fig, alt=alt))
     scored = L.score(synthetic_ledger(), None, pd.Series({2026: 5600.0}), date(2027, 1, 1))
-    L.track_record_chart(scored, "Annual forecasts against what happened: Buckinghamshire")
+    figures.track_record_chart(scored, "Annual forecasts against what happened: Buckinghamshire")
     ax = shown["fig"].axes[0]
     assert ax.get_title().startswith("Annual forecasts") and ax.get_ylabel() and ax.get_xlabel() == "Year to 31 March"
     assert "2 of 2 actual values inside the 80% interval" in shown["alt"]

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import forecast as F
+from cscbook.models import forecast as F
 
 
 def synthetic(n=96, level=400.0, step_at=None, ratio=1.0, seed=0, start="2016-04"):
@@ -69,7 +69,7 @@ def test_forecast_after_a_shift_is_at_the_new_level_and_beats_ignoring_it():
 
 
 def test_buckinghamshire_example_shift_at_april_2023():
-    from cscbook import illustrative, monthly
+    from cscbook.data import illustrative, monthly
 
     y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
     p = F.prepare(y)

@@ -3,7 +3,7 @@ import math
 import pandas as pd
 import pytest
 
-from cscbook.markers import PUBLISHED, parse_cell, parse_series
+from cscbook.core.markers import PUBLISHED, parse_cell, parse_series
 
 
 @pytest.mark.parametrize(

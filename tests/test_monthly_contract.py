@@ -2,7 +2,7 @@
 
 import pytest
 
-from cscbook.monthly import MIN_MONTHS, MonthlyDataError, read_extract
+from cscbook.data.monthly import MIN_MONTHS, MonthlyDataError, read_extract
 
 
 def months(n, start=2019):
@@ -96,7 +96,7 @@ def test_zero_byte_file(tmp_path):
 
 
 def test_census_columns_load_and_round_trip(tmp_path):
-    from cscbook.monthly import COLUMNS, write_csv
+    from cscbook.data.monthly import COLUMNS, write_csv
 
     header = ",".join(COLUMNS)
     rows = [header] + [f"{m},{500 + i},{40 + i % 7},{90},{1900},{430},{120},{60},{45},{1490},{1500},{96.5},"
@@ -129,7 +129,7 @@ def test_fractional_census_count_fails(tmp_path):
 def test_writer_refuses_columns_outside_the_contract(tmp_path):
     import pandas as pd
 
-    from cscbook.monthly import write_csv
+    from cscbook.data.monthly import write_csv
 
     frame = pd.DataFrame({"referrals": [1.0], "child_id": ["X"]}, index=pd.PeriodIndex(["2020-04"], freq="M"))
     with pytest.raises(MonthlyDataError, match="'child_id' is not in the monthly extract contract"):
@@ -138,7 +138,7 @@ def test_writer_refuses_columns_outside_the_contract(tmp_path):
 
 
 def test_shipped_example_is_reproduced_byte_for_byte(tmp_path):
-    from cscbook.illustrative import example_path, write_example
+    from cscbook.data.illustrative import example_path, write_example
 
     again = write_example(tmp_path / "example.csv")
     assert again.read_bytes() == example_path().read_bytes()

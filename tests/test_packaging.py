@@ -4,7 +4,6 @@ import re
 import tomllib
 
 import yaml
-
 from conftest import ROOT
 
 
@@ -98,10 +97,10 @@ def test_the_package_imports_without_fcntl():
         "import sys, pkgutil, importlib\n"
         "sys.modules['fcntl'] = None  # import fcntl now raises ImportError, as on Windows\n"
         "import cscbook\n"
-        "names = [m.name for m in pkgutil.iter_modules(cscbook.__path__)]\n"
+        "names = [m.name for m in pkgutil.walk_packages(cscbook.__path__, 'cscbook.')]\n"
         "for name in names:\n"
-        "    importlib.import_module('cscbook.' + name)\n"
-        "from cscbook import locks\n"
+        "    importlib.import_module(name)\n"
+        "from cscbook.core import locks\n"
         "import tempfile, pathlib\n"
         "p = pathlib.Path(tempfile.mkdtemp()) / 'x.lock'\n"
         "with locks.exclusive(p):\n"

@@ -1,3 +1,4 @@
+from functools import partial
 """The pooled panel model: no future data, calibrated intervals, and its backtest against naive."""
 
 import dataclasses
@@ -6,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import annual, panelmodel as P
+from cscbook.models import annual
+from cscbook.models import shared
+from cscbook.models import panelmodel as P
 
 T = 2021
 
@@ -138,7 +141,7 @@ def test_the_explanation_dates_its_window_and_names_the_group_of_its_median(real
 def test_the_shared_fit_explains_every_council_as_its_own_fit_does(real, tmp_path, monkeypatch):
     """The explanation's model is fitted once per target year and penalty in the shared cache, and explains each
     council exactly as a fit of its own would."""
-    from cscbook.cache import SharedCache
+    from cscbook.core.cache import SharedCache
 
     inputs, oos, _, _ = real
     sc = SharedCache(tmp_path / "shared")
@@ -146,9 +149,9 @@ def test_the_shared_fit_explains_every_council_as_its_own_fit_does(real, tmp_pat
     real_fit = P.fit_model
     monkeypatch.setattr(P, "fit_model", lambda *a, **k: fits.append(a[1:3]) or real_fit(*a, **k))
     for code in ("938", "825"):
-        shared = P.contributions(code, 2025, inputs, oos, fit=sc.panel_fit)
-        pd.testing.assert_frame_equal(shared, P.contributions(code, 2025, inputs, oos))
-        assert P.explain(code, 2025, inputs, oos, fit=sc.panel_fit) == P.explain(code, 2025, inputs, oos)
+        from_cache = P.contributions(code, 2025, inputs, oos, fit=partial(shared.panel_fit, sc))
+        pd.testing.assert_frame_equal(from_cache, P.contributions(code, 2025, inputs, oos))
+        assert P.explain(code, 2025, inputs, oos, fit=partial(shared.panel_fit, sc)) == P.explain(code, 2025, inputs, oos)
     alpha = float(oos[(oos["year"] == 2025) & (oos["old_la_code"] == "938")]["alpha"].iloc[0])
     # two fits per council without the cache (contributions and explain), one for both councils with it
     assert fits.count((2025, alpha)) == 5

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from cscbook.paper import ARGS, find_browser, meeting_date_text, strip_web_leftovers, decisions_sought
-from cscbook.errors import CSCBookError
+from cscbook.core.errors import CSCBookError
+from cscbook.report.paper import ARGS, decisions_sought, find_browser, meeting_date_text, strip_web_leftovers
 
 BROWSER = find_browser()
 REQUIRE = os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1"
@@ -22,8 +22,8 @@ COMMITTEE = "Children and Young People's Services Select Committee"  # West Suss
 
 @pytest.fixture(scope="module")
 def edition(tmp_path_factory):
-    from cscbook.build import build
-    from cscbook.context import BuildContext
+    from cscbook.build.batch import build
+    from cscbook.build.context import BuildContext
 
     ctx = BuildContext.create(tmp_path_factory.mktemp("paper") / "out", jobs=1, paper="require",
                               committee=COMMITTEE, meeting_date="2019-07-10")
@@ -88,8 +88,8 @@ def test_meeting_date_is_checked_and_printed_in_words():
 
 
 def test_the_committee_and_meeting_date_are_in_the_input_hash(tmp_path):
-    from cscbook.build import chapters, plan
-    from cscbook.context import BuildContext
+    from cscbook.build.batch import chapters, plan
+    from cscbook.build.context import BuildContext
 
     def hash_of(**kw):
         ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=True, **kw)
@@ -111,7 +111,7 @@ def test_web_leftovers_are_stripped_and_no_decision_is_a_valid_answer():
                                    'tested in the <a href="appendix.html#monthly-backtest">analysts&#x27; appendix</a>.'
                                    '</p></body>')
     assert "appendix.html" not in appendix and "analysts' appendix of the online edition." in appendix
-    # the decisions are those the headline page's "What to decide" part shows (cscbook.headlines.decisions), not
+    # the decisions are those the headline page's "What to decide" part shows (cscbook.models.headlines.decisions), not
     # re-derived from other sentences: a recruitment sentence elsewhere is not a decision
     asks, reason = decisions_sought({
         "forecast": "<p>Base case: recruitment must start by 6 May 2026.</p>",
@@ -182,7 +182,7 @@ def test_scorecard_table_fits_at_common_widths(edition, width):
 
 
 def test_the_site_index_is_styled_grouped_and_says_what_each_edition_is():
-    from cscbook.site import index_html
+    from cscbook.report.site import index_html
 
     rows = [{"folder": "938-west-sussex-2019Q2", "council": "West Sussex", "la": "938", "quarter": "2019Q2",
              "region": "South East", "financial_quarter": "2019-20 Q1", "mtime": 1561939200.0},

@@ -91,12 +91,12 @@ def test_every_bad_value_is_one_line_from_the_chapters_first_cell(args, expected
     from papermill.cli import _resolve_type
     from papermill.translators import translate_parameters
 
-    from cscbook.errors import CSCBookError
-    from cscbook.notebook import setup
+    from cscbook.build.chapter import setup
+    from cscbook.core.errors import CSCBookError
 
     chapter = nbformat.read(ROOT / "notebooks" / "scorecard.ipynb", as_version=4)
     code = [c.source for c in chapter.cells if c.cell_type == "code"]
-    assert "nb.setup(globals())" in code[1] and "parameters" in chapter.cells[
+    assert "ed = setup(globals())" in code[1] and "parameters" in chapter.cells[
         next(i for i, c in enumerate(chapter.cells) if c.cell_type == "code")].metadata.get("tags", [])
     namespace: dict = {}
     exec(code[0], namespace)  # the notebook's defaults, then what papermill injects after them

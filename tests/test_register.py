@@ -1,8 +1,7 @@
-import pandas as pd
 import pytest
 
-from cscbook import register
-from cscbook.errors import UnknownCouncilError
+from cscbook.core.errors import UnknownCouncilError
+from cscbook.data import register
 
 
 @pytest.mark.parametrize(

@@ -7,11 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 import release_fixture
-from cscbook import build as build_module
+
+from cscbook.build import batch as build_module
+from cscbook.build.context import BuildContext
 from cscbook.cli import main
-from cscbook.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
 #: two chapters as chapters.yml declares them (what they read is all the build computes for them)
@@ -19,7 +19,9 @@ CHAPTERS = [e for e in build_module.chapters() if e["notebook"] in ("notebooks/s
 
 
 def _clear_caches():
-    from cscbook import data, indicators, ofsted, register
+    from cscbook.data import ofsted, register
+    from cscbook.data import tables as data
+    from cscbook.models import indicators
 
     data._load_table_cached.cache_clear()
     register._build.cache_clear()

@@ -1,3 +1,5 @@
+from cscbook.report import figures
+
 """What-if scenarios: validation (one line per problem), demand changes with their intervals, the default set
 grounded in the event study, and a scenario with no changes reproducing the base case exactly.
 
@@ -9,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import scenarios as S
-from cscbook.capacity import CapacityInputs, Survival, plan_for, staffing_model
-from cscbook.errors import CSCBookError
-from cscbook.quarters import Quarter
+from cscbook.core.errors import CSCBookError
+from cscbook.core.quarters import Quarter
+from cscbook.models import scenarios as S
+from cscbook.models.capacity import CapacityInputs, Survival, plan_for, staffing_model
 
 HOSTILE = Path(__file__).parent / "hostile_scenarios"
 Q = Quarter(2026, 1)
@@ -84,8 +86,8 @@ def test_a_step_with_an_interval_shifts_the_mean_and_widens_the_bands(tmp_path):
 
 
 def test_the_default_set_is_labelled_and_grounded_in_the_event_study():
-    from cscbook.data import la_values
-    from cscbook.eventstudy import estimate
+    from cscbook.data.tables import la_values
+    from cscbook.models.eventstudy import estimate
 
     scs = S.default_scenarios("825", Q)
     assert [s.name for s in scs] == ["Demand 10% higher", "Demand 10% lower", "An inadequate judgement"]
@@ -195,7 +197,7 @@ def test_describe_says_what_changes(tmp_path):
 
 
 def test_scenario_chart_titles_labels_and_alt_text(monkeypatch, tmp_path):
-    import cscbook.notebook as nb
+    import cscbook.report.notebook as nb
 
     shown = {}
     monkeypatch.setattr(nb, "show", lambda fig, alt, caption=None: shown.update(fig=fig, alt=alt))
@@ -203,7 +205,7 @@ def test_scenario_chart_titles_labels_and_alt_text(monkeypatch, tmp_path):
                           index=pd.period_range("2025-01", periods=12, freq="M"))
     (sc,) = S.load_scenarios(write(tmp_path, "scenarios:\n  - name: Hires\n    starters: {2026-06: 10}\n"), Q)
     cmp = S.compare_scenarios(Q, "825", series, synthetic_fc(), [sc])
-    S.scenario_chart(cmp, "Buckinghamshire")
+    figures.scenario_chart(cmp, "Buckinghamshire")
     ax = shown["fig"].axes[0]
     assert ax.get_ylabel() == "Case-holding social workers (FTE)" and "Buckinghamshire" in ax.get_title()
     assert "Hires averages" in shown["alt"] and "Base case averages" in shown["alt"]

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook import history
-from cscbook.demand import ShortHistoryError, monthly_series
-from cscbook.monthly import write_csv
-from cscbook.quarters import Quarter
+from cscbook.core.quarters import Quarter
+from cscbook.data.monthly import write_csv
+from cscbook.models import history
+from cscbook.models.demand import ShortHistoryError, monthly_series
 
 SEASON = np.array([1.00, 0.95, 1.05, 0.90, 0.70, 1.10, 1.15, 1.05, 0.85, 1.00, 1.00, 1.10])  # April first
 
@@ -113,8 +113,8 @@ def test_too_short_a_history_is_said_in_words(tmp_path):
 
 
 def test_cumberland_gets_a_forecast_headline_without_program_text(tmp_path):
-    from cscbook.edition import make_edition
-    from cscbook.headlines import forecast_headlines
+    from cscbook.build.context import make_edition
+    from cscbook.models.headlines import forecast_headlines
 
     ed = make_edition("942", "2026Q1", cache_dir=tmp_path / "shared")
     [claim] = forecast_headlines(ed)
@@ -129,8 +129,8 @@ def test_cumberland_gets_a_forecast_headline_without_program_text(tmp_path):
 
 
 def test_reconciliation_lists_unpublished_years_and_the_months_beyond(tmp_path):
-    from cscbook import reconciliation
-    from cscbook.monthly import read_extract
+    from cscbook.data import reconciliation
+    from cscbook.data.monthly import read_extract
 
     frame = read_extract(synthetic_extract(tmp_path, 48, "2026-03"))
     q = Quarter.parse("2026Q1")
@@ -159,9 +159,9 @@ def test_months_after_the_quarter_are_counted_and_said(tmp_path):
 @pytest.mark.parametrize("months", [30, 40])
 def test_the_build_precomputes_the_backtest_the_chapter_reads(tmp_path, months):
     """The build's parts compute exactly the backtest the forecast chain then finds in the cache."""
-    from cscbook import build as build_module
-    from cscbook.cache import SharedCache
-    from cscbook.edition import make_edition
+    from cscbook.build import batch as build_module
+    from cscbook.build.context import make_edition
+    from cscbook.core.cache import SharedCache
 
     path = synthetic_extract(tmp_path, months, "2026-03")
     ed = make_edition("919", "2026Q1", str(path), cache_dir=tmp_path / "shared")

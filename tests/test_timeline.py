@@ -2,12 +2,11 @@
 
 import re
 
-import pandas as pd
 import pytest
 
-from cscbook import sources, timeline
 from cscbook.cli import main
-from cscbook.quarters import Quarter
+from cscbook.core.quarters import Quarter
+from cscbook.data import sources, timeline
 
 EVENTS = timeline.curated_events()
 FIGURES = timeline.quoted_figures()
@@ -62,8 +61,8 @@ def test_each_quoted_figure_is_in_its_quote_and_source(row):
 
 
 def test_official_timeline_for_every_council():
-    from cscbook.ofsted import official_events
-    from cscbook.register import register
+    from cscbook.data.ofsted import official_events
+    from cscbook.data.register import register
 
     ev = official_events()
     current = register()
@@ -109,7 +108,7 @@ def test_timeline_cli(capsys):
 
 
 def test_quoted_figures_against_official_data():
-    from cscbook.compare import quoted_vs_official
+    from cscbook.models.compare import quoted_vs_official
 
     cmp = quoted_vs_official("825").set_index("figure_id")
     row = cmp.loc["referrals_rise_2013_2014"]

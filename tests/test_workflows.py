@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT
 
 WORKFLOWS = ROOT / ".github" / "workflows"
@@ -320,7 +319,7 @@ def test_the_publish_commands_build_two_shards_and_merge_them_into_one_site(tmp_
     assert "site with 2 editions" in result.stdout
     html = merge / "public" / "_build" / "html"
     index = (html / "index.html").read_text()
-    from cscbook.site import site_lists
+    from cscbook.report.site import site_lists
 
     slugs = built[1] + built[2]
     assert site_lists(html, slugs)

@@ -11,9 +11,9 @@ import json
 import sys
 from pathlib import Path
 
-from . import paths
-from .errors import CSCBookError
-from .output import FORMATS, render
+from cscbook.core import paths
+from cscbook.core.errors import CSCBookError
+from cscbook.core.output import FORMATS, render
 
 
 class _Parser(argparse.ArgumentParser):
@@ -22,7 +22,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _cmd_indicators(args) -> str:
-    from .indicators import CORE_COLUMNS, indicators_for, rounding
+    from cscbook.models.indicators import CORE_COLUMNS, indicators_for, rounding
 
     frame = indicators_for(args.la, CORE_COLUMNS)
     frame = frame.drop(columns=["old_la_code", "la_name"])
@@ -30,7 +30,7 @@ def _cmd_indicators(args) -> str:
 
 
 def _cmd_councils(args) -> str:
-    from .register import register
+    from cscbook.data.register import register
 
     reg = register().reset_index()
     reg["neighbours"] = reg["neighbours"].map(" ".join)
@@ -55,8 +55,8 @@ def shard(items: list, k: int, n: int) -> list:
 
 def _batch_councils(args) -> list[str | None]:
     """The councils a build names: --la (one or several), --all or --region; default Buckinghamshire."""
-    from .edition import check_span, latest_quarter, parse_quarter
-    from .register import council, register
+    from cscbook.data.edition import check_span, latest_quarter, parse_quarter
+    from cscbook.data.register import council, register
 
     if args.all or args.region:
         q = parse_quarter(args.quarter, "--quarter") or latest_quarter()
@@ -79,8 +79,8 @@ def _batch_councils(args) -> list[str | None]:
 
 
 def _cmd_build(args) -> str:
-    from .build import build_many
-    from .context import NO_BROWSER, BuildContext, policy_from_env
+    from cscbook.build.batch import build_many
+    from cscbook.build.context import NO_BROWSER, BuildContext, policy_from_env
 
     if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
         raise CSCBookError("give one of --la, --all, --region or --editions")
@@ -90,9 +90,9 @@ def _cmd_build(args) -> str:
     if args.no_paper and args.paper not in (None, "skip"):
         raise CSCBookError(f"--no-paper and --paper {args.paper}: give one of them")
     if args.cin_census and not args.editions:  # problems in the returns, before anything is built (--strict: any)
-        from .cincensus import exclusion_lines, read_returns
-        from .edition import DEFAULT_LA
-        from .register import resolve
+        from cscbook.data.cincensus import exclusion_lines, read_returns
+        from cscbook.data.edition import DEFAULT_LA
+        from cscbook.data.register import resolve
 
         code = resolve(args.la[0] if args.la else DEFAULT_LA).code
         notes = exclusion_lines(read_returns(args.cin_census, code, strict=args.strict))
@@ -102,7 +102,7 @@ def _cmd_build(args) -> str:
                               paper="skip" if args.no_paper else (args.paper or "auto"),
                               committee=args.committee, meeting_date=args.meeting_date)
     if args.editions:
-        from .editions_file import read_editions
+        from cscbook.build.editions_file import read_editions
 
         specs = read_editions(args.editions)
         wanted = [(s.council, s.quarter, s.monthly, list(s.cin_census) or None, s.scenarios) for s in specs]
@@ -126,7 +126,7 @@ def _cmd_build(args) -> str:
     # messages go through tqdm, so that they print above the progress bars on a terminal
     log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
     if not ctx.paper and ctx.paper_skipped == NO_BROWSER:
-        from .paper import HOW_TO_GET_A_BROWSER
+        from cscbook.report.paper import HOW_TO_GET_A_BROWSER
 
         log(f"committee paper skipped: no Chromium-family browser found; to print it, {HOW_TO_GET_A_BROWSER} "
             "(or use --paper require to make it compulsory)")
@@ -154,7 +154,7 @@ def _cmd_build(args) -> str:
 
 
 def _cmd_browser(args) -> str:
-    from .paper import HOW_TO_GET_A_BROWSER, find_browser, install_browser
+    from cscbook.report.paper import HOW_TO_GET_A_BROWSER, find_browser, install_browser
 
     found = install_browser() if args.install else find_browser()
     if found:
@@ -166,14 +166,14 @@ def _cmd_browser(args) -> str:
 
 
 def _cmd_extract(args) -> str:
-    from .cincensus import extract_command
+    from cscbook.data.cincensus import extract_command
 
     check_output_file(args.output, "--output")
     return extract_command(args.cin_census, args.la, args.output, args.annex_a, args.strict)
 
 
 def _cmd_validate(args) -> str:
-    from .validate import validate_command
+    from cscbook.data.validate import validate_command
 
     text, ok = validate_command(args.cin_census, args.la, args.output, args.strict)
     if not ok:
@@ -185,7 +185,7 @@ def _cmd_validate(args) -> str:
 
 def check_output_file(path: str, parameter: str) -> None:
     """A file to write must not be a folder, nor lie under a file or in a folder that cannot be written."""
-    from .inputs import check_writable_folder
+    from cscbook.core.inputs import check_writable_folder
 
     target = Path(path).expanduser()
     if target.is_dir():
@@ -198,20 +198,20 @@ def check_output_file(path: str, parameter: str) -> None:
 def _reconciliation_lines(edition) -> list[str]:
     """Each complete year's referrals from the council's own monthly input against DfE's table C1, as known at
     the edition's quarter (the comparison its forecast page shows)."""
-    from .monthly import read_extract
-    from .reconciliation import edition_lines
+    from cscbook.data.monthly import read_extract
+    from cscbook.data.reconciliation import edition_lines
 
     return edition_lines(read_extract(edition.monthly), edition.council.code, edition.quarter)
 
 
 def _cmd_site(args) -> str:
-    from .site import built_editions, publish_site
+    from cscbook.report.site import built_editions, publish_site
 
     sources = [Path(s).resolve() for s in args.sources]
     for s in sources:
         if not (s / "editions").is_dir():
             raise CSCBookError(f"--from {s}: no editions/ folder there; give the --output folder of a build")
-    from .context import check_output
+    from cscbook.build.context import check_output
 
     out = check_output(args.output, force=True) if args.output else paths.repo_root()
     site = publish_site([s / "editions" for s in sources], out / "_build" / "html")
@@ -220,12 +220,12 @@ def _cmd_site(args) -> str:
 
 
 def _cmd_forecast(args) -> str:
-    from .demand import forecast_table
-    from .edition import make_edition
+    from cscbook.build.context import make_edition
+    from cscbook.models.history import forecast_table
 
     edition = make_edition(args.la, args.quarter, args.monthly, scenarios=args.scenarios)
     if args.scenarios:
-        from .scenarios import comparison_for, load_scenarios
+        from cscbook.models.scenarios import comparison_for, load_scenarios
 
         chosen = load_scenarios(args.scenarios, edition.quarter, edition.council.code)
         cmp = comparison_for(edition.council.code, edition.quarter, args.monthly, chosen)
@@ -236,11 +236,11 @@ def _cmd_forecast(args) -> str:
 
 
 def _cmd_backtest(args) -> str:
-    from . import annual
-    from .demand import monthly_series
-    from .edition import latest_quarter
-    from .history import monthly_forecast
-    from .register import resolve
+    from cscbook.data.edition import latest_quarter
+    from cscbook.data.register import resolve
+    from cscbook.models import annual
+    from cscbook.models.demand import monthly_series
+    from cscbook.models.history import monthly_forecast
 
     if args.level == "annual":
         code = resolve(args.la).code if args.la else None
@@ -261,8 +261,8 @@ def _cmd_backtest(args) -> str:
 
 
 def _cmd_timeline(args) -> str:
-    from .quarters import Quarter
-    from .timeline import COLUMNS, timeline
+    from cscbook.core.quarters import Quarter
+    from cscbook.data.timeline import COLUMNS, timeline
 
     until = Quarter.parse(args.until, "--until") if args.until else None
     frame = timeline(args.la, until)[COLUMNS]
@@ -363,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="folder for _build/html (default: the repository)")
     p.set_defaults(func=_cmd_site)
 
-    from .datastore import register_cli
+    from cscbook.data.install import register_cli
 
     register_cli(sub)
     return parser
@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("CSCBOOK_DEBUG"):
             raise
-        from .inputs import excerpt
+        from cscbook.core.inputs import excerpt
 
         print(f"cscbook: internal error: {type(exc).__name__}: {excerpt(str(exc), 120)}; please report it "
               "(set CSCBOOK_DEBUG=1 for the details)", file=sys.stderr)
