@@ -183,11 +183,11 @@ def funnel_chart(f: Funnel, ed) -> None:
     """The funnel plot: councils as grey dots, neighbours and the council marked, England's line and the limits."""
     import matplotlib.pyplot as plt
 
-    from .notebook import PALETTE, show
+    from .notebook import FIGURE_WIDTH_IN, PALETTE, show, wrapped
 
     ind = BY_NAME[f.indicator]
     pts = f.points
-    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH_IN, 4.2))
     n = np.linspace(max(pts["denominator"].min() * 0.9, 1), pts["denominator"].max() * 1.05, 300)
     for (name, level), style in zip(LIMITS.items(), ["--", ":"]):
         lo, hi = f.limits(n, level)
@@ -204,7 +204,7 @@ def funnel_chart(f: Funnel, ed) -> None:
                linewidth=1.2, label=ed.council.name, zorder=5)
     for _, r in own.iterrows():  # the council named beside its marker, not only in the legend
         ax.annotate(ed.council.name, (r["denominator"], r["value"]), xytext=(8, 8), textcoords="offset points",
-                    fontsize=9, fontweight="bold", color=PALETTE[0], zorder=6,
+                    fontsize="medium", fontweight="bold", color=PALETTE[0], zorder=6,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     # the axis fits the middle of the councils; those beyond it are drawn as triangles at its edge
     lo_y, hi_y = axis_range(f, ed.council.code)
@@ -226,8 +226,8 @@ def funnel_chart(f: Funnel, ed) -> None:
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(den_label + " (log scale)")
     ax.set_ylabel(f"{ind.label} ({ind.unit})")
-    ax.set_title(f"{ind.label}, {f.year}: all councils against England")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(wrapped(f"{ind.label}, {f.year}: all councils against England"))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     verdict = significance(f, ed.council.code)
     counts = pts["band"].value_counts()
     group = (f"{len(pts)} of the {f.with_value} councils with a value ({f.unplotted} without a published "
@@ -249,7 +249,7 @@ def funnel_chart(f: Funnel, ed) -> None:
                             if (beyond["edge"] == edge).any()) + ".")
     if f.unplotted:
         fig.text(0.01, -0.02, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
-                              "without a published denominator cannot be placed.", fontsize=8)
+                              "without a published denominator cannot be placed.", fontsize="small")
     show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested",
                          "councils": f.with_value, "plotted": len(pts), "beyond-axis": len(beyond)})
 

@@ -271,7 +271,7 @@ def track_record_chart(scored: pd.DataFrame, title: str, ylabel: str = "Referral
     """Forecast (mean with 80% and 95% intervals) against actual, one point per target; shown with alt text."""
     import matplotlib.pyplot as plt
 
-    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show
+    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show, wrapped
 
     if scored.empty:
         return
@@ -285,16 +285,16 @@ def track_record_chart(scored: pd.DataFrame, title: str, ylabel: str = "Referral
     ax.plot(x, d["actual"], linestyle="none", marker="o", markerfacecolor="none", markeredgewidth=1.6,
             color="#000000", label="Actual (published later)")
     rec = summarise(d)
-    ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
+    ax.set_title(wrapped(title + (" (ILLUSTRATIVE)" if illustrative else "")))
     ax.set_xlabel("Year to 31 March" if annual_kind else "Month forecast")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     alt = (f"Chart of {len(d)} earlier forecasts with their 80% and 95% intervals against what was later observed, "
            f"{d['target'].iloc[0]} to {d['target'].iloc[-1]}: {rec.hits_80} of {rec.n} actual values inside the 80% "
            f"interval; mean error {rec.mean_error:+,.0f} (forecast minus actual).")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize="small", color="#D55E00")
     show(fig, alt)
 
 

@@ -490,7 +490,7 @@ def scenario_chart(comparison: Comparison, council: str, illustrative: bool = Fa
     """FTE needed month by month under each scenario (mean, with the base case's 80% band) against capacity."""
     import matplotlib.pyplot as plt
 
-    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show
+    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show, wrapped
 
     if comparison.plans.empty:
         return
@@ -511,15 +511,15 @@ def scenario_chart(comparison: Comparison, council: str, illustrative: bool = Fa
             ax.step(x, p["capacity_fte"], where="mid", color="#000000" if i == 0 else colour, linewidth=1.2,
                     linestyle=":", label=f"{name}: FTE available")
     title = f"Social workers needed under each scenario: {council}" + (" (ILLUSTRATIVE)" if illustrative else "")
-    ax.set_title(title)
+    ax.set_title(wrapped(title))
     ax.set_xlabel("Month")
     ax.set_ylabel("Case-holding social workers (FTE)")
-    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     s = comparison.summary
     alt = (f"Line chart of case-holding social worker FTE needed per month under {len(s)} scenarios against the FTE "
            "available: " + "; ".join(f"{r.scenario} averages {r.fte_needed_mean:.1f} FTE with {r.months_at_risk} of "
                                      f"12 months more likely than not over capacity" for r in s.itertuples()) + ".")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize="small", color="#D55E00")
     show(fig, alt)

@@ -1,0 +1,124 @@
+"""Chart text is at least 8 pt on the committee paper: each chart the chapters draw, drawn with the published data of
+the default council (825, latest quarter), has every text (titles, tick labels, axis labels, annotations, legends)
+at least 8 pt once the saved image is scaled to the printed width (the paper prints each figure at the sheet's full
+width)."""
+
+import matplotlib
+import matplotlib.text
+import pandas as pd
+import pytest
+
+from cscbook import notebook
+
+MIN_PRINTED_PT = 8
+
+
+@pytest.fixture(scope="module")
+def drawn():
+    """Every chart the chapters draw for 825 at the latest quarter, by name, as (figure, saved width in inches)."""
+    from cscbook import charts, funnel, ledger, scenarios
+    from cscbook.benchmark import SUPPRESSED, flow
+    from cscbook.breaks import flagged_years
+    from cscbook.capacity import edition_capacity
+    from cscbook.demand import monthly_series
+    from cscbook.edition import latest_quarter, make_edition
+    from cscbook.history import monthly_forecast
+    from cscbook.indicators import INDICATORS, indicators_for, mask_unpublished, multiples_frames
+    from cscbook.ofsted import judgements_until
+    from cscbook.quarters import latest_year_published
+    from cscbook.timeline import timeline
+
+    notebook.style()
+    shown = notebook.show
+    ed = make_edition("825", str(latest_quarter()))
+    figures = {}
+    current = []
+
+    def keep(fig, alt, **kwargs):
+        fig.canvas.draw()
+        box = fig.get_tightbbox(fig.canvas.get_renderer())
+        figures[current[0]] = (fig, max(box.width, fig.get_size_inches()[0]))
+
+    # the charts show their figures with notebook.show (charts imports it by name, the others when called)
+    for module in (charts, notebook):
+        module.show = keep
+    try:
+        judged = judgements_until(ed.council.code, ed.quarter)
+        flags = flagged_years(ed.council.code)
+        current[:] = ["headline_multiples"]
+        charts.headline_multiples(multiples_frames(ed.council.code, ed.council.neighbours, ed.quarter,
+                                                   charts.HEADLINE_INDICATORS), ed, judged, flags)
+        data = mask_unpublished(indicators_for(ed.council.code, [i.name for i in INDICATORS], as_of=ed.quarter),
+                                ed.quarter)
+        for name in ("referrals_rate_per_10k", "cla_rate_per_10k", "caseload_per_fte", "referrals"):
+            if name in data.columns:
+                current[:] = [f"indicator_chart:{name}"]
+                charts.indicator_chart(data, name, ed, judged, flags)
+        flows = ed.cache.flow(ed.council.code, ed.quarter)
+        current[:] = ["flow_chart"]
+        charts.flow_chart(flows[flows["year"] <= int(data["year"].max())], ed)
+        current[:] = ["event_study_chart"]
+        charts.event_study_chart(ed.cache.event_studies())
+        events = timeline(ed.council.code, ed.quarter)
+        current[:] = ["timeline_chart"]
+        charts.timeline_chart(events, ed, data, flags)
+        year = latest_year_published("referrals", ed.quarter)
+        card = ed.cache.benchmark(ed.council.code, max(year, latest_year_published("workforce", ed.quarter) or year),
+                                  quarter=ed.quarter)
+        funnels = {i: funnel.funnel(i, int(y)) for i, y, r in zip(card["indicator"], card["year"], card["rag"])
+                   if funnel.supported(i) and r != SUPPRESSED}
+        for name, f in list(funnel.rated(funnels, card).items())[:2]:
+            current[:] = [f"funnel_chart:{name}"]
+            funnel.funnel_chart(f, ed)
+        series = monthly_series(ed.council.code, ed.quarter, None, ed.cache)
+        ef = monthly_forecast(series, ed.quarter, ed.cache)
+        current[:] = ["forecast_chart"]
+        charts.forecast_chart(series, ef.shown, ef.model, ed, judged, flags)
+        if ef.tested:
+            current[:] = ["backtest_chart"]
+            charts.backtest_chart(ef.scored_errors, series)
+        track = ledger.annual_track_record(ed.council.code, "panel", as_of=ed.quarter.end,
+                                           forecasts=ed.cache.annual_with_intervals())
+        current[:] = ["track_record_chart"]
+        ledger.track_record_chart(track, f"Annual referral forecasts against what happened: {ed.council.name}")
+        ec = edition_capacity(ef, ed.quarter, ed.council.code)
+        chosen = scenarios.for_edition(ed)
+        cmpr = scenarios.compare_scenarios(ed.quarter, ed.council.code, series.frame, ef.fc_all, chosen, ec.staffing,
+                                           ef.calibration if ef.calibrated_ok else None, ec.stock_cal)
+        current[:] = ["scenario_chart"]
+        scenarios.scenario_chart(cmpr, ed.council.name, series.illustrative)
+    finally:
+        for module in (charts, notebook):
+            module.show = shown
+    yield figures
+    notebook.plt.close("all")
+    matplotlib.rcdefaults()
+
+
+def _texts(fig):
+    return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
+
+
+def test_every_chart_the_chapters_draw_was_drawn(drawn):
+    expected = {"headline_multiples", "indicator_chart:referrals_rate_per_10k", "flow_chart", "event_study_chart",
+                "timeline_chart", "forecast_chart", "track_record_chart", "scenario_chart"}
+    assert expected <= set(drawn)
+    assert any(k.startswith("funnel_chart:") for k in drawn)
+
+
+def test_every_text_prints_at_8pt_or_more(drawn):
+    small = []
+    for name, (fig, width) in drawn.items():
+        scale = notebook.PRINTED_WIDTH_IN / width
+        for t in _texts(fig):
+            printed = t.get_fontsize() * scale
+            if printed < MIN_PRINTED_PT - 1e-9:
+                small.append(f"{name}: {t.get_text()[:30]!r} {t.get_fontsize():.1f} pt prints at {printed:.1f} pt "
+                             f"(figure {width:.1f} in wide)")
+    assert not small, "\n".join(small)
+
+
+def test_figures_are_drawn_about_the_printed_width(drawn):
+    # on screen the figures are shown at their own width: neither a postage stamp nor shrunk by half on paper
+    for name, (fig, width) in drawn.items():
+        assert 0.7 * notebook.PRINTED_WIDTH_IN <= width <= 1.35 * notebook.PRINTED_WIDTH_IN, (name, width)
