@@ -807,8 +807,11 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
     with ThreadPoolExecutor(max_workers=2) as helper:
         pack = helper.submit(beside_the_book)
         # the paper's browser starts while the book compiles, then waits for the pages
+        from .notebook import download_note
+
         paper_meta = {"council": edition.council.name, "quarter": str(edition.quarter),
-                      "committee": ctx.committee, "meeting_date": ctx.meeting_date}
+                      "committee": ctx.committee, "meeting_date": ctx.meeting_date,
+                      "data_published": download_note(edition)["published"]}  # the footer's date, never today's
         paper = (helper.submit(print_paper, html_dir, paper_meta, pages.result, printer) if ctx.paper else None)
         try:
             status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)
