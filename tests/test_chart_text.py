@@ -122,3 +122,30 @@ def test_figures_are_drawn_about_the_printed_width(drawn):
     # on screen the figures are shown at their own width: neither a postage stamp nor shrunk by half on paper
     for name, (fig, width) in drawn.items():
         assert 0.7 * notebook.PRINTED_WIDTH_IN <= width <= 1.35 * notebook.PRINTED_WIDTH_IN, (name, width)
+
+
+def test_no_text_of_a_chart_writes_over_another(drawn):
+    import itertools
+
+    clashes = []
+    for name, (fig, _) in drawn.items():
+        renderer = fig.canvas.get_renderer()
+        boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)]
+        clashes += [(name, a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)]
+    assert not clashes, clashes
+
+
+def _drawn_texts(fig):
+    """The texts a reader sees: tick labels only of the ticks drawn (matplotlib keeps labels of ticks beyond the
+    axis, undrawn), every other visible text as it is."""
+    ticks = set()
+    shown = []
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        for axis in (ax.xaxis, ax.yaxis):
+            every = axis.get_major_ticks() + axis.get_minor_ticks()
+            ticks.update(id(label) for t in every for label in (t.label1, t.label2))
+            for t in axis._update_ticks():  # the ticks within the view, those drawn
+                shown += [label for label in (t.label1, t.label2) if label.get_visible() and label.get_text().strip()]
+    return shown + [t for t in _texts(fig) if id(t) not in ticks]

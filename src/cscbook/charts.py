@@ -12,7 +12,7 @@ import pandas as pd
 
 from .indicators import BY_NAME, period_label
 from .notebook import (GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, PRINTED_WIDTH_IN, annotate_judgements,
-                       show, wrapped)
+                       note_below, show, wrapped)
 
 
 def _count(n: int, noun: str) -> str:
@@ -42,7 +42,7 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize="small", color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     show(fig, alt, data=data)
 
 
@@ -97,7 +97,7 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     ax.set_title(wrapped(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
                                                                  else " against neighbours, region and England")))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
-    ax.set_ylabel(f"{ind.label} ({ind.unit})")
+    ax.set_ylabel(wrapped(f"{ind.label} ({ind.unit})", 32))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     last = d.iloc[-1]
@@ -251,7 +251,13 @@ def flow_chart(flows: pd.DataFrame, ed) -> None:
         ax.set_title(textwrap.fill(step, 40), fontsize="medium")
         ax.set_xlabel("Year ending 31 March", fontsize="small")
         ax.set_ylabel("Ratio (per one)", fontsize="small")
-    axes.flat[0].legend(fontsize="small")
+    if len(steps) < axes.size:  # the legend in the grid's empty place, off the data
+        spare = axes.flat[len(steps)]
+        spare.set_visible(True)
+        spare.axis("off")
+        spare.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
+    else:
+        axes.flat[0].legend(fontsize="small")
     fig.suptitle(wrapped(f"Conversion through the front door: {ed.council.name}", 70), fontweight="bold")
     fig.tight_layout()
     latest = flows[flows["year"] == flows["year"].max()]
@@ -328,11 +334,9 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
     ax.fill_between(fx, fc["lower_95"], fc["upper_95"], color=PALETTE[5], alpha=0.25, label="95% interval")
     ax.fill_between(fx, fc["lower_80"], fc["upper_80"], color=PALETTE[5], alpha=0.45, label="80% interval")
     ax.plot(fx, fc["mean"], color=PALETTE[3], linestyle="--", marker="s", markersize=3, label=f"Forecast ({model})")
-    ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1)
-    ax.text(pd.Timestamp(ed.quarter.end), 0.98, f" end of {ed.quarter}", transform=ax.get_xaxis_transform(),
-            fontsize="small", va="top")
+    ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1, label=f"End of {ed.quarter}")
     j = judged[judged["date"].map(pd.Timestamp) >= hx.min()]
-    annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
+    annotate_judgements(ax, j, to_x=pd.Timestamp)
     mark_recording_changes(ax, flagged_years, monthly=True)  # only those within the axis
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "

@@ -183,7 +183,7 @@ def funnel_chart(f: Funnel, ed) -> None:
     """The funnel plot: councils as grey dots, neighbours and the council marked, England's line and the limits."""
     import matplotlib.pyplot as plt
 
-    from .notebook import FIGURE_WIDTH_IN, PALETTE, show, wrapped
+    from .notebook import FIGURE_WIDTH_IN, PALETTE, note_below, show, wrapped
 
     ind = BY_NAME[f.indicator]
     pts = f.points
@@ -225,7 +225,7 @@ def funnel_chart(f: Funnel, ed) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(den_label + " (log scale)")
-    ax.set_ylabel(f"{ind.label} ({ind.unit})")
+    ax.set_ylabel(wrapped(f"{ind.label} ({ind.unit})", 32))
     ax.set_title(wrapped(f"{ind.label}, {f.year}: all councils against England"))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     verdict = significance(f, ed.council.code)
@@ -248,8 +248,8 @@ def funnel_chart(f: Funnel, ed) -> None:
                 + "; ".join(f"{edge} it, {named(beyond[beyond['edge'] == edge])}" for edge in ("above", "below")
                             if (beyond["edge"] == edge).any()) + ".")
     if f.unplotted:
-        fig.text(0.01, -0.02, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
-                              "without a published denominator cannot be placed.", fontsize="small")
+        note_below(ax, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
+                       "without a published denominator cannot be placed.")
     show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested",
                          "councils": f.with_value, "plotted": len(pts), "beyond-axis": len(beyond)})
 

@@ -271,7 +271,7 @@ def track_record_chart(scored: pd.DataFrame, title: str, ylabel: str = "Referral
     """Forecast (mean with 80% and 95% intervals) against actual, one point per target; shown with alt text."""
     import matplotlib.pyplot as plt
 
-    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show, wrapped
+    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, note_below, show, wrapped
 
     if scored.empty:
         return
@@ -294,7 +294,7 @@ def track_record_chart(scored: pd.DataFrame, title: str, ylabel: str = "Referral
            f"interval; mean error {rec.mean_error:+,.0f} (forecast minus actual).")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize="small", color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     show(fig, alt)
 
 

@@ -383,14 +383,26 @@ def see_appendix(text: str, section: str) -> None:
     display(HTML(f'<p class="cscbook-see-appendix">{before}{link}{after}</p>'))
 
 
-def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 0.98) -> None:
-    """Vertical lines at Ofsted publication dates, coloured and marked by grade, labelled."""
+def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 1.0) -> None:
+    """Vertical lines at Ofsted publication dates, coloured by grade, each with the grade's marker at ``label_y``
+    (axes fraction, the top edge by default); the grades are named once each in the legend ("Ofsted: Good"), not
+    beside the lines, where judgements a year or two apart would write over each other."""
+    named = set()
     for _, j in judgements.iterrows():
         x = to_x(j["date"])
         colour = GRADE_COLOURS.get(j["grade"], "#000000")
+        label = f"Ofsted: {j['grade']}" if j["grade"] not in named else "_nolegend_"
+        named.add(j["grade"])
         ax.axvline(x, color=colour, linestyle="--", linewidth=1.2, alpha=0.9)
-        ax.text(x, label_y, f" {j['grade']}\n {j['framework'].replace('ILACS Standard Inspection', 'ILACS')}",
-                transform=ax.get_xaxis_transform(), fontsize="small", va="top", ha="left", color=colour)
+        ax.plot([x], [label_y], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(j["grade"], "o"),
+                color=colour, markeredgecolor="black", markersize=8, clip_on=False, linestyle="--", label=label)
+
+
+def note_below(ax, text: str, color: str = "#1a1a1a") -> None:
+    """A note under the axes' x label, from the axes' left edge (a figure's caveat: illustrative data, councils
+    not plotted), where it cannot write over the label."""
+    ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -4),
+                textcoords="offset points", ha="left", va="top", fontsize="small", color=color)
 
 
 def links(items: list[tuple[str, str]], part: str = "") -> None:

@@ -490,7 +490,7 @@ def scenario_chart(comparison: Comparison, council: str, illustrative: bool = Fa
     """FTE needed month by month under each scenario (mean, with the base case's 80% band) against capacity."""
     import matplotlib.pyplot as plt
 
-    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, show, wrapped
+    from .notebook import ILLUSTRATIVE_NOTE, PALETTE, note_below, show, wrapped
 
     if comparison.plans.empty:
         return
@@ -521,5 +521,5 @@ def scenario_chart(comparison: Comparison, council: str, illustrative: bool = Fa
                                      f"12 months more likely than not over capacity" for r in s.itertuples()) + ".")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize="small", color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     show(fig, alt)
