@@ -110,3 +110,28 @@ def test_inadequate_and_requires_improvement_differ_by_colour_and_shape():
     assert np.linalg.norm(_deuteranopia(red) - _deuteranopia(orange)) > 80  # the old pair: 62
     assert rgb[0][0] > 2 * rgb[0][1]  # a red: red well above green
     assert notebook.GRADE_MARKERS["Inadequate"] != notebook.GRADE_MARKERS["Requires improvement"]
+
+
+def test_ofsteds_published_visits_are_events_of_any_council_and_labelled_on_the_chart():
+    """Focused and monitoring visits come from Ofsted's in-year table (data/official), for every council in it."""
+    import pandas as pd
+
+    from cscbook import paths
+    from cscbook.ofsted import official_events_of
+    from cscbook.register import council
+
+    inyear = pd.read_csv(paths.official_dir() / "ofsted_ilacs_inyear_inspections_and_visits_2024_25.csv", dtype=str)
+    visits = inyear[inyear["Inspection/Visit type"].str.contains("Visit")]
+    assert len(visits) > 10
+    for code in ("825", "938"):
+        events = official_events_of(code)
+        got = events[(events["kind"] == "visit") & (events["source"] == "ofsted_ilacs_inyear_inspections_and_visits_2024_25.csv")]
+        name = council(code).name
+        expected = visits[visits["Local authority name"] == name]
+        assert sorted(got["date"]) == sorted(expected["Publication date"]), code
+    # West Sussex's focused visit of July 2024 is drawn and named on its timeline
+    fig, _ = _draw("938", _latest())
+    fig.canvas.draw()
+    texts = [t for t, _ in _boxes(fig)]
+    assert any("Focused Visit" in t and "Aug 2024" in t for t in texts), texts
+    notebook.plt.close(fig)

@@ -161,6 +161,12 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
             first = first[~first["when"].dt.to_period("M").duplicated()]
             for _, e in first.iterrows():
                 labels.append((e["when"], i, f"{wrapped(str(e['title']), 26)}\n{e['when']:%b %Y}", "#1a1a1a"))
+        if kind == "visit":  # Ofsted's published visits (monitoring, focused), from its official tables
+            published = sub[sub["official"].astype(bool) & sub["title"].astype(str).str.contains(" published")]
+            for _, e in published.iterrows():
+                when = pd.Timestamp(e["sort_date"])
+                text = str(e["title"]).replace("ILACS ", "").replace(" published", "")
+                labels.append((when, i, f"{wrapped(text, 26)}\n{when:%b %Y}", "#1a1a1a"))
     top = len(lanes) - 1
     for grade, g in graded.groupby("grade", sort=False):
         ax.scatter(g["date"], [top] * len(g), color=GRADE_COLOURS.get(grade, "#000000"),
@@ -223,7 +229,10 @@ def place_labels(fig, ax, labels, fontsize="small") -> int:
         for dy, ha in _LABEL_SPOTS:
             note = ax.annotate(text, (x, y), xytext=(0 if ha == "center" else (-4 if ha == "right" else 4), dy),
                                textcoords="offset points", ha=ha, va="bottom" if dy > 0 else "top",
-                               fontsize=fontsize, color=colour, zorder=6, linespacing=1.05)
+                               fontsize=fontsize, color=colour, zorder=6, linespacing=1.05,
+                               # a thin leader line ties a label to its event, however far it had to move
+                               arrowprops={"arrowstyle": "-", "color": "#888888", "linewidth": 0.6, "shrinkA": 0,
+                                           "shrinkB": 4})
             box = note.get_window_extent(renderer)
             if (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1
                     and not any(box.overlaps(t) for t in taken)):
