@@ -31,13 +31,14 @@ def drawn():
     notebook.style()
     shown = notebook.show
     ed = make_edition("825", str(latest_quarter()))
-    figures = {}
+    figures, heights = {}, {}
     current = []
 
     def keep(fig, alt, **kwargs):
         fig.canvas.draw()
         box = fig.get_tightbbox(fig.canvas.get_renderer())
         figures[current[0]] = (fig, max(box.width, fig.get_size_inches()[0]))
+        heights[current[0]] = max(box.height, fig.get_size_inches()[1])
 
     # the charts show their figures with notebook.show (charts imports it by name, the others when called)
     for module in (charts, notebook):
@@ -90,6 +91,7 @@ def drawn():
     finally:
         for module in (charts, notebook):
             module.show = shown
+    figures["_heights"] = heights
     yield figures
     notebook.plt.close("all")
     matplotlib.rcdefaults()
@@ -99,16 +101,26 @@ def _texts(fig):
     return [t for t in fig.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text().strip()]
 
 
+def _charts(drawn):
+    return {k: v for k, v in drawn.items() if k != "_heights"}
+
+
+def test_every_chart_fits_one_printed_sheet_with_room_for_a_heading(drawn):
+    for name, (fig, width) in _charts(drawn).items():
+        printed = drawn["_heights"][name] * notebook.PRINTED_WIDTH_IN / width
+        assert printed <= 0.9 * notebook.PRINTED_HEIGHT_IN, (name, printed)
+
+
 def test_every_chart_the_chapters_draw_was_drawn(drawn):
     expected = {"headline_multiples", "indicator_chart:referrals_rate_per_10k", "flow_chart", "event_study_chart",
                 "timeline_chart", "forecast_chart", "track_record_chart", "scenario_chart"}
-    assert expected <= set(drawn)
+    assert expected <= set(_charts(drawn))
     assert any(k.startswith("funnel_chart:") for k in drawn)
 
 
 def test_every_text_prints_at_8pt_or_more(drawn):
     small = []
-    for name, (fig, width) in drawn.items():
+    for name, (fig, width) in _charts(drawn).items():
         scale = notebook.PRINTED_WIDTH_IN / width
         for t in _texts(fig):
             printed = t.get_fontsize() * scale
@@ -120,7 +132,7 @@ def test_every_text_prints_at_8pt_or_more(drawn):
 
 def test_figures_are_drawn_about_the_printed_width(drawn):
     # on screen the figures are shown at their own width: neither a postage stamp nor shrunk by half on paper
-    for name, (fig, width) in drawn.items():
+    for name, (fig, width) in _charts(drawn).items():
         assert 0.7 * notebook.PRINTED_WIDTH_IN <= width <= 1.35 * notebook.PRINTED_WIDTH_IN, (name, width)
 
 
@@ -128,7 +140,7 @@ def test_no_text_of_a_chart_writes_over_another(drawn):
     import itertools
 
     clashes = []
-    for name, (fig, _) in drawn.items():
+    for name, (fig, _) in _charts(drawn).items():
         renderer = fig.canvas.get_renderer()
         boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)]
         clashes += [(name, a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)]

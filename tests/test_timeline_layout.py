@@ -52,9 +52,11 @@ def drawn(request):
 
 
 def _boxes(fig):
+    """Every text the reader sees (tick labels of the ticks drawn only) with its box on the Agg canvas."""
+    from test_chart_text import _drawn_texts
+
     renderer = fig.canvas.get_renderer()
-    return [(t.get_text(), t.get_window_extent(renderer)) for t in fig.findobj(matplotlib.text.Text)
-            if t.get_visible() and t.get_text().strip()]
+    return [(t.get_text(), t.get_window_extent(renderer)) for t in _drawn_texts(fig)]
 
 
 def test_no_two_texts_of_the_timeline_overlap(drawn):

@@ -141,9 +141,10 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
                   ("cla_rate_per_10k", "Children looked after rate", PALETTE[2], "--", "s")]
                  if rates is not None and col in rates.columns and rates[col].notna().any()]
     has_rates = bool(rate_cols)
-    height = 0.45 * len(lanes) + 1.6
-    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(PRINTED_WIDTH_IN, height + 1.9 * len(rate_cols)),
-                             sharex=True, gridspec_kw={"height_ratios": [height] + [1.9] * len(rate_cols)},
+    # lanes and panels sized so that the whole chart prints on one A4 sheet (PRINTED_HEIGHT_IN)
+    height = 0.3 * len(lanes) + 1.4
+    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(PRINTED_WIDTH_IN, height + 1.6 * len(rate_cols)),
+                             sharex=True, gridspec_kw={"height_ratios": [height] + [1.6] * len(rate_cols)},
                              squeeze=False)
     ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     labels = []  # (date, lane, text, colour): placed once the layout is fixed, where they overlap nothing
@@ -230,6 +231,8 @@ def place_labels(fig, ax, labels, fontsize="small") -> int:
             note = ax.annotate(text, (x, y), xytext=(0 if ha == "center" else (-4 if ha == "right" else 4), dy),
                                textcoords="offset points", ha=ha, va="bottom" if dy > 0 else "top",
                                fontsize=fontsize, color=colour, zorder=6, linespacing=1.05,
+                               bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.85},  # the lanes' marks do not show through the words
                                # a thin leader line ties a label to its event, however far it had to move
                                arrowprops={"arrowstyle": "-", "color": "#888888", "linewidth": 0.6, "shrinkA": 0,
                                            "shrinkB": 4})

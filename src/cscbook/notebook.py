@@ -36,8 +36,11 @@ GRADE_COLOURS = {"Outstanding": "#0072B2", "Good": "#009E73", "Adequate": "#56B4
                  "Requires improvement": "#E69F00", "Inadequate": "#CC3311"}
 GRADE_MARKERS = {"Outstanding": "*", "Good": "o", "Adequate": "s", "Requires improvement": "D", "Inadequate": "X"}
 #: the width a figure is printed at on the committee paper: an A4 sheet (210 mm) less the paper's left and right
-#: margins (12 mm each, :func:`cscbook.paper._print_page`); the print stylesheet sets each figure to this full width
+#: margins (12 mm each, :func:`cscbook.paper._print_page`); the print stylesheet (book/_static/cscbook.css) sets
+#: each figure to this full width
 PRINTED_WIDTH_IN = (210 - 2 * 12) / 25.4
+#: the height of the sheet a figure must fit: A4 (297 mm) less the paper's top and bottom margins (14 and 16 mm)
+PRINTED_HEIGHT_IN = (297 - 14 - 16) / 25.4
 #: the width of a figure's own drawing (its legend, beside it, takes it to about PRINTED_WIDTH_IN) and the base
 #: font size every chart text is relative to ("small" is 0.83 of it): 9.2 pt text prints at 8 pt or more on a
 #: figure saved up to 8.4 in wide
