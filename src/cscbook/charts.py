@@ -378,7 +378,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     names = list(frames)
     cols = 2  # two panels a row: the figure is as wide as the paper prints it, and its text stays large
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(PRINTED_WIDTH_IN, 2.1 * rows), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(PRINTED_WIDTH_IN, 1.75 * rows), sharex=True, squeeze=False)
     latest = []
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
@@ -399,7 +399,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
         if name.startswith("referrals"):
             mark_recording_changes(ax, [y for y in flagged_years if y in set(frame.dropna(subset=[name])["year"])])
         ax.set_title(ind.label + (" (30 Sep)" if ind.table == "workforce" else ""), fontsize="medium")
-        ax.set_ylabel(ind.unit, fontsize="small")
+        ax.set_ylabel(wrapped(ind.unit, 16), fontsize="small")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
         own = frame.dropna(subset=[name])
         if not own.empty:
