@@ -161,3 +161,27 @@ def _drawn_texts(fig):
             for t in axis._update_ticks():  # the ticks within the view, those drawn
                 shown += [label for label in (t.label1, t.label2) if label.get_visible() and label.get_text().strip()]
     return shown + [t for t in _texts(fig) if id(t) not in ticks]
+
+
+def test_a_figure_is_shown_on_screen_at_its_saved_size(monkeypatch):
+    """The page shows the saved image (legend beside the axes included) at its own size, 96 px to the inch, so its
+    text reads at the size it was drawn; not squeezed into the width of the axes' figure."""
+    import base64
+    import re
+
+    import IPython.display
+
+    notebook.style()
+    fig, ax = notebook.plt.subplots()
+    ax.plot([1, 2], label="a legend entry long enough to widen the saved image")  # synthetic
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda h: shown.append(h.data))
+    notebook.show(fig, "alt")
+    page = shown[0]
+    svg = base64.b64decode(re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1))
+    saved_pt = float(re.search(rb'width="([0-9.]+)pt"', svg).group(1))
+    shown_px = int(re.search(r"width:(\d+)px", page).group(1))
+    assert abs(shown_px - saved_pt / 72 * 96) <= 1
+    assert shown_px > notebook.FIGURE_WIDTH_IN * 96 + 50  # wider than the figure: the legend is counted
+    matplotlib.rcdefaults()
