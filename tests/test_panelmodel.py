@@ -1,4 +1,5 @@
 from functools import partial
+
 """The pooled panel model: no future data, calibrated intervals, and its backtest against naive."""
 
 import dataclasses
@@ -7,8 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cscbook.models import annual
-from cscbook.models import shared
+from cscbook.models import annual, shared
 from cscbook.models import panelmodel as P
 
 T = 2021

@@ -47,6 +47,7 @@ from cscbook.models.history import backtest_spec, plan_for
 from cscbook.models.ledger import LEDGER_FILE, edition_ledger, write_ledger
 from cscbook.report.datapack import FILENAME as DATAPACK
 from cscbook.report.datapack import SHEETS, write_datapack
+from cscbook.report.notebook import download_note
 from cscbook.report.paper import Printer, paper_settings, print_paper
 from cscbook.report.site import OUTPUT_MARKER, postprocess_site, publish_site, site_lists
 from cscbook.report.sourcepages import write_source_pages
@@ -795,7 +796,8 @@ def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Book
         pack = helper.submit(beside_the_book)
         # the paper's browser starts while the book compiles, then waits for the pages
         paper_meta = {"council": edition.council.name, "quarter": str(edition.quarter),
-                      "committee": ctx.committee, "meeting_date": ctx.meeting_date}
+                      "committee": ctx.committee, "meeting_date": ctx.meeting_date,
+                      "data_published": download_note(edition)["published"]}  # the footer's date, never today's
         paper = (helper.submit(print_paper, html_dir, paper_meta, pages.result, printer) if ctx.paper else None)
         try:
             status, output = _jupyter_book_process(stage) if books is None else books.compile(stage)

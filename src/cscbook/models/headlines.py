@@ -478,6 +478,36 @@ def recruitment_claim(ed: Edition, result, illustrative: bool) -> tuple[list[Cla
     return [Claim(template, "forecast", tuple(figs), after=after, name="decision_recruit")], ""
 
 
+def capacity_risk_claim(ed: Edition, result, illustrative: bool) -> list[Claim]:
+    """What is at risk in the base-case capacity plan (:class:`cscbook.capacity.CapacityResult`, as the forecast
+    page shows it): the month with the highest chance of needing more case-holding social workers than available,
+    that chance, the FTE needed against available then, and how many months are more likely than not over
+    capacity. No claim without a plan."""
+    if result is None or result.plan.empty:
+        return []
+    plan = result.plan
+    worst = plan["probability_over_capacity"].idxmax()
+    r = plan.loc[worst]
+    over = int((plan["probability_over_capacity"] > 0.5).sum())
+    figs = (Figure("month", f"{worst:%B %Y}", "computed", "month of highest risk in the capacity plan (forecast page)"),
+            Figure("probability", float(r["probability_over_capacity"]), "computed",
+                   f"capacity plan, {worst}: chance of needing more social workers than available", "{:.0%}"),
+            Figure("needed", float(r["fte_needed"]), "computed", f"capacity plan, {worst}: FTE needed", "{:,.1f}"),
+            Figure("capacity", float(r["capacity_fte"]), "computed", f"capacity plan, {worst}: FTE available",
+                   "{:,.1f}"),
+            Figure("months_over", over, "computed", "months of the plan with a chance over one half", "{}"),
+            Figure("horizon", len(plan), "computed", "months in the capacity plan", "{}"))
+    template = ("Social worker capacity: of the next {horizon} months, **{month}** has the highest chance of needing "
+                "more case-holding social workers than available, {probability} (about {needed} FTE needed against "
+                "{capacity} available); "
+                + ("none of them is" if over == 0 else "{months_over} of them {are}")
+                + " more likely than not to be over capacity.")
+    if illustrative:
+        template += " These months rest on illustrative monthly figures modelled from annual totals."
+    return [Claim(template, "forecast", figs, (worded("are", "plural", ("months_over",), [over]),),
+                  name="risk_capacity")]
+
+
 def worst_quarter_claim(ed: Edition, bm: pd.DataFrame) -> tuple[list[Claim], str]:
     """The decision to look at the indicators the scorecard rates in England's worst quarter, or the reason none
     is needed."""
@@ -536,15 +566,17 @@ def sections(ed: Edition, include_forecast: bool = True, holding_only: bool = Fa
     if not bm.empty and year is not None:
         changed += referrals_claim(ed, bm, year) + recording_change_claim(ed, year)
     changed += ofsted_headline(ed)
+    capacity = _capacity(ed) if include_forecast else None  # computed once: the decisions and the risk read it
     risk = (scorecard_claim(ed, bm) if not bm.empty else []) + direction_claims(ed, bm, "worsening")
     improved = direction_claims(ed, bm, "improving") + workforce_claim(ed)
     if not risk:
         risk = [Claim("No indicator is rated in England's worst quarter or moved the worse way on the year before.",
                       "scorecard", name="risk_none")]
+    risk += capacity_risk_claim(ed, *capacity) if capacity is not None else []  # beside the indicators
     if not improved:
         improved = [Claim("No indicator moved the better way on the year before.", "scorecard", name="improved_none")]
-    out = {"decide": decisions(ed, include_capacity=include_forecast, bm=bm), "changed": changed, "risk": risk,
-           "improved": improved}
+    out = {"decide": decisions(ed, include_capacity=include_forecast, bm=bm, capacity=capacity), "changed": changed,
+           "risk": risk, "improved": improved}
     return {k: [c for c in v if not c.problems()] for k, v in out.items()} if holding_only else out
 
 

@@ -3,6 +3,8 @@ and markers so they read in greyscale, Ofsted judgements annotated, alt text gen
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
@@ -12,7 +14,17 @@ from cscbook.core.disclosure import DEFAULT_POLICY, is_small
 from cscbook.data.timeline import KINDS, period_of
 from cscbook.models.eventstudy import OUTCOMES
 from cscbook.models.indicators import BY_NAME, period_label
-from cscbook.report.notebook import GRADE_COLOURS, GRADE_MARKERS, ILLUSTRATIVE_NOTE, PALETTE, annotate_judgements, show
+from cscbook.report.notebook import (
+    GRADE_COLOURS,
+    GRADE_MARKERS,
+    ILLUSTRATIVE_NOTE,
+    PALETTE,
+    PRINTED_WIDTH_IN,
+    annotate_judgements,
+    note_below,
+    show,
+    wrapped,
+)
 
 
 def _count(n: int, noun: str) -> str:
@@ -36,20 +48,21 @@ def _label_and_show(fig, ax, title: str, xlabel: str, ylabel: str, alt: str, ill
                     data: dict | None = None) -> None:
     """Title, axis labels and legend; where the data are illustrative, say so in the title, on the figure and
     in the alt text; then show the figure."""
-    ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
+    ax.set_title(wrapped(title + (" (ILLUSTRATIVE)" if illustrative else "")))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     show(fig, alt, data=data)
 
 
 def mark_recording_changes(ax, years, monthly: bool = False) -> None:
     """Shade each year flagged as a likely recording change (:mod:`cscbook.models.breaks`) on a chart of referrals: the
     financial year itself (April to March) on a monthly axis, a year either side of its 31 March point on an
-    annual one, labelled "recording change?"."""
+    annual one, labelled "recording change?" (once for a run of consecutive years, whose labels would overlap)."""
+    flagged = {int(y) for y in years}
     for year in years:
         if monthly:
             start, end = pd.Timestamp(year=int(year) - 1, month=4, day=1), pd.Timestamp(year=int(year), month=3, day=31)
@@ -63,7 +76,9 @@ def mark_recording_changes(ax, years, monthly: bool = False) -> None:
             middle = _fy_end(year)
             start, end = middle - pd.Timedelta(days=180), middle + pd.Timedelta(days=180)
         ax.axvspan(start, end, color="#999999", alpha=0.25, hatch="//", label=None)
-        ax.text(middle, 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center", fontsize=7)
+        if int(year) - 1 not in flagged:
+            ax.text(middle, 0.02, "recording\nchange?", transform=ax.get_xaxis_transform(), ha="center",
+                    fontsize="small")
 
 
 def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, flagged_years=()) -> None:
@@ -91,12 +106,12 @@ def indicator_chart(data: pd.DataFrame, name: str, ed, judged: pd.DataFrame, fla
     annotate_judgements(ax, j, to_x=pd.Timestamp)
     if name.startswith("referrals"):
         mark_recording_changes(ax, [y for y in flagged_years if y in set(d["year"])])
-    ax.set_title(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
-                                                         else " against neighbours, region and England"))
+    ax.set_title(wrapped(f"{ind.label}: {ed.council.name}" + (" and its neighbours' median" if ind.kind == "count"
+                                                                 else " against neighbours, region and England")))
     ax.set_xlabel("Year ending 31 March" if ind.table != "workforce" else "Year (snapshot at 30 September)")
-    ax.set_ylabel(f"{ind.label} ({ind.unit})")
+    ax.set_ylabel(wrapped(f"{ind.label} ({ind.unit})", 32))
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     last = d.iloc[-1]
     if ind.kind == "count":
         alt = (f"Line chart of {ind.label.lower()} ({ind.unit}) for {ed.council.name} by year from {int(d['year'].min())} "
@@ -137,10 +152,13 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
                   ("cla_rate_per_10k", "Children looked after rate", PALETTE[2], "--", "s")]
                  if rates is not None and col in rates.columns and rates[col].notna().any()]
     has_rates = bool(rate_cols)
-    height = 0.32 * len(lanes) + 1.4
-    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(10, height + 2.2 * len(rate_cols)), sharex=True,
-                             gridspec_kw={"height_ratios": [height] + [2.2] * len(rate_cols)}, squeeze=False)
+    # lanes and panels sized so that the whole chart prints on one A4 sheet (PRINTED_HEIGHT_IN)
+    height = 0.3 * len(lanes) + 1.4
+    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(PRINTED_WIDTH_IN, height + 1.6 * len(rate_cols)),
+                             sharex=True, gridspec_kw={"height_ratios": [height] + [1.6] * len(rate_cols)},
+                             squeeze=False)
     ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
+    labels = []  # (date, lane, text, colour): placed once the layout is fixed, where they overlap nothing
     for i, kind in enumerate(kinds):
         sub = others[others["kind"] == kind]
         exact = sub["precision"].fillna("day") == "day"
@@ -153,36 +171,41 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
             when = sub["sort_date"].map(pd.Timestamp)
             first = sub.assign(when=when).drop_duplicates(subset=["when"]).sort_values("when")
             first = first[~first["when"].dt.to_period("M").duplicated()]
-            for k, (_, e) in enumerate(first.iterrows()):
-                title = str(e["title"])
-                short = title if len(title) <= 34 else title[:33].rsplit(" ", 1)[0] + "…"
-                ax.annotate(f"{short}\n{e['when']:%b %Y}", (e["when"], i), xytext=(0, 9 if k % 2 == 0 else -19),
-                            textcoords="offset points", ha="center", fontsize=6.5, color="#1a1a1a", zorder=4)
+            for _, e in first.iterrows():
+                labels.append((e["when"], i, f"{wrapped(str(e['title']), 26)}\n{e['when']:%b %Y}", "#1a1a1a"))
+        if kind == "visit":  # Ofsted's published visits (monitoring, focused), from its official tables
+            published = sub[sub["official"].astype(bool) & sub["title"].astype(str).str.contains(" published")]
+            for _, e in published.iterrows():
+                when = pd.Timestamp(e["sort_date"])
+                text = str(e["title"]).replace("ILACS ", "").replace(" published", "")
+                labels.append((when, i, f"{wrapped(text, 26)}\n{when:%b %Y}", "#1a1a1a"))
     top = len(lanes) - 1
     for grade, g in graded.groupby("grade", sort=False):
         ax.scatter(g["date"], [top] * len(g), color=GRADE_COLOURS.get(grade, "#000000"),
                    marker=GRADE_MARKERS.get(grade, "o"), s=130, label=grade, zorder=5, edgecolor="black", linewidth=0.6)
-    for k, (_, j) in enumerate(graded.iterrows()):
-        ax.annotate(f"{j['date']:%b %Y}\n{j['grade']}", (j["date"], top), xytext=(0, 12 if k % 2 == 0 else -22),
-                    textcoords="offset points", ha="center", fontsize=7, color="#1a1a1a", zorder=6)
+    for _, j in graded.iterrows():
+        labels.insert(0, (j["date"], top, f"{j['date']:%b %Y}\n{j['grade']}", "#1a1a1a"))
         for axr in rate_axes:
             axr.axvline(j["date"], color=GRADE_COLOURS.get(j["grade"], "#000000"), linestyle="--", linewidth=1)
     ax.set_yticks(range(len(lanes)), [k.capitalize() for k in lanes])
-    ax.set_ylim(-0.7, len(lanes) - 0.2 + 0.6)
+    ax.set_ylim(-0.8, len(lanes) - 0.2 + 0.9)
     ax.set_ylabel("Kind of event")
-    ax.set_title(f"Improvement timeline: {ed.council.name}, events known by the end of {ed.quarter}")
-    if not graded.empty:
-        ax.legend(title="Ofsted judgement", fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_title(wrapped(f"Improvement timeline: {ed.council.name}, events known by the end of {ed.quarter}", 45))
     for axr, (col, label, colour, style, marker) in zip(rate_axes, rate_cols):
         axr.plot(rates["year"].map(_fy_end), rates[col], color=colour, linestyle=style, marker=marker, markersize=4)
         if col == "referrals_rate_per_10k":
             shown = set(rates.loc[rates[col].notna(), "year"])
             mark_recording_changes(axr, [y for y in flagged_years if y in shown])
+        axr.set_ylim(bottom=0)  # a count from zero: small moves are not drawn as large ones
         axr.set_ylabel("Per 10,000\nchildren")
-        axr.set_title(f"{label} (year ending 31 March), {ed.council.name}; dashed lines: Ofsted judgements", fontsize=9)
+        axr.set_title(f"{label} per 10,000 children, years to 31 March", fontsize="medium")
     (rate_axes[-1] if rate_axes else ax).set_xlabel("Date")
     (rate_axes[-1] if rate_axes else ax).xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    # the axis ends six weeks after the edition's quarter (nothing later is shown), never at a year's first day,
+    # whose tick label would be drawn past the edge the layout leaves room for
+    ax.set_xlim(right=mdates.date2num(pd.Timestamp(ed.quarter.end) + pd.Timedelta(days=45)))
     fig.tight_layout()
+    place_labels(fig, ax, labels)
     counts = others["kind"].value_counts()
     alt = (f"Timeline chart with one lane per kind of event for {ed.council.name} from "
            f"{events['sort_date'].min():%B %Y} to {events['sort_date'].max():%B %Y}: "
@@ -200,22 +223,65 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
     show(fig, alt, data=data)
 
 
+#: where a timeline label may sit relative to its event, tried in turn (points above or below; alignment)
+_LABEL_SPOTS = [(dy, ha) for dy in (8, -8, 30, -30, 52, -52) for ha in ("center", "left", "right")]
+
+
+def place_labels(fig, ax, labels, fontsize="small") -> int:
+    """Annotate each event of ``labels`` ((x, y, text, colour), most important first) at the first of
+    :data:`_LABEL_SPOTS` where its text lies inside the axes and overlaps no text already drawn (tick labels,
+    titles, other labels); an event with no such place is left unlabelled (the alt text and the events table list
+    every event). Returns how many were placed."""
+    renderer = fig.canvas.get_renderer()
+    taken = [t.get_window_extent(renderer) for t in fig.findobj(plt.Text)
+             if t.get_visible() and t.get_text().strip() and t.figure is fig]
+    inside = ax.get_window_extent(renderer)
+    placed = 0
+    for x, y, text, colour in labels:
+        for dy, ha in _LABEL_SPOTS:
+            note = ax.annotate(text, (x, y), xytext=(0 if ha == "center" else (-4 if ha == "right" else 4), dy),
+                               textcoords="offset points", ha=ha, va="bottom" if dy > 0 else "top",
+                               fontsize=fontsize, color=colour, zorder=6, linespacing=1.05,
+                               bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.85},  # the lanes' marks do not show through the words
+                               # a thin leader line ties a label to its event, however far it had to move
+                               arrowprops={"arrowstyle": "-", "color": "#888888", "linewidth": 0.6, "shrinkA": 0,
+                                           "shrinkB": 4})
+            box = note.get_window_extent(renderer)
+            if (box.x0 >= inside.x0 and box.x1 <= inside.x1 and box.y0 >= inside.y0 and box.y1 <= inside.y1
+                    and not any(box.overlaps(t) for t in taken)):
+                taken.append(box)
+                placed += 1
+                break
+            note.remove()
+    return placed
+
+
 def flow_chart(flows: pd.DataFrame, ed) -> None:
     if flows.empty:
         return
     steps = list(dict.fromkeys(flows["label"]))
-    fig, axes = plt.subplots(1, len(steps), figsize=(12, 3.2), sharex=False)
-    for ax, step in zip(np.atleast_1d(axes), steps):
+    cols = min(len(steps), 2)  # two panels a row at the printed width
+    rows = -(-len(steps) // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(PRINTED_WIDTH_IN, 2.6 * rows), sharex=False, squeeze=False)
+    for ax in axes.flat[len(steps):]:
+        ax.set_visible(False)
+    for ax, step in zip(axes.flat, steps):
         d = flows[flows["label"] == step]
         ax.plot(d["year"], d["value"], color=PALETTE[0], marker="o", label=ed.council.name)
         ax.plot(d["year"], d["sn_median"], color=PALETTE[1], linestyle="--", marker="s", label="Neighbours (median)")
         ax.plot(d["year"], d["england"], color="#000000", linestyle=":", marker="D", label="England")
-        ax.set_title(step, fontsize=9)
-        ax.set_xlabel("Year ending 31 March", fontsize=8)
-        ax.set_ylabel("Ratio (per one)", fontsize=8)
-        ax.tick_params(labelsize=7)
-    np.atleast_1d(axes)[0].legend(fontsize=7)
-    fig.suptitle(f"Conversion through the front door: {ed.council.name}", fontweight="bold")
+        ax.set_title(textwrap.fill(step, 40), fontsize="medium")
+        ax.set_xlabel("Year ending 31 March", fontsize="small")
+        ax.set_ylabel("Ratio (per one)", fontsize="small")
+    if len(steps) < axes.size:  # the legend in the grid's empty place, off the data
+        spare = axes.flat[len(steps)]
+        spare.set_visible(True)
+        spare.axis("off")
+        spare.legend(*axes.flat[0].get_legend_handles_labels(), loc="center", fontsize="small")
+    else:
+        axes.flat[0].legend(fontsize="small")
+    fig.suptitle(wrapped(f"Conversion through the front door: {ed.council.name}", 70), fontweight="bold")
     fig.tight_layout()
     latest = flows[flows["year"] == flows["year"].max()]
     alt = (f"Small multiple line charts of conversion rates through the front door for {ed.council.name}: "
@@ -226,17 +292,17 @@ def flow_chart(flows: pd.DataFrame, ed) -> None:
 
 
 def event_study_chart(results: dict) -> None:
-    fig, axes = plt.subplots(1, len(results), figsize=(12, 3.4))
+    fig, axes = plt.subplots(1, len(results), figsize=(PRINTED_WIDTH_IN, 3.2))
     for ax, (outcome, res), colour in zip(np.atleast_1d(axes), results.items(), PALETTE):
         ax.errorbar(res["relative_year"], res["estimate"], yerr=[res["estimate"] - res["ci_low"],
                                                                  res["ci_high"] - res["estimate"]],
                     fmt="o-", color=colour, capsize=3)
         ax.axhline(0, color="#000000", linewidth=0.8)
         ax.axvline(-0.5, color="#D55E00", linestyle="--", linewidth=1)
-        ax.set_title(OUTCOMES[outcome], fontsize=9)
-        ax.set_xlabel("Years from publication of the inadequate judgement", fontsize=8)
-        ax.set_ylabel("Difference from year -1", fontsize=8)
-    fig.suptitle("What typically follows an inadequate judgement (95% confidence intervals)", fontweight="bold")
+        ax.set_title(textwrap.fill(OUTCOMES[outcome], 24), fontsize="medium")
+        ax.set_xlabel("Years from publication\nof the inadequate judgement", fontsize="small")
+        ax.set_ylabel("Difference from year -1", fontsize="small")
+    fig.suptitle("What typically follows an inadequate judgement\n(95% confidence intervals)", fontweight="bold")
     fig.tight_layout()
     alt = "Three event-study charts of estimates with 95% confidence intervals by year relative to an inadequate judgement: " + \
         "; ".join(f"{OUTCOMES[o]}: year 0 {r.set_index('relative_year').at[0, 'estimate']:+.1f} "
@@ -283,15 +349,13 @@ def forecast_chart(series, fc: pd.DataFrame, model: str, ed, judged: pd.DataFram
     ax.plot(hx, shown.values, color=PALETTE[0], marker="o", markersize=3, label="Referrals (monthly)")
     if hidden:
         ax.text(0.01, 0.02, f"{hidden} month{'s' if hidden > 1 else ''} of 1 to 5 referrals not plotted "
-                "(suppressed, as c in the tables)", transform=ax.transAxes, fontsize=7.5, va="bottom")
+                "(suppressed, as c in the tables)", transform=ax.transAxes, fontsize="small", va="bottom")
     ax.fill_between(fx, fc["lower_95"], fc["upper_95"], color=PALETTE[5], alpha=0.25, label="95% interval")
     ax.fill_between(fx, fc["lower_80"], fc["upper_80"], color=PALETTE[5], alpha=0.45, label="80% interval")
     ax.plot(fx, fc["mean"], color=PALETTE[3], linestyle="--", marker="s", markersize=3, label=f"Forecast ({model})")
-    ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1)
-    ax.text(pd.Timestamp(ed.quarter.end), 0.98, f" end of {ed.quarter}", transform=ax.get_xaxis_transform(),
-            fontsize=7.5, va="top")
+    ax.axvline(pd.Timestamp(ed.quarter.end), color="#000000", linestyle=":", linewidth=1, label=f"End of {ed.quarter}")
     j = judged[judged["date"].map(pd.Timestamp) >= hx.min()]
-    annotate_judgements(ax, j, to_x=pd.Timestamp, label_y=0.85)
+    annotate_judgements(ax, j, to_x=pd.Timestamp)
     mark_recording_changes(ax, flagged_years, monthly=True)  # only those within the axis
     alt = (f"Line chart of monthly referrals for {ed.council.name} from {hist.index.min()} to {hist.index.max()} and a "
            f"{len(fc)}-month forecast by {model} with 80% and 95% intervals; forecast mean from {fc['mean'].min():,.0f} "
@@ -319,9 +383,9 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     per indicator, as :func:`cscbook.models.indicators.multiples_frames` gives them (published by the edition's
     quarter); ``flagged_years``: the referral years flagged as recording changes, shaded on the referral panel."""
     names = list(frames)
-    cols = 4
+    cols = 2  # two panels a row: the figure is as wide as the paper prints it, and its text stays large
     rows = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(12, 2.7 * rows), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(PRINTED_WIDTH_IN, 1.75 * rows), sharex=True, squeeze=False)
     latest = []
     for ax, name in zip(axes.flat, names):
         ind = BY_NAME[name]
@@ -341,9 +405,8 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
                         clip_on=False, linestyle="none")
         if name.startswith("referrals"):
             mark_recording_changes(ax, [y for y in flagged_years if y in set(frame.dropna(subset=[name])["year"])])
-        ax.set_title(ind.label + (" (30 Sep)" if ind.table == "workforce" else ""), fontsize=9.5)
-        ax.set_ylabel(ind.unit, fontsize=8)
-        ax.tick_params(labelsize=7.5)
+        ax.set_title(ind.label + (" (30 Sep)" if ind.table == "workforce" else ""), fontsize="medium")
+        ax.set_ylabel(wrapped(ind.unit, 16), fontsize="small")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%y"))
         own = frame.dropna(subset=[name])
         if not own.empty:
@@ -352,7 +415,7 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     for ax in axes.flat[len(names):]:
         ax.set_visible(False)
     for ax in axes[-1]:
-        ax.set_xlabel("Year ending 31 March ('yy); workforce: 30 September", fontsize=8)
+        ax.set_xlabel("Year to 31 March ('yy);\nworkforce: 30 September", fontsize="small")
     handles, labels = axes.flat[0].get_legend_handles_labels()
     from matplotlib.lines import Line2D
 
@@ -360,8 +423,8 @@ def headline_multiples(frames: dict[str, pd.DataFrame], ed, judged: pd.DataFrame
     handles += [Line2D([], [], color=GRADE_COLOURS[g], marker=GRADE_MARKERS[g], markeredgecolor="black",
                        linestyle="-") for g in grades]
     labels += [f"Ofsted: {g}" for g in grades]
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, bbox_to_anchor=(0.5, -0.06))
-    fig.suptitle(f"Key indicators at a glance: {ed.council.name}, published by the end of {ed.quarter}",
+    fig.legend(handles, labels, loc="upper center", ncol=2, fontsize="small", bbox_to_anchor=(0.5, 0.0))
+    fig.suptitle(wrapped(f"Key indicators at a glance: {ed.council.name}, published by the end of {ed.quarter}", 70),
                  fontweight="bold")
     fig.tight_layout()
     alt = (f"Eight small line charts of key indicators for {ed.council.name} by year, each with its statistical "

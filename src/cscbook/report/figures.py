@@ -12,14 +12,14 @@ from cscbook.models.indicators import BY_NAME
 from cscbook.models.ledger import summarise
 from cscbook.models.scenarios import Comparison
 from cscbook.report import notebook as nb
-from cscbook.report.notebook import ILLUSTRATIVE_NOTE, PALETTE
+from cscbook.report.notebook import FIGURE_WIDTH_IN, ILLUSTRATIVE_NOTE, PALETTE, note_below, wrapped
 
 
 def funnel_chart(f: Funnel, ed) -> None:
     """The funnel plot: councils as grey dots, neighbours and the council marked, England's line and the limits."""
     ind = BY_NAME[f.indicator]
     pts = f.points
-    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH_IN, 4.2))
     n = np.linspace(max(pts["denominator"].min() * 0.9, 1), pts["denominator"].max() * 1.05, 300)
     for (name, level), style in zip(LIMITS.items(), ["--", ":"]):
         lo, hi = f.limits(n, level)
@@ -36,7 +36,7 @@ def funnel_chart(f: Funnel, ed) -> None:
                linewidth=1.2, label=ed.council.name, zorder=5)
     for _, r in own.iterrows():  # the council named beside its marker, not only in the legend
         ax.annotate(ed.council.name, (r["denominator"], r["value"]), xytext=(8, 8), textcoords="offset points",
-                    fontsize=9, fontweight="bold", color=PALETTE[0], zorder=6,
+                    fontsize="medium", fontweight="bold", color=PALETTE[0], zorder=6,
                     bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     # the axis fits the middle of the councils; those beyond it are drawn as triangles at its edge
     lo_y, hi_y = axis_range(f, ed.council.code)
@@ -57,9 +57,9 @@ def funnel_chart(f: Funnel, ed) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.set_xlabel(den_label + " (log scale)")
-    ax.set_ylabel(f"{ind.label} ({ind.unit})")
-    ax.set_title(f"{ind.label}, {f.year}: all councils against England")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.set_ylabel(wrapped(f"{ind.label} ({ind.unit})", 32))
+    ax.set_title(wrapped(f"{ind.label}, {f.year}: all councils against England"))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     verdict = significance(f, ed.council.code)
     counts = pts["band"].value_counts()
     group = (f"{len(pts)} of the {f.with_value} councils with a value ({f.unplotted} without a published "
@@ -78,8 +78,8 @@ def funnel_chart(f: Funnel, ed) -> None:
                 + "; ".join(f"{edge} it, {named(beyond[beyond['edge'] == edge])}" for edge in ("above", "below")
                             if (beyond["edge"] == edge).any()) + ".")
     if f.unplotted:
-        fig.text(0.01, -0.02, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
-                              "without a published denominator cannot be placed.", fontsize=8)
+        note_below(ax, f"{len(pts)} of the {f.with_value} councils with a value are plotted: {f.unplotted} "
+                       "without a published denominator cannot be placed.")
     nb.show(fig, alt, data={"council-band": own["band"].iloc[0] if not own.empty else "not tested",
                          "councils": f.with_value, "plotted": len(pts), "beyond-axis": len(beyond)})
 
@@ -108,16 +108,16 @@ def track_record_chart(scored: pd.DataFrame, title: str, ylabel: str = "Referral
     ax.plot(x, d["actual"], linestyle="none", marker="o", markerfacecolor="none", markeredgewidth=1.6,
             color="#000000", label="Actual (published later)")
     rec = summarise(d)
-    ax.set_title(title + (" (ILLUSTRATIVE)" if illustrative else ""))
+    ax.set_title(wrapped(title + (" (ILLUSTRATIVE)" if illustrative else "")))
     ax.set_xlabel("Year to 31 March" if annual_kind else "Month forecast")
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     alt = (f"Chart of {len(d)} earlier forecasts with their 80% and 95% intervals against what was later observed, "
            f"{d['target'].iloc[0]} to {d['target'].iloc[-1]}: {rec.hits_80} of {rec.n} actual values inside the 80% "
            f"interval; mean error {rec.mean_error:+,.0f} (forecast minus actual).")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     nb.show(fig, alt)
 
 
@@ -143,15 +143,15 @@ def scenario_chart(comparison: Comparison, council: str, illustrative: bool = Fa
             ax.step(x, p["capacity_fte"], where="mid", color="#000000" if i == 0 else colour, linewidth=1.2,
                     linestyle=":", label=f"{name}: FTE available")
     title = f"Social workers needed under each scenario: {council}" + (" (ILLUSTRATIVE)" if illustrative else "")
-    ax.set_title(title)
+    ax.set_title(wrapped(title))
     ax.set_xlabel("Month")
     ax.set_ylabel("Case-holding social workers (FTE)")
-    ax.legend(fontsize=7.5, loc="upper left", bbox_to_anchor=(1.01, 1))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     s = comparison.summary
     alt = (f"Line chart of case-holding social worker FTE needed per month under {len(s)} scenarios against the FTE "
            "available: " + "; ".join(f"{r.scenario} averages {r.fte_needed_mean:.1f} FTE with {r.months_at_risk} of "
                                      f"12 months more likely than not over capacity" for r in s.itertuples()) + ".")
     if illustrative:
         alt += " " + ILLUSTRATIVE_NOTE + "."
-        fig.text(0.01, -0.02, ILLUSTRATIVE_NOTE, fontsize=8, color="#D55E00")
+        note_below(ax, ILLUSTRATIVE_NOTE, color="#D55E00")
     nb.show(fig, alt)

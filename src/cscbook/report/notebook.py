@@ -18,9 +18,31 @@ from cscbook.data.tables import TABLES, release_for
 
 #: Okabe-Ito colour-blind-safe palette
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+#: Okabe-Ito colours by grade, except Inadequate: the red of Paul Tol's colour-blind-safe "vibrant" scheme
+#: (#CC3311), told from Requires improvement's Okabe-Ito orange by colour under deuteranopia as well as by shape
 GRADE_COLOURS = {"Outstanding": "#0072B2", "Good": "#009E73", "Adequate": "#56B4E9",
-                 "Requires improvement": "#E69F00", "Inadequate": "#D55E00"}
+                 "Requires improvement": "#E69F00", "Inadequate": "#CC3311"}
 GRADE_MARKERS = {"Outstanding": "*", "Good": "o", "Adequate": "s", "Requires improvement": "D", "Inadequate": "X"}
+#: the width a figure is printed at on the committee paper: an A4 sheet (210 mm) less the paper's left and right
+#: margins (12 mm each, :func:`cscbook.paper._print_page`); the print stylesheet (book/_static/cscbook.css) sets
+#: each figure to this full width
+PRINTED_WIDTH_IN = (210 - 2 * 12) / 25.4
+#: the height of the sheet a figure must fit: A4 (297 mm) less the paper's top and bottom margins (14 and 16 mm)
+PRINTED_HEIGHT_IN = (297 - 14 - 16) / 25.4
+#: the width of a figure's own drawing (its legend, beside it, takes it to about PRINTED_WIDTH_IN) and the base
+#: font size every chart text is relative to ("small" is 0.83 of it): 9.2 pt text prints at 8 pt or more on a
+#: figure saved up to 8.4 in wide
+FIGURE_WIDTH_IN = 5.8
+FONT_PT = 11
+#: characters a line of a chart's title holds at the figure's width (longer titles wrap between words)
+TITLE_CHARS = 55
+
+
+def wrapped(text: str, width: int = TITLE_CHARS) -> str:
+    """A chart's title broken between words into lines of at most ``width`` characters."""
+    import textwrap
+
+    return textwrap.fill(text, width, break_long_words=False)
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE: monthly figures modelled from published annual totals, not real monthly data"
 
 
@@ -84,9 +106,15 @@ def fresh_start(shell) -> None:
 def style() -> None:
     import seaborn as sns
 
-    sns.set_theme(style="whitegrid", palette=PALETTE, font_scale=0.95)
-    plt.rcParams.update({"figure.figsize": (8.5, 4.2), "figure.dpi": 96, "savefig.dpi": 96,
-                         "axes.titleweight": "bold", "axes.titlesize": 12, "axes.titley": 1.0,
+    sns.set_theme(style="whitegrid", palette=PALETTE)
+    # figures are drawn about as wide as the committee paper prints them (PRINTED_WIDTH_IN, with the legend
+    # beside the axes) and every text size follows font.size (charts give sizes as "small", "medium", ...), so
+    # that the smallest text prints at 8 pt or more (tests/test_chart_text.py) and reads at its own size on screen
+    plt.rcParams.update({"figure.figsize": (FIGURE_WIDTH_IN, 3.8), "figure.dpi": 96, "savefig.dpi": 96,
+                         "font.size": FONT_PT, "axes.labelsize": "medium", "xtick.labelsize": "small",
+                         "ytick.labelsize": "small", "legend.fontsize": "small", "legend.title_fontsize": "small",
+                         "figure.titlesize": "large", "figure.titleweight": "bold",
+                         "axes.titleweight": "bold", "axes.titlesize": "large", "axes.titley": 1.0,
                          # text is text: a user's scenario name with dollar signs is not laid out as maths
                          "text.parse_math": False})
 
@@ -100,13 +128,17 @@ def show(fig, alt: str, caption: str | None = None, data: dict | None = None) ->
     """Display a figure as an image with alt text (and an optional caption), then close it.
 
     ``data`` becomes ``data-*`` attributes of the figure, so tests and readers can find what it plots."""
+    import re
+
     from IPython.display import HTML, display
 
     buf = io.BytesIO()
-    width = fig.get_size_inches()[0]
     with plt.rc_context(SVG_SETTINGS):
         fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
+    # shown at the saved image's own size (its legend and titles included), so its text reads at the size drawn
+    found = re.search(rb'<svg[^>]*\swidth="([0-9.]+)pt"', buf.getvalue()[:2000])
+    width = float(found.group(1)) / 72 if found else fig.get_size_inches()[0]
     encoded = base64.b64encode(buf.getvalue()).decode("ascii")
     cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
     attrs = "".join(f' data-{html.escape(k, quote=True)}="{html.escape(str(v), quote=True)}"'
@@ -286,14 +318,26 @@ def see_appendix(text: str, section: str) -> None:
     display(HTML(f'<p class="cscbook-see-appendix">{before}{link}{after}</p>'))
 
 
-def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 0.98) -> None:
-    """Vertical lines at Ofsted publication dates, coloured and marked by grade, labelled."""
+def annotate_judgements(ax, judgements: pd.DataFrame, to_x=lambda d: d, label_y: float = 1.0) -> None:
+    """Vertical lines at Ofsted publication dates, coloured by grade, each with the grade's marker at ``label_y``
+    (axes fraction, the top edge by default); the grades are named once each in the legend ("Ofsted: Good"), not
+    beside the lines, where judgements a year or two apart would write over each other."""
+    named = set()
     for _, j in judgements.iterrows():
         x = to_x(j["date"])
         colour = GRADE_COLOURS.get(j["grade"], "#000000")
+        label = f"Ofsted: {j['grade']}" if j["grade"] not in named else "_nolegend_"
+        named.add(j["grade"])
         ax.axvline(x, color=colour, linestyle="--", linewidth=1.2, alpha=0.9)
-        ax.text(x, label_y, f" {j['grade']}\n {j['framework'].replace('ILACS Standard Inspection', 'ILACS')}",
-                transform=ax.get_xaxis_transform(), fontsize=7.5, va="top", ha="left", color=colour)
+        ax.plot([x], [label_y], transform=ax.get_xaxis_transform(), marker=GRADE_MARKERS.get(j["grade"], "o"),
+                color=colour, markeredgecolor="black", markersize=8, clip_on=False, linestyle="--", label=label)
+
+
+def note_below(ax, text: str, color: str = "#1a1a1a") -> None:
+    """A note under the axes' x label, from the axes' left edge (a figure's caveat: illustrative data, councils
+    not plotted), where it cannot write over the label."""
+    ax.annotate(text, xy=(0, 0), xycoords=("axes fraction", ax.xaxis.label), xytext=(0, -4),
+                textcoords="offset points", ha="left", va="top", fontsize="small", color=color)
 
 
 def links(items: list[tuple[str, str]], part: str = "") -> None:

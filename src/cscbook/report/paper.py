@@ -129,9 +129,25 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
         super().end_headers()
 
 
+def footer_date(meta: dict) -> str:
+    """The date the paper's footer prints: one that belongs to the edition, so that the same edition printed on two
+    days prints the same paper. ``printed`` where the caller gives it, else the meeting date (``meeting_date``, as
+    :func:`meeting_date_text` gives it) where one is set, else the newest publication date of the official data the
+    edition reads (``data_published``, ISO); never today's date."""
+    if meta.get("printed"):
+        return f"printed {meta['printed']}"
+    meeting = str(meta.get("meeting_date") or "").strip()
+    if meeting and meeting != MEETING_TO_BE_SET:
+        return f"meeting {meeting}"
+    if meta.get("data_published"):
+        published = date.fromisoformat(str(meta["data_published"])[:10])
+        return f"data published by {published.day} {published:%B %Y}"
+    return ""
+
+
 def _footer(meta: dict) -> str:
-    text = html.escape(f"{meta.get('council', '')} · edition {meta.get('quarter', '')} · "
-                       f"printed {meta.get('printed', date.today().isoformat())}")
+    when = footer_date(meta)
+    text = html.escape(f"{meta.get('council', '')} · edition {meta.get('quarter', '')}" + (f" · {when}" if when else ""))
     return ('<div style="font-size:8px;width:100%;padding:0 12mm;display:flex;justify-content:space-between;'
             f'color:#333"><span>{text}</span><span>Page <span class="pageNumber"></span> of '
             '<span class="totalPages"></span></span></div>')
