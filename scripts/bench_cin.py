@@ -30,7 +30,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 t0 = time.perf_counter()
-from cscbook import cincensus
+from cscbook.data import cincensus
 t1 = time.perf_counter()
 files = [Path(p) for p in sys.argv[1:]]
 result = cincensus.read_returns(files, "999")
