@@ -166,7 +166,7 @@ def _cmd_browser(args) -> str:
 
 
 def _cmd_extract(args) -> str:
-    from cscbook.data.cincensus import extract_command
+    from cscbook.data.cinextract import extract_command
 
     check_output_file(args.output, "--output")
     return extract_command(args.cin_census, args.la, args.output, args.annex_a, args.strict)
