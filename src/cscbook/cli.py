@@ -363,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="folder for _build/html (default: the repository)")
     p.set_defaults(func=_cmd_site)
 
-    from cscbook.data.install import register_cli
+    from cscbook.data.installcli import register_cli
 
     register_cli(sub)
     return parser
