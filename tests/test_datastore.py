@@ -16,7 +16,7 @@ from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
 from cscbook.data import datastatus, installcli
 from cscbook.data import install as datastore
-from cscbook.data import manifest, register
+from cscbook.data import manifest, store
 from cscbook.data import tables as data
 from cscbook.data.releases import latest_quarter, latest_year_published
 from cscbook.models import indicators
@@ -27,8 +27,7 @@ LATER = Quarter(2026, 4)  # the quarter the synthetic 2026 release was published
 
 
 def _clear():
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
 
 

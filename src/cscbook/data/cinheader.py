@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
 from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
+from cscbook.core.memo import memo
 from cscbook.core.quarters import year_ending_march
 from cscbook.data import cinrules as rules
 
@@ -68,7 +68,7 @@ def schema_year_for(year: int) -> int:
     return min(max(year, SCHEMA_YEARS[0]), SCHEMA_YEARS[-1])
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _schema(year: int, root: str) -> etree.XMLSchema:
     """DfE's schema for ``year`` with ``Header`` and ``Child`` also declared as top-level elements.
 
@@ -88,7 +88,7 @@ def schema_for(year: int) -> etree.XMLSchema:
     return _schema(year, str(paths.repo_root()))
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _known_elements(root: str) -> frozenset:
     """Every element name declared by any of the schemas here (2017 to the newest)."""
     names = set()

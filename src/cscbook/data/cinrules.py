@@ -41,8 +41,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple
+
+from cscbook.core.memo import memo
 
 #: A return is refused when more than this share of its episodes break a rule (and are excluded). The
 #: reconciliation with DfE's table C1 warns at a 10% gap (:func:`cscbook.data.reconciliation.reconcile`); excluding more
@@ -170,7 +171,7 @@ class ReturnContext:
         return _ordinals(self.year, self.reference)[0]
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _ordinals(year: int, reference: date) -> tuple[int, int]:
     return date(year - 1, 4, 1).toordinal(), reference.toordinal()
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from cscbook.core.errors import DataSchemaError
+from cscbook.core.memo import memo
 
 MANIFEST = "manifest.yml"
 HEADER = (
@@ -125,20 +125,20 @@ def _parse(text: str) -> dict[str, TableEntry]:
     return out
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _read_cached(path: str, mtime_ns: int, size: int) -> dict[str, TableEntry]:
     return _parse(Path(path).read_text(encoding="utf-8"))
 
 
 def read(official: Path) -> dict[str, TableEntry]:
-    """Every table of the manifest in ``official`` (cached until the file changes)."""
+    """Every table of the manifest in ``official``, by name (cached until the file changes; a new dict each call)."""
     path = Path(official) / MANIFEST
     try:
         st = path.stat()
     except FileNotFoundError:
         raise DataSchemaError(f"{path}: file not found; "
                               f"restore it with git checkout -- data/official/{MANIFEST}") from None
-    return _read_cached(str(path), st.st_mtime_ns, st.st_size)
+    return dict(_read_cached(str(path), st.st_mtime_ns, st.st_size))  # a copy: the entries are frozen
 
 
 def entry(official: Path, table: str) -> TableEntry:

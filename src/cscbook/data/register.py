@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
 from cscbook.core.errors import DataSchemaError, UnknownCouncilError
 from cscbook.core.inputs import excerpt
+from cscbook.core.memo import memo
 from cscbook.data import manifest
 
 #: Official tables the register is built from (names in data/official/manifest.yml).
@@ -47,7 +47,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _build(names_files: tuple[tuple[str, str], ...],
            sn: tuple[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """The register from the (path, sha256) of the C1 and population files and of the neighbours file."""

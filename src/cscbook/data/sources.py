@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
 from cscbook.core import paths
+from cscbook.core.memo import memo
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
@@ -28,7 +28,7 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def source_text(name: str, root: str | None = None) -> str:
     path = paths.sources_dir() / name
     return normalise(path.read_text(encoding="utf-8"))
