@@ -41,7 +41,7 @@ HEADER_ROWS = 20
 
 
 class AnnexAError(CSCBookError):
-    pass
+    """An Ofsted Annex A workbook that cannot be read; the message names the file, sheet or column and the fix."""
 
 
 def _norm(text) -> str:

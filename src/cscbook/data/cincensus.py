@@ -95,6 +95,7 @@ class CensusResult:
 
     @property
     def warnings(self) -> list:
+        """The problems that are warnings (the episodes concerned are used), without child-level values."""
         return [p for p in self.problems if p.severity == "warning"]
 
 

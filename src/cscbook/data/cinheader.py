@@ -60,6 +60,7 @@ class Header:
 
 
 def schema_dir() -> Path:
+    """The folder of DfE's CIN census schemas, ``data/specs/cin_census`` (one ``CIN_schema_YEAR.xsd`` a year)."""
     return paths.data_dir() / "specs" / "cin_census"
 
 
@@ -85,6 +86,8 @@ def _schema(year: int, root: str) -> etree.XMLSchema:
 
 
 def schema_for(year: int) -> etree.XMLSchema:
+    """DfE's schema for collection year ``year`` (give :func:`schema_year_for` of the return's year), read once
+    per process, with ``Header`` and ``Child`` declared top-level so each can be validated on its own."""
     return _schema(year, str(paths.repo_root()))
 
 
@@ -114,6 +117,10 @@ def _scrub(message: str) -> str:
 
 
 def fail(header_or_path, message: str, line: int | None = None, element: str | None = None) -> None:
+    """Raise one :class:`CensusError` for a return: ``file[, line N][, element E]: message``.
+
+    ``header_or_path`` is the return's :class:`Header` or path (only its file name is shown); ``message`` must hold
+    no value from the file."""
     name = header_or_path.path.name if isinstance(header_or_path, Header) else Path(header_or_path).name
     where = ""
     if line:
@@ -149,6 +156,8 @@ def _check_file(path: Path) -> None:
 
 
 def syntax_error(path: Path, exc: etree.XMLSyntaxError) -> None:
+    """Raise one :class:`CensusError` for a return lxml cannot parse, naming the line and the parser's message
+    with any value from the file removed."""
     text = str(exc.msg or exc)
     if "Excessive depth" in text or "huge" in text.lower():
         fail(path, "the XML is nested too deeply or holds an oversized text node (a CIN census return never "

@@ -29,6 +29,13 @@ def _month_index(ordinals: np.ndarray) -> np.ndarray:
 
 
 def aggregate(episodes: dict, months: pd.PeriodIndex) -> pd.DataFrame:
+    """The monthly series of ``episodes`` over ``months``: counts of referrals, re-referrals, NFA referrals,
+    assessments, section 47 enquiries, initial conferences and plans starting in each month, episodes open at
+    its last day, and the shares (fractions 0 to 1) of its referrals from schools, police and health.
+
+    ``episodes`` maps (child, referral date ordinal) to the record :func:`cscbook.data.cinepisodes.read_episodes`
+    makes; ``months`` is a monthly PeriodIndex. Re-referrals are NaN for the first 12 months (earlier referrals
+    unknown); a share is NaN in a month with no referrals. Columns :data:`COLUMNS`, index ``month``."""
     first = months[0].year * 12 + months[0].month - 1
     n = len(months)
     keys = list(episodes)

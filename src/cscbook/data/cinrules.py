@@ -143,6 +143,7 @@ class Episode:
     groups: list[tuple[str, int | None, dict]] = field(default_factory=list)
 
     def first(self, tag: str) -> Date | None:
+        """The first date of the episode with element name ``tag`` (e.g. ``CINreferralDate``), or None."""
         for d in self.dates:
             if d.tag == tag:
                 return d
@@ -158,6 +159,7 @@ class ReturnContext:
 
     @property
     def year_start(self) -> date:
+        """The first day of the collection year: 1 April of the year before ``year``."""
         return date(self.year - 1, 4, 1)
 
     @property

@@ -65,6 +65,8 @@ class AddReport:
     also_installed: str = ""
 
     def text(self) -> str:
+        """The report ``cscbook data add`` prints: the file installed, its years, new years or inspections, the
+        revisions of earlier years (cells, by year, the largest) and which editions show it."""
         lines = [
             f"installed {self.source} as data/official/{self.file} (table {self.table}, published "
             f"{self.published.isoformat()}, years {self.years[0]}-{self.years[1]}, sha256 {self.sha256[:12]}...)",

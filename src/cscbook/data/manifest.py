@@ -65,6 +65,9 @@ class Release:
 
 @dataclass(frozen=True)
 class TableEntry:
+    """One table of ``data/official/manifest.yml``: its short name, title, release-calendar collection and its
+    releases, oldest first."""
+
     name: str
     title: str
     collection: str
@@ -72,10 +75,12 @@ class TableEntry:
 
     @property
     def newest(self) -> Release:
+        """The newest release of the table (the last listed)."""
         return self.releases[-1]
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as a hex string (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -142,6 +147,8 @@ def read(official: Path) -> dict[str, TableEntry]:
 
 
 def entry(official: Path, table: str) -> TableEntry:
+    """The manifest's entry for ``table`` in the folder ``official``; an unknown table raises KeyError listing
+    the known ones."""
     tables = read(official)
     if table not in tables:
         raise KeyError(f"unknown table {table!r}; known: {', '.join(sorted(tables))}")

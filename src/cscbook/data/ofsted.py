@@ -91,6 +91,8 @@ def framework_grade(framework: str, graded: str | None) -> str | None:
 
 
 def grade(text) -> str | None:
+    """An Ofsted judgement in the package's spelling (see :data:`GRADES`) from the text a file holds (any case);
+    None for blank, ``-`` or missing; text that is not a known grade is returned stripped."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return None
     key = str(text).strip().lower()
@@ -194,6 +196,9 @@ def _events_cached(files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 
 
 def official_events() -> pd.DataFrame:
+    """Every council's Ofsted events from the newest releases of the SIF, ILACS and in-year files in
+    data/official: one row per event (``la_code``, publication ``date``, ``inspection_date``, ``kind``, ``framework``,
+    ``grade``, ``title``, ``source`` and more), a copy."""
     official = paths.official_dir()
     files = []
     for table in (SIF_TABLE, ILACS_TABLE, INYEAR_TABLE):

@@ -31,6 +31,9 @@ REORG_FILE = "la_reorganisations.csv"
 
 @dataclass(frozen=True)
 class Council:
+    """One council of the register: three-digit DfE code, latest name and region, its GSS codes over time, the
+    first and last years it reported (year ending 31 March) and its statistical neighbours' codes (nearest first)."""
+
     code: str
     name: str
     region: str
@@ -108,10 +111,12 @@ def register() -> pd.DataFrame:
 
 
 def latest_year() -> int:
+    """The newest year (ending 31 March) any council reported in table C1."""
     return int(_tables()[0]["last_year"].max())
 
 
 def council(code: str) -> Council:
+    """The :class:`Council` with three-digit DfE code ``code`` (KeyError if none has it; see :func:`resolve`)."""
     reg, neighbours = _tables()
     row = reg.loc[code]
     return Council(
@@ -159,6 +164,8 @@ def resolve(query: str | int) -> Council:
 
 
 def reorganisations() -> pd.DataFrame:
+    """The councils reorganised into others (``data/curated/la_reorganisations.csv``): predecessor_code,
+    successor_code, effective_year and the file's other columns, as text."""
     path = paths.curated_dir() / REORG_FILE
     frame = read_csv_checked(path, ["predecessor_code", "successor_code", "effective_year"])
     return frame

@@ -68,6 +68,8 @@ def _needed(table: str) -> list[str]:
 
 
 def which_table(columns: list[str]) -> str | None:
+    """The first table of :data:`~cscbook.data.tables.TABLES` whose needed columns are all in ``columns``, or
+    None (to name the table a wrongly labelled file holds)."""
     cols = set(columns)
     return next((name for name in TABLES if set(_needed(name)) <= cols), None)
 

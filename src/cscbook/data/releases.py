@@ -57,6 +57,7 @@ def publication_quarter(collection: str, year: int) -> Quarter:
 
 
 def table_collection(table: str) -> str:
+    """The release-calendar collection (``data/curated/releases.csv``) that publishes ``table``; KeyError if none."""
     rel = releases()
     for _, row in rel.iterrows():
         if table in row["tables"].split():

@@ -49,6 +49,8 @@ def _curated(path: str, mtime: int) -> pd.DataFrame:
 
 
 def quoted_figures() -> pd.DataFrame:
+    """The figures quoted from councils' own documents (``data/curated/quoted_figures.csv``): figure_id,
+    la_code, value, unit, measure, period, source, quote, official_comparison, cites, as text."""
     return read_csv_checked(paths.curated_dir() / "quoted_figures.csv",
                             ["figure_id", "la_code", "value", "unit", "measure", "period", "source", "quote",
                              "official_comparison", "cites"])
