@@ -11,16 +11,13 @@ def fake_root(tmp_path, monkeypatch):
     """A copy of data/ in a temporary repository root, so a test can damage files safely."""
     shutil.copytree(ROOT / "data", tmp_path / "data")
     monkeypatch.setenv("CSCBOOK_ROOT", str(tmp_path))
-    from cscbook.data import register
-    from cscbook.data import tables as data
+    from cscbook.data import store
     from cscbook.models import indicators
 
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
     yield tmp_path
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
 
 

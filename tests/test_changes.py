@@ -21,12 +21,10 @@ def test_buckinghamshire_changes_by_quarter():
 def test_a_revised_figure_is_reported(fake_root):
     """A SYNTHETIC 2026 release that revises Buckinghamshire's 2025 referrals: the 2026Q4 edition says so."""
     release_fixture.add_synthetic_release(fake_root, revise=True)
-    from cscbook.data import register
-    from cscbook.data import tables as data
+    from cscbook.data import store
     from cscbook.models import indicators
 
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
     changes = since_previous("825", Quarter(2026, 4))
     revised = changes[changes["change"] == "Revised figure"].set_index("what")

@@ -10,6 +10,7 @@ import synthetic_cin as S
 from cscbook.cli import main
 from cscbook.core.errors import CSCBookError
 from cscbook.data import cincensus as C
+from cscbook.data import cinextract, cinheader
 from cscbook.data import cinrules as R
 from cscbook.data.validate import CSV_NAME, SUMMARY_NAME, check_output_dir, validate_command
 
@@ -97,7 +98,7 @@ def test_no_child_level_value_in_any_message(problems, validated):
 
 
 def test_strict_refuses_every_return_with_an_error_listing_each(problems):
-    with pytest.raises(C.CensusError) as err:
+    with pytest.raises(cinheader.CensusError) as err:
         C.read_returns(problems.files, "825", strict=True)
     lines = str(err.value).splitlines()
     for f in problems.files:
@@ -108,7 +109,7 @@ def test_strict_refuses_every_return_with_an_error_listing_each(problems):
 
 def test_several_broken_files_are_all_reported_in_one_run(problems):
     files = [HOSTILE / "malformed.xml", HOSTILE / "other_council.xml", problems.files[1]]
-    with pytest.raises(C.CensusError) as err:
+    with pytest.raises(cinheader.CensusError) as err:
         C.read_returns(files, "825", strict=True)
     text = str(err.value)
     assert "malformed.xml, line 26: malformed XML" in text
@@ -121,7 +122,7 @@ def test_several_broken_files_are_all_reported_in_one_run(problems):
 def test_a_return_with_too_many_bad_episodes_is_refused_with_the_share(tmp_path):
     path = tmp_path / "half.xml"
     path.write_text((HOSTILE / "closure_before_year.xml").read_text())
-    with pytest.raises(C.CensusError, match=r"half\.xml: refused: 1 of its 2 episodes \(50%\) break a rule, more than "
+    with pytest.raises(cinheader.CensusError, match=r"half\.xml: refused: 1 of its 2 episodes \(50%\) break a rule, more than "
                                             r"the 10% a return may have"):
         C.read_returns([path], "825")
 
@@ -147,7 +148,7 @@ def test_an_in_year_extract_is_read_to_its_last_complete_month(tmp_path):
     assert reasons == {"in_year", "year_reference"}
     assert any("Year 2022 and ReferenceDate 2022-07-21 disagree: the ReferenceDate governs, read as collection "
                "year 2023" in p.message for p in result.warnings)
-    assert "2022-07 is incomplete" in C.summary(result)
+    assert "2022-07 is incomplete" in cinextract.summary(result)
 
 
 def test_an_in_year_extract_before_a_later_return_is_refused(tmp_path):
@@ -155,7 +156,7 @@ def test_an_in_year_extract_before_a_later_return_is_refused(tmp_path):
                      [S._child("SYNI0000001", "<GenderCurrent>1</GenderCurrent>\n", S._details("2022-04-05"))])
     later = _in_year(tmp_path / "b.xml", "2024", "2024-03-31",
                      [S._child("SYNI0000002", "<GenderCurrent>1</GenderCurrent>\n", S._details("2023-04-05"))])
-    with pytest.raises(C.CensusError, match=r"a\.xml: an in-year extract \(ReferenceDate 2022-07-21\) is followed by"):
+    with pytest.raises(cinheader.CensusError, match=r"a\.xml: an in-year extract \(ReferenceDate 2022-07-21\) is followed by"):
         C.read_returns([early, later], "825")
 
 

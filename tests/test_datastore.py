@@ -14,8 +14,9 @@ import release_fixture as rf
 
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
+from cscbook.data import datastatus, installcli
 from cscbook.data import install as datastore
-from cscbook.data import manifest, register
+from cscbook.data import manifest, store
 from cscbook.data import tables as data
 from cscbook.data.releases import latest_quarter, latest_year_published
 from cscbook.models import indicators
@@ -26,8 +27,7 @@ LATER = Quarter(2026, 4)  # the quarter the synthetic 2026 release was published
 
 
 def _clear():
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
 
 
@@ -65,7 +65,7 @@ def test_adding_the_2026_release_shows_the_new_year_and_keeps_earlier_editions(f
     assert "revisions against dfe_cin_c1_referrals_rereferrals_2013_2025.csv: 1 cell (2025: 1)" in report.text()
 
     # status shows the new year, its release date and the newest edition
-    st = datastore.status_frame(fake_root, today=rf.ADDED).set_index("table")
+    st = datastatus.status_frame(fake_root, today=rf.ADDED).set_index("table")
     assert st.at["referrals", "years"] == "2013-2026"
     assert st.at["referrals", "published"] == "2026-10-29"
     assert st.at["referrals", "releases"] == 2
@@ -73,7 +73,7 @@ def test_adding_the_2026_release_shows_the_new_year_and_keeps_earlier_editions(f
     assert st.at["referrals", "checksum"] == "ok"
     assert st.at["referrals", "due"] == ""
     assert st.at["cin", "due"] == "2026 expected October 2026"  # the other C tables are not added yet
-    assert latest_quarter() == LATER == datastore.latest_quarter(fake_root)
+    assert latest_quarter() == LATER == latest_quarter(fake_root)
 
     # the later quarter sees the new year; the quarter before the release does not
     assert latest_year_published("referrals", LATER) == 2026
@@ -150,8 +150,8 @@ def test_no_official_file_name_in_the_data_layer_code():
 
 
 def test_status_of_the_shipped_data():
-    text = datastore.status(ROOT, today=date(2026, 11, 23))
-    st = datastore.status_frame(ROOT, today=date(2026, 11, 23)).set_index("table")
+    text = datastatus.status(ROOT, today=date(2026, 11, 23))
+    st = datastatus.status_frame(ROOT, today=date(2026, 11, 23)).set_index("table")
     assert st.at["referrals", "years"] == "2013-2025" and st.at["referrals", "published"] == "2025-10-30"
     assert st.at["workforce", "editions_from"] == "2026Q1"
     assert st.at["population", "due"] == "2025 expected July 2026"
@@ -165,7 +165,7 @@ def test_command_line_add_and_status(fake_root):
     from cscbook.cli import _Parser
 
     parser = _Parser(prog="cscbook")
-    datastore.register_cli(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
+    installcli.register_cli(parser.add_subparsers(dest="command", required=True, parser_class=_Parser))
     path = rf.make_synthetic_release(fake_root)
     args = parser.parse_args(["data", "add", str(path), "--table", "referrals", "--published", "2026-10-29"])
     out = args.func(args)
@@ -289,7 +289,7 @@ def test_exit_status_2_through_the_command_line(fake_root, capsys, monkeypatch):
 
     def build_parser():
         parser = cli._Parser(prog="cscbook")
-        datastore.register_cli(parser.add_subparsers(dest="command", required=True, parser_class=cli._Parser))
+        installcli.register_cli(parser.add_subparsers(dest="command", required=True, parser_class=cli._Parser))
         return parser
 
     monkeypatch.setattr(cli, "build_parser", build_parser)

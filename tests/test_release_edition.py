@@ -19,14 +19,11 @@ CHAPTERS = [e for e in build_module.chapters() if e["notebook"] in ("notebooks/s
 
 
 def _clear_caches():
-    from cscbook.data import ofsted, register
-    from cscbook.data import tables as data
+    from cscbook.data import store
     from cscbook.models import indicators
 
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()
     indicators._long_cached.cache_clear()
-    ofsted._events_cached.cache_clear()
 
 
 @pytest.fixture

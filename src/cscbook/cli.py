@@ -166,7 +166,7 @@ def _cmd_browser(args) -> str:
 
 
 def _cmd_extract(args) -> str:
-    from cscbook.data.cincensus import extract_command
+    from cscbook.data.cinextract import extract_command
 
     check_output_file(args.output, "--output")
     return extract_command(args.cin_census, args.la, args.output, args.annex_a, args.strict)
@@ -363,7 +363,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="folder for _build/html (default: the repository)")
     p.set_defaults(func=_cmd_site)
 
-    from cscbook.data.install import register_cli
+    from cscbook.data.installcli import register_cli
 
     register_cli(sub)
     return parser

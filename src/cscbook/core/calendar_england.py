@@ -106,13 +106,18 @@ def _weekdays(start: date, end: date) -> list[date]:
     return [d for d in (start + timedelta(days=i) for i in range((end - start).days + 1)) if d.weekday() < 5]
 
 
-@lru_cache(maxsize=None)
 def month_calendar(first: str, last: str) -> pd.DataFrame:
     """Per month (PeriodIndex, freq M): weekdays, bank holidays, working days, school-holiday share.
 
     ``school_holiday_share`` is the share of the month's working days inside a (typical, modelled)
     school holiday.
     """
+    return _month_calendar(first, last).copy()
+
+
+@lru_cache(maxsize=None)
+def _month_calendar(first: str, last: str) -> pd.DataFrame:
+    """:func:`month_calendar`, computed once per span (callers get copies)."""
     months = pd.period_range(first, last, freq="M")
     rows = []
     hol_sets: dict[int, set[date]] = {}

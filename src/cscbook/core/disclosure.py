@@ -34,6 +34,8 @@ class DisclosurePolicy:
 
     @classmethod
     def parse(cls, text: str, parameter: str = "disclosure") -> "DisclosurePolicy":
+        """The policy from a parameter's text: ``on`` (or empty) or ``off``, any case; anything else raises
+        :class:`CSCBookError` naming ``parameter``."""
         value = str(text).strip().lower()
         if value not in ("on", "off", ""):
             raise CSCBookError(f"parameter {parameter!r} = {text!r}: give 'on' (the default) or 'off', e.g. {parameter} = \"on\"")
@@ -44,6 +46,8 @@ DEFAULT_POLICY = DisclosurePolicy()
 
 
 def is_small(value) -> bool:
+    """Whether ``value`` is a whole count from :data:`LOW` to :data:`HIGH` (1 to 5), which disclosure control
+    suppresses; text that is not a number is not."""
     try:
         v = float(value)
     except (TypeError, ValueError):

@@ -24,6 +24,8 @@ def _clean(value, places: int | None):
 
 
 def records(frame: pd.DataFrame, places: dict[str, int] | None = None) -> list[dict]:
+    """The rows of ``frame`` as dicts of plain Python values (missing = None), floats of a column in ``places``
+    rounded to that many decimal places (0: int)."""
     places = places or {}
     return [
         {col: _clean(val, places.get(col)) for col, val in zip(frame.columns, row)}

@@ -23,20 +23,25 @@ def package_dir() -> Path:
 
 
 def data_dir() -> Path:
+    """The repository's ``data`` folder."""
     return repo_root() / "data"
 
 
 def official_dir() -> Path:
+    """``data/official``: the official releases and their ``manifest.yml``."""
     return data_dir() / "official"
 
 
 def sources_dir() -> Path:
+    """``data/sources``: the text of the documents the timeline quotes."""
     return data_dir() / "sources"
 
 
 def monthly_dir() -> Path:
+    """``data/monthly``: councils' monthly extracts."""
     return data_dir() / "monthly"
 
 
 def curated_dir() -> Path:
+    """``data/curated``: hand-curated tables (release calendar, reorganisations, timeline, quoted figures)."""
     return data_dir() / "curated"

@@ -25,11 +25,16 @@ def financial_year_label(start: int) -> str:
 
 @dataclass(frozen=True, order=True)
 class Quarter:
+    """A calendar quarter (``year``, ``q`` from 1 to 4), written ``2025Q3``; an edition is made for one.
+    Ordered in time."""
+
     year: int
     q: int
 
     @classmethod
     def parse(cls, text: str, parameter: str = "--quarter") -> "Quarter":
+        """The quarter ``YYYYQn`` written in ``text`` (any case); anything else raises :class:`CSCBookError`
+        naming ``parameter``."""
         m = QUARTER_RE.match(str(text).strip().upper())
         if not m:
             raise CSCBookError(
@@ -39,6 +44,7 @@ class Quarter:
 
     @classmethod
     def of(cls, d: date) -> "Quarter":
+        """The calendar quarter holding the day ``d``."""
         return cls(d.year, (d.month - 1) // 3 + 1)
 
     def __str__(self) -> str:
@@ -46,17 +52,21 @@ class Quarter:
 
     @property
     def start(self) -> date:
+        """The quarter's first day."""
         return date(self.year, 3 * self.q - 2, 1)
 
     @property
     def end(self) -> date:
+        """The quarter's last day."""
         nxt = self.next()
         return date.fromordinal(nxt.start.toordinal() - 1)
 
     def next(self) -> "Quarter":
+        """The following quarter."""
         return Quarter(self.year + (self.q == 4), self.q % 4 + 1)
 
     def previous(self) -> "Quarter":
+        """The quarter before."""
         return Quarter(self.year - (self.q == 1), (self.q - 2) % 4 + 1)
 
     @property

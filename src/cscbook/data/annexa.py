@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 import zipfile
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -35,13 +34,14 @@ import pandas as pd
 
 from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
+from cscbook.core.memo import memo
 
 MAX_BYTES = 200 * 1024 * 1024
 HEADER_ROWS = 20
 
 
 class AnnexAError(CSCBookError):
-    pass
+    """An Ofsted Annex A workbook that cannot be read; the message names the file, sheet or column and the fix."""
 
 
 def _norm(text) -> str:
@@ -56,7 +56,7 @@ def _pattern(text: str) -> re.Pattern:
     return re.compile(m.group(1), re.IGNORECASE if "i" in m.group(2) else 0)
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _data_map(root: str) -> dict:
     import yaml
 

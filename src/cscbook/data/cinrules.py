@@ -41,8 +41,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
 from typing import Callable, Iterable, NamedTuple
+
+from cscbook.core.memo import memo
 
 #: A return is refused when more than this share of its episodes break a rule (and are excluded). The
 #: reconciliation with DfE's table C1 warns at a 10% gap (:func:`cscbook.data.reconciliation.reconcile`); excluding more
@@ -142,6 +143,7 @@ class Episode:
     groups: list[tuple[str, int | None, dict]] = field(default_factory=list)
 
     def first(self, tag: str) -> Date | None:
+        """The first date of the episode with element name ``tag`` (e.g. ``CINreferralDate``), or None."""
         for d in self.dates:
             if d.tag == tag:
                 return d
@@ -157,6 +159,7 @@ class ReturnContext:
 
     @property
     def year_start(self) -> date:
+        """The first day of the collection year: 1 April of the year before ``year``."""
         return date(self.year - 1, 4, 1)
 
     @property
@@ -170,7 +173,7 @@ class ReturnContext:
         return _ordinals(self.year, self.reference)[0]
 
 
-@lru_cache(maxsize=64)
+@memo(maxsize=64)
 def _ordinals(year: int, reference: date) -> tuple[int, int]:
     return date(year - 1, 4, 1).toordinal(), reference.toordinal()
 

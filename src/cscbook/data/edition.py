@@ -59,6 +59,8 @@ class Edition:
 
     @property
     def disclosure(self) -> DisclosurePolicy:
+        """The edition's disclosure policy (:class:`~cscbook.core.disclosure.DisclosurePolicy`): whether counts of 1
+        to 5 are suppressed."""
         return self.policy
 
     @property
@@ -77,6 +79,8 @@ class Edition:
 
     @property
     def slug(self) -> str:
+        """The edition's folder name: ``CODE-council-name-YYYYQn``, with ``-unsuppressed`` when built without
+        disclosure control."""
         name = "".join(ch if ch.isalnum() else "-" for ch in self.council.name.lower()).strip("-")
         while "--" in name:
             name = name.replace("--", "-")
@@ -90,6 +94,8 @@ class Edition:
         return self.monthly.stem if self.monthly else ""
 
     def data_year(self, table: str) -> int | None:
+        """The newest year of ``table`` published by the end of the edition's quarter (year ending 31 March for
+        children in need and looked after), or None if none was."""
         return latest_year_published(table, self.quarter)
 
     def parameters(self) -> dict:
@@ -158,6 +164,9 @@ def parse_quarter(value, parameter: str = "quarter") -> Quarter | None:
 
 
 def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name: str = "--quarter") -> Quarter:
+    """``q`` if an edition for ``council`` can be built for it: refused (one :class:`CSCBookError` naming
+    ``la_name`` or ``quarter_name``) before the first data (2013), after the newest release in data/official,
+    or outside the years the council reported."""
     last = latest_quarter()
     first = first_quarter()
     if q < first:

@@ -21,6 +21,8 @@ from cscbook.data.tables import la_values
 
 
 def pandemic_factors() -> pd.Series:
+    """Multiplicative factors on expected referrals per month in the pandemic (1 = no effect), by month
+    (PeriodIndex), from ``data/curated/pandemic_referral_factors.csv``; months not listed have none."""
     f = pd.read_csv(paths.curated_dir() / "pandemic_referral_factors.csv", dtype={"month": str})
     return pd.Series(f["factor"].values, index=pd.PeriodIndex(f["month"], freq="M"))
 
@@ -128,10 +130,13 @@ EXAMPLE_FILE = "example_monthly_referrals_825.csv"
 
 
 def example_path() -> Path:
+    """Where the shipped ILLUSTRATIVE monthly extract for Buckinghamshire (825) lives, in ``data/examples``."""
     return paths.data_dir() / "examples" / EXAMPLE_FILE
 
 
 def write_example(path: Path | None = None) -> Path:
+    """Write the ILLUSTRATIVE monthly extract for Buckinghamshire (825) as a contract CSV to ``path`` (default
+    :func:`example_path`) through a temporary file; returns the path."""
     path = path or example_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     frame = example_extract("825")

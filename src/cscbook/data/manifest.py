@@ -27,12 +27,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import yaml
 
 from cscbook.core.errors import DataSchemaError
+from cscbook.core.memo import memo
 
 MANIFEST = "manifest.yml"
 HEADER = (
@@ -65,6 +65,9 @@ class Release:
 
 @dataclass(frozen=True)
 class TableEntry:
+    """One table of ``data/official/manifest.yml``: its short name, title, release-calendar collection and its
+    releases, oldest first."""
+
     name: str
     title: str
     collection: str
@@ -72,10 +75,12 @@ class TableEntry:
 
     @property
     def newest(self) -> Release:
+        """The newest release of the table (the last listed)."""
         return self.releases[-1]
 
 
 def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file's bytes, as a hex string (read in 1 MiB blocks)."""
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -125,23 +130,25 @@ def _parse(text: str) -> dict[str, TableEntry]:
     return out
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _read_cached(path: str, mtime_ns: int, size: int) -> dict[str, TableEntry]:
     return _parse(Path(path).read_text(encoding="utf-8"))
 
 
 def read(official: Path) -> dict[str, TableEntry]:
-    """Every table of the manifest in ``official`` (cached until the file changes)."""
+    """Every table of the manifest in ``official``, by name (cached until the file changes; a new dict each call)."""
     path = Path(official) / MANIFEST
     try:
         st = path.stat()
     except FileNotFoundError:
         raise DataSchemaError(f"{path}: file not found; "
                               f"restore it with git checkout -- data/official/{MANIFEST}") from None
-    return _read_cached(str(path), st.st_mtime_ns, st.st_size)
+    return dict(_read_cached(str(path), st.st_mtime_ns, st.st_size))  # a copy: the entries are frozen
 
 
 def entry(official: Path, table: str) -> TableEntry:
+    """The manifest's entry for ``table`` in the folder ``official``; an unknown table raises KeyError listing
+    the known ones."""
     tables = read(official)
     if table not in tables:
         raise KeyError(f"unknown table {table!r}; known: {', '.join(sorted(tables))}")

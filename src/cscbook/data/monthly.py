@@ -60,7 +60,8 @@ MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class MonthlyDataError(CSCBookError):
-    pass
+    """A council's monthly extract that breaks the contract; the message names the file, line and column and
+    how to fix it."""
 
 
 def _month_hint(text: str) -> str:

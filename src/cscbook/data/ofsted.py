@@ -14,7 +14,6 @@ holds councils that existed before a reorganisation, matched to their old code).
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +21,7 @@ import pandas as pd
 from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
 from cscbook.core.errors import DataSchemaError
+from cscbook.core.memo import memo
 from cscbook.data import manifest
 from cscbook.data.register import _normalise, register
 
@@ -91,6 +91,8 @@ def framework_grade(framework: str, graded: str | None) -> str | None:
 
 
 def grade(text) -> str | None:
+    """An Ofsted judgement in the package's spelling (see :data:`GRADES`) from the text a file holds (any case);
+    None for blank, ``-`` or missing; text that is not a known grade is returned stripped."""
     if text is None or (isinstance(text, float) and pd.isna(text)):
         return None
     key = str(text).strip().lower()
@@ -120,7 +122,7 @@ def _by_name(name: str, predecessor: bool, reg, by_name) -> str | None:
     return min(codes, key=key) if predecessor else max(codes, key=key)
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _events_cached(files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     """Events from the three Ofsted files; ``files`` is ((path, sha256), ...) for SIF, ILACS, in-year."""
     (sif_path, _), (ilacs_path, _), (inyear_path, _) = files
@@ -194,6 +196,9 @@ def _events_cached(files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
 
 
 def official_events() -> pd.DataFrame:
+    """Every council's Ofsted events from the newest releases of the SIF, ILACS and in-year files in
+    data/official: one row per event (``la_code``, publication ``date``, ``inspection_date``, ``kind``, ``framework``,
+    ``grade``, ``title``, ``source`` and more), a copy."""
     official = paths.official_dir()
     files = []
     for table in (SIF_TABLE, ILACS_TABLE, INYEAR_TABLE):
@@ -211,7 +216,7 @@ def official_events_of(la: str) -> pd.DataFrame:
     return by_council[la].copy() if la in by_council else _events_cached(files).iloc[:0].copy()
 
 
-@lru_cache(maxsize=4)
+@memo(maxsize=4)
 def _by_council(files: tuple) -> dict:
     return {code: g for code, g in _events_cached(files).groupby("la_code")}
 

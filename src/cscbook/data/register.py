@@ -12,7 +12,6 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +20,7 @@ from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
 from cscbook.core.errors import DataSchemaError, UnknownCouncilError
 from cscbook.core.inputs import excerpt
+from cscbook.core.memo import memo
 from cscbook.data import manifest
 
 #: Official tables the register is built from (names in data/official/manifest.yml).
@@ -31,6 +31,9 @@ REORG_FILE = "la_reorganisations.csv"
 
 @dataclass(frozen=True)
 class Council:
+    """One council of the register: three-digit DfE code, latest name and region, its GSS codes over time, the
+    first and last years it reported (year ending 31 March) and its statistical neighbours' codes (nearest first)."""
+
     code: str
     name: str
     region: str
@@ -47,7 +50,7 @@ def _normalise(name: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _build(names_files: tuple[tuple[str, str], ...],
            sn: tuple[str, str]) -> tuple[pd.DataFrame, dict[str, tuple[str, ...]]]:
     """The register from the (path, sha256) of the C1 and population files and of the neighbours file."""
@@ -108,10 +111,12 @@ def register() -> pd.DataFrame:
 
 
 def latest_year() -> int:
+    """The newest year (ending 31 March) any council reported in table C1."""
     return int(_tables()[0]["last_year"].max())
 
 
 def council(code: str) -> Council:
+    """The :class:`Council` with three-digit DfE code ``code`` (KeyError if none has it; see :func:`resolve`)."""
     reg, neighbours = _tables()
     row = reg.loc[code]
     return Council(
@@ -159,6 +164,8 @@ def resolve(query: str | int) -> Council:
 
 
 def reorganisations() -> pd.DataFrame:
+    """The councils reorganised into others (``data/curated/la_reorganisations.csv``): predecessor_code,
+    successor_code, effective_year and the file's other columns, as text."""
     path = paths.curated_dir() / REORG_FILE
     frame = read_csv_checked(path, ["predecessor_code", "successor_code", "effective_year"])
     return frame

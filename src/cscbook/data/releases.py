@@ -9,7 +9,6 @@ published before the oldest installed release, the release calendar of each coll
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -17,13 +16,14 @@ import pandas as pd
 from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
 from cscbook.core.errors import CSCBookError
+from cscbook.core.memo import memo
 from cscbook.core.quarters import Quarter
 from cscbook.data import manifest
 
 RELEASE_COLUMNS = ("collection", "tables", "period_end_month", "publication_year_offset", "publication_month", "basis")
 
 
-@lru_cache(maxsize=8)
+@memo(maxsize=8)
 def _releases_parsed(path: str, content: bytes) -> pd.DataFrame:
     return read_csv_checked(Path(path), list(RELEASE_COLUMNS))
 
@@ -57,6 +57,7 @@ def publication_quarter(collection: str, year: int) -> Quarter:
 
 
 def table_collection(table: str) -> str:
+    """The release-calendar collection (``data/curated/releases.csv``) that publishes ``table``; KeyError if none."""
     rel = releases()
     for _, row in rel.iterrows():
         if table in row["tables"].split():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import lru_cache
 
 from cscbook.core import paths
+from cscbook.core.memo import memo
 
 MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
           "november", "december"]
@@ -28,13 +28,17 @@ def normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def source_text(name: str, root: str | None = None) -> str:
+    """The text of source document ``name`` in data/sources, normalised as :func:`normalise` does (read once;
+    ``root`` is part of the cache key only)."""
     path = paths.sources_dir() / name
     return normalise(path.read_text(encoding="utf-8"))
 
 
 def quote_in_source(quote: str, source: str) -> bool:
+    """Whether ``quote`` appears in source document ``source``, both normalised by :func:`normalise` (spacing,
+    typographic quotes and dashes folded; case kept)."""
     return normalise(quote) in source_text(source)
 
 
@@ -66,10 +70,13 @@ def date_supported(iso: str, precision: str, quote: str, source: str) -> bool:
 
 
 def document_date(source: str) -> str:
+    """The publication date of source document ``source`` (ISO text, from :data:`DOCUMENT_DATES`)."""
     return DOCUMENT_DATES[source]
 
 
 def as_date(iso: str) -> date:
+    """A date from ISO text at year, month or day precision (``2014``, ``2014-09``, ``2014-09-21``); missing
+    parts are the first month or day."""
     parts = [int(p) for p in iso.split("-")]
     while len(parts) < 3:
         parts.append(1)

@@ -21,7 +21,6 @@ Which file holds which table, and when each release was published, is read from
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -30,6 +29,7 @@ from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
 from cscbook.core.errors import DataSchemaError
 from cscbook.core.markers import parse_series
+from cscbook.core.memo import memo
 from cscbook.core.quarters import Quarter
 from cscbook.data import manifest
 from cscbook.data.releases import latest_year_published
@@ -184,7 +184,7 @@ def read_release(table: str, path: Path) -> pd.DataFrame:
     return tidy(frame, spec.measures, path.name, table)
 
 
-@lru_cache(maxsize=None)
+@memo(maxsize=None)
 def _load_table_cached(name: str, files: tuple[tuple[str, str], ...]) -> pd.DataFrame:
     """The tidy table from its files, each given as (path, sha256 recorded in the manifest)."""
     path = Path(files[0][0])

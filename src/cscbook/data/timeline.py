@@ -17,13 +17,13 @@ future tense of their source.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from cscbook.core import paths
 from cscbook.core.csvfile import read_csv_checked
+from cscbook.core.memo import memo
 from cscbook.core.quarters import Quarter
 from cscbook.data.ofsted import official_events_of
 from cscbook.data.register import resolve
@@ -42,13 +42,15 @@ def curated_events() -> pd.DataFrame:
     return _curated(str(path), path.stat().st_mtime_ns if path.exists() else 0).copy()
 
 
-@lru_cache(maxsize=4)
+@memo(maxsize=4)
 def _curated(path: str, mtime: int) -> pd.DataFrame:
     return read_csv_checked(Path(path), ["date", "precision", "end_date", "la_code", "kind", "title", "source",
                                          "quote", "date_basis"])
 
 
 def quoted_figures() -> pd.DataFrame:
+    """The figures quoted from councils' own documents (``data/curated/quoted_figures.csv``): figure_id,
+    la_code, value, unit, measure, period, source, quote, official_comparison, cites, as text."""
     return read_csv_checked(paths.curated_dir() / "quoted_figures.csv",
                             ["figure_id", "la_code", "value", "unit", "measure", "period", "source", "quote",
                              "official_comparison", "cites"])
