@@ -29,7 +29,8 @@ def mase(actual, forecast, scale: float) -> float:
 
 
 def bias(actual, forecast) -> float:
-    """Mean of forecast minus actual: positive means forecasts ran high."""
+    """Mean of ``forecast`` minus ``actual`` (in their units, e.g. referrals a month): positive means forecasts ran
+    high."""
     return float(np.mean(np.asarray(forecast, dtype=float) - np.asarray(actual, dtype=float)))
 
 
@@ -93,7 +94,10 @@ def join_backtests(parts: list[pd.DataFrame], models) -> pd.DataFrame:
 
 
 def summarise(errors: pd.DataFrame, by=("model",)) -> pd.DataFrame:
-    """mase (mean absolute error over mean scale per origin), bias, coverage_80, coverage_95, n."""
+    """The backtest rows ``errors`` (:func:`backtest_errors`) scored per group of the columns ``by``: mase (the mean
+    of each row's absolute error over its origin's scale), bias (mean of forecast minus actual, in the series' units,
+    e.g. referrals a month), coverage_80 and coverage_95 (shares of actuals inside the intervals, 0 to 1) and n (rows).
+    """
     def agg(g):
         scaled = (g["forecast"] - g["actual"]).abs() / g["scale"]
         return pd.Series(dict(
