@@ -30,16 +30,19 @@ def main() -> int:
 
     from cscbook.core.quarters import Quarter
     from cscbook.models import annual
+    from cscbook.models import backtest as B
     from cscbook.models import forecast as F
+    from cscbook.models import levelshift as S
+    from cscbook.models import peaks as P
     from cscbook.models.demand import horizon_for, monthly_series, next_year
 
     quarter = Quarter.parse(args.quarter)
     series = monthly_series(args.la, quarter)
     y = series.referrals
     print(f"council {args.la}, {y.index.min()} to {y.index.max()} ({len(y)} months), {series.basis}")
-    print(F.prepare(y).sentence)
+    print(S.prepare(y).sentence)
 
-    origins = F.origins(y.index)
+    origins = B.origins(y.index)
     print(f"\nfit time per model over {len(origins)} backtest origins (level-shift step included)")
     times = {}
     for model in F.MODELS:
@@ -56,7 +59,7 @@ def main() -> int:
     print("\nSARIMAX estimation, plain against fast (same training series)")
     plain_t, fast_t, llf = [], [], []
     for o in origins:
-        train = F.prepare(y[:o]).series
+        train = S.prepare(y[:o]).series
         x = F._exog(train.index)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -76,9 +79,9 @@ def main() -> int:
     results = {}
     for shifts in (False, True):
         start = time.perf_counter()
-        errors = F.backtest_errors(y, level_shifts=shifts)
+        errors = B.backtest_errors(y, level_shifts=shifts)
         elapsed = time.perf_counter() - start
-        results[shifts] = F.summarise(errors).set_index("model")
+        results[shifts] = B.summarise(errors).set_index("model")
         print(f"  level-shift step {'on ' if shifts else 'off'}: {elapsed:.2f} s for {len(origins)} origins x "
               f"{len(F.MODELS)} models")
     table = pd.DataFrame({"mase_without_shift_step": results[False]["mase"],
@@ -86,13 +89,13 @@ def main() -> int:
                           "coverage_80_without": results[False]["coverage_80"],
                           "coverage_80_with": results[True]["coverage_80"]})
     print(table.round(3).to_string())
-    print(F.why_kept(results[True].reset_index())[["model", "why_kept"]].to_string(index=False))
+    print(B.why_kept(results[True].reset_index())[["model", "why_kept"]].to_string(index=False))
 
     print("\nforecast peak month, 80% interval")
-    for model in dict.fromkeys(("ets", "sarimax", F.best_model(results[True].reset_index()))):
+    for model in dict.fromkeys(("ets", "sarimax", B.best_model(results[True].reset_index()))):
         for shifts in (False, True):
             fc = next_year(F.fit_forecast(y, model, horizon_for(series, quarter), level_shifts=shifts), quarter)
-            pk = F.peaks(fc)
+            pk = P.peaks(fc)
             r = fc.loc[pd.Period(pk.peak_month, freq="M")]
             print(f"  {model:8s} shift step {'on ' if shifts else 'off'}: peak {pk.peak_month} ({pk.peak_probability:.0%}) "
                   f"{r['mean']:.0f} (80% {r['lower_80']:.0f} to {r['upper_80']:.0f}, width {r['upper_80'] - r['lower_80']:.0f}); "
@@ -106,7 +109,7 @@ def main() -> int:
         start = time.perf_counter()
         errors = annual.backtest_reconciled(y, args.la, method=method, annual_forecasts=fc_annual)
         elapsed = time.perf_counter() - start
-        s = F.summarise(errors, by=("model", "reconciled"))
+        s = B.summarise(errors, by=("model", "reconciled"))
         wide = s.pivot(index="model", columns="reconciled", values="mase")
         used = errors[errors["reconciled"]].groupby("origin")["annual_used"].first()
         print(f"  annual method {method}: {elapsed:.2f} s; annual forecast available at {int(used.sum())} of {len(used)} origins")

@@ -56,7 +56,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from cscbook.data import illustrative, monthly
-    from cscbook.models import annual, forecast
+    from cscbook.models import annual, backtest, forecast
 
     rows = []
     t_annual, _ = timed(annual.backtest)
@@ -71,13 +71,13 @@ def main() -> int:
         t_fit[model], _ = timed(forecast.fit_forecast, y, model)
         rows.append((f"monthly fit, {model} (full series)", t_fit[model], None))
     sarimax = []
-    for origin in forecast.origins(y.index):
+    for origin in backtest.origins(y.index):
         t, _ = timed(forecast.fit_forecast, y[:origin], "sarimax", 12)
         sarimax.append(t)
     t_sarimax = sum(sarimax) / len(sarimax)
     rows.append((f"each SARIMAX fit in the backtest (mean of {len(sarimax)}, max {max(sarimax):.2f} s)",
                  t_sarimax, TARGETS["sarimax"]))
-    t_bt, errors = timed(forecast.backtest_errors, y)
+    t_bt, errors = timed(backtest.backtest_errors, y)
     rows.append((f"monthly backtest, {errors['origin'].nunique()} origins x {len(forecast.MODELS)} models", t_bt, None))
 
     if not args.skip_build:

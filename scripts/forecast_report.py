@@ -58,7 +58,7 @@ def main() -> int:
     from cscbook.core.quarters import Quarter
     from cscbook.data.releases import latest_quarter
     from cscbook.models import calibration as K
-    from cscbook.models import capacity, forecast, history
+    from cscbook.models import backtest, capacity, history
     from cscbook.models.demand import monthly_series
 
     pd.set_option("display.width", 200)
@@ -85,7 +85,7 @@ def main() -> int:
         parts = []
         for seed in range(args.synthetic):
             y = synthetic(seed)
-            rows = forecast.backtest_errors(y, models=("seasonal_naive",), horizon=24)
+            rows = backtest.backtest_errors(y, models=("seasonal_naive",), horizon=24)
             parts.append(K.Calibration.from_backtest(rows, "seasonal_naive").coverage(range(13, 25)))
         cov = pd.concat(parts)
         print(f"SYNTHETIC series with a known truth ({args.synthetic} series, seasonal naive, horizons 13-24): "

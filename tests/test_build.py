@@ -175,7 +175,7 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     found there by the same call: same key, and no model is fitted again."""
     import os
 
-    from cscbook.models import forecast
+    from cscbook.models import backtest, forecast
     from cscbook.models.demand import monthly_series
 
     ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
@@ -191,7 +191,7 @@ def test_shared_results_are_computed_once_and_reused(tmp_path, monkeypatch):
     assert proc.returncode == 0, proc.stderr
     series = monthly_series(ed.council.code, ed.quarter)
     # each model's rows are kept on their own (the build computes them side by side)
-    assert all(ed.cache.has(forecast.backtest_errors, series.referrals, models=(m,)) for m in models)
+    assert all(ed.cache.has(backtest.backtest_errors, series.referrals, models=(m,)) for m in models)
     fits = []
     real_fit = forecast.fit_forecast
     monkeypatch.setattr(forecast, "fit_forecast", lambda *a, **k: fits.append(a[1]) or real_fit(*a, **k))
@@ -206,14 +206,14 @@ def test_a_series_keeps_its_cache_key_once_it_has_been_used(tmp_path):
     """pandas caches attributes inside a series as it is used (its period index's dtype) and pickles them: the
     shared cache keys a series by its content, so a result is found again after the series has been used."""
     from cscbook.core.cache import SharedCache
-    from cscbook.models import forecast
+    from cscbook.models import backtest, forecast
     from cscbook.models.demand import monthly_series
 
     ed = BuildContext.create(tmp_path / "out", jobs=1, paper=False).edition("938", "2019Q2")
     y = monthly_series(ed.council.code, ed.quarter).referrals
     sc = SharedCache(tmp_path / "shared")
     first = shared.monthly_forecast(sc, y, "naive")
-    forecast.backtest_errors(y, models=("seasonal_naive",))  # the series used, as a chapter uses it
+    backtest.backtest_errors(y, models=("seasonal_naive",))  # the series used, as a chapter uses it
     assert sc.has(forecast.fit_forecast, y, "naive", 12)
     pd.testing.assert_frame_equal(shared.monthly_forecast(sc, y, "naive"), first)
 
@@ -242,7 +242,7 @@ def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(t
     """The shared cache keeps each model's backtest rows apart; joined, they are the frame one call for every model
     gives, row for row. The build's parts name every model once."""
     from cscbook.core.cache import SharedCache
-    from cscbook.models import forecast
+    from cscbook.models import backtest, forecast
     from cscbook.models.demand import monthly_series
 
     ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
@@ -250,7 +250,7 @@ def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(t
     y = monthly_series(ed.council.code, ed.quarter).referrals
     models = ("seasonal_naive", "naive", "stl")
     joined = shared.monthly_backtest(SharedCache(tmp_path / "shared"), y, models=models)
-    pd.testing.assert_frame_equal(joined, forecast.backtest_errors(y, models=models))
+    pd.testing.assert_frame_equal(joined, backtest.backtest_errors(y, models=models))
     assert list(joined["model"].iloc[:3]) == ["seasonal_naive"] * 3 and joined["origin"].is_monotonic_increasing
     parts = [p.split()[1] for p in build_module.EDITION_PARTS if p.startswith("backtest ")]
     assert sorted(parts) == sorted(forecast.MODELS)

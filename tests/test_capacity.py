@@ -12,6 +12,7 @@ import pytest
 
 from cscbook.core.quarters import Quarter
 from cscbook.models import capacity as C
+from cscbook.models import staffing as St
 from cscbook.models.scenarios import Scenario
 
 Q = Quarter(2026, 1)
@@ -25,27 +26,27 @@ def flat_fc(means, start="2026-04", half=20.0) -> pd.DataFrame:
                          "upper_95": m + 1.5 * half}, index=idx)
 
 
-INPUTS = C.CapacityInputs(current_fte=50.0, monthly_referrals=100.0, conversion=0.8, caseload=20.0)
+INPUTS = St.CapacityInputs(current_fte=50.0, monthly_referrals=100.0, conversion=0.8, caseload=20.0)
 
 
-def staffing(mean_months=3.0, level=100.0, start="2025-01", n=15, inputs=INPUTS, as_at=None) -> C.Staffing:
+def staffing(mean_months=3.0, level=100.0, start="2025-01", n=15, inputs=INPUTS, as_at=None) -> St.Staffing:
     """SYNTHETIC staffing model: steady referrals at ``level`` to the month before 2026-04 (by default)."""
     history = pd.Series(level, index=pd.period_range(start, periods=n, freq="M"))
     if as_at is not None:
-        inputs = C.CapacityInputs(inputs.current_fte, inputs.monthly_referrals, inputs.conversion, inputs.caseload,
+        inputs = St.CapacityInputs(inputs.current_fte, inputs.monthly_referrals, inputs.conversion, inputs.caseload,
                                   (), pd.Period(as_at, freq="M"))
-    return C.staffing_model(Q, "825", history.to_frame("referrals"), history, inputs, C.Survival(mean_months))
+    return St.staffing_model(Q, "825", history.to_frame("referrals"), history, inputs, St.Survival(mean_months))
 
 
 def test_a_known_survival_curve_reproduces_a_hand_computed_stock():
     # S = 1, 0.5, 0.25; months before the first at the first year's average (25)
-    got = C.open_cases([10, 20, 30, 40], [1.0, 0.5, 0.25], conversion=0.5)
+    got = St.open_cases([10, 20, 30, 40], [1.0, 0.5, 0.25], conversion=0.5)
     assert got.tolist() == pytest.approx([0.5 * (10 + 12.5 + 6.25), 0.5 * (20 + 5 + 6.25), 0.5 * (30 + 10 + 2.5),
                                           0.5 * (40 + 15 + 5)])
-    curve = C.Survival(4.0).curve()
+    curve = St.Survival(4.0).curve()
     assert curve[:3].tolist() == pytest.approx([1.0, 0.75, 0.5625]) and curve.sum() == pytest.approx(4.0, abs=1e-3)
     # Little's law: steady referrals R give a stock of R x conversion x the mean duration
-    assert C.open_cases(np.full(200, 100.0), C.Survival(10.0), 0.8)[-1] == pytest.approx(800.0, rel=1e-3)
+    assert St.open_cases(np.full(200, 100.0), St.Survival(10.0), 0.8)[-1] == pytest.approx(800.0, rel=1e-3)
 
 
 def test_a_steady_state_gives_back_todays_fte():
@@ -66,7 +67,7 @@ def test_a_one_month_spike_raises_fte_needed_far_less_than_proportionally_and_de
     means[2] = 150.0  # June 2026: referrals up 50%
     plan = C.plan_for(flat_fc(means), st, Q)
     fte = plan["fte_needed"].to_numpy()
-    curve = C.Survival(d).curve()
+    curve = St.Survival(d).curve()
     # the stock gains 50 x S(k) cases k months on, against a steady 100 x sum(S): FTE up 50 x S(k) / (100 x D)
     expected = 50.0 + 50.0 * np.array([0, 0] + [50 * curve[k] / (100 * curve.sum()) for k in range(10)])
     assert fte == pytest.approx(expected)
@@ -78,7 +79,7 @@ def test_calibration_check_reproduces_the_workforce_census_for_buckinghamshire_2
     from cscbook.models.demand import monthly_series
 
     series = monthly_series("825", Q)
-    st = C.staffing_model(Q, "825", series.frame)
+    st = St.staffing_model(Q, "825", series.frame)
     check = st.check().set_index("figure")["value"]
     # dfe_csww_indicators_2017_2025.csv, 825, 2025: case_holders_fte 150.4, caseload_fte 18.1, cases 2720
     assert check["FTE in post x average caseload"] == pytest.approx(150.4 * 18.1)
@@ -204,7 +205,7 @@ def test_probabilities_in_range_and_sentences_carry_probability(seed):
 
 def test_inputs_from_official_figures_for_buckinghamshire_2026q1():
     series = pd.DataFrame({"referrals": np.full(12, 460.0)}, index=pd.period_range("2024-04", periods=12, freq="M"))
-    inp = C.capacity_inputs(Q, "825", series)
+    inp = St.capacity_inputs(Q, "825", series)
     # dfe_csww_indicators_2017_2025.csv, 825, 2025: case_holders_fte 150.4, caseload_fte 18.1
     assert inp.current_fte == 150.4 and inp.caseload == 18.1
     # assessments per referral as the demand page shows it: dfe_cin_c3_assessment_factors_2018_2025.csv, 825,
@@ -214,7 +215,7 @@ def test_inputs_from_official_figures_for_buckinghamshire_2026q1():
     assert inp.as_at == pd.Period("2025-09", freq="M") and inp.census_cases == 2720.0
     assert inp.monthly_referrals == 460.0
     # an edition for 2025Q1 only sees the census for September 2024 (published March 2025)
-    earlier = C.capacity_inputs(Quarter(2025, 1), "825", series)
+    earlier = St.capacity_inputs(Quarter(2025, 1), "825", series)
     assert earlier.sources[1].endswith("30 September 2024 (DfE workforce census)")
 
 
@@ -222,7 +223,7 @@ def test_inputs_from_the_extract_when_it_has_them():
     idx = pd.period_range("2025-01", periods=12, freq="M")
     series = pd.DataFrame({"referrals": np.full(12, 200.0), "assessments": np.full(12, 150.0),
                            "open_cases": np.full(12, 1200.0), "social_workers_fte": np.full(12, 80.0)}, index=idx)
-    inp = C.capacity_inputs(Q, "825", series)
+    inp = St.capacity_inputs(Q, "825", series)
     assert (inp.current_fte, inp.conversion, inp.caseload) == (80.0, 0.75, 15.0)
     assert all("extract" in s for s in inp.sources[1:])
 
@@ -243,15 +244,15 @@ def test_the_survival_curve_comes_from_the_council_own_open_episodes_where_given
     idx = pd.period_range("2021-04", periods=48, freq="M")
     referrals = pd.Series(rng.uniform(300, 500, 48).round(), index=idx)
     # SYNTHETIC returns: 60% of referrals open an episode, which stays open 5 months on average (geometric)
-    open_cin = pd.Series(C.open_cases(referrals.to_numpy(), C.Survival(5.0), 0.6).round(), index=idx)
-    d, scale = C.fit_duration(referrals, open_cin)
+    open_cin = pd.Series(St.open_cases(referrals.to_numpy(), St.Survival(5.0), 0.6).round(), index=idx)
+    d, scale = St.fit_duration(referrals, open_cin)
     assert d == pytest.approx(5.0, abs=0.15) and scale == pytest.approx(0.6, rel=0.03)
     frame = pd.DataFrame({"referrals": referrals, "open_cin": open_cin})
-    s = C.survival_for(Q, "825", frame)
+    s = St.survival_for(Q, "825", frame)
     assert s.mean_months == pytest.approx(5.0, abs=0.15) and "council's own returns" in s.source
     # too few months of open episodes: DfE's children in need table B1 instead
     short = frame.assign(open_cin=frame["open_cin"].where(frame.index >= idx[30]))
-    assert "table B1" in C.survival_for(Q, "825", short).source
+    assert "table B1" in St.survival_for(Q, "825", short).source
 
 
 def test_backtest_errors_in_open_cases_run_through_the_same_survival_curve():

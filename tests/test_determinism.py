@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from cscbook.data.edition import latest_quarter
-from cscbook.models import forecast
+from cscbook.models import backtest
 from cscbook.models.demand import monthly_series
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,7 +23,7 @@ PLACES = {"mase": 3, "bias": 1, "coverage_80": 2, "coverage_95": 2}
 
 
 def published(errors):
-    summary = forecast.summarise(errors).set_index("model")
+    summary = backtest.summarise(errors).set_index("model")
     return {m: {k: round(float(summary.at[m, k]), p) for k, p in PLACES.items()} for m in summary.index}
 
 
@@ -34,9 +34,9 @@ def test_backtest_figures_do_not_move_with_the_last_bits_of_the_data(model):
     taken from the data), such a change moved ETS's bias by 1.5 referrals a month and SARIMAX's in its decimals."""
     y = monthly_series("825", latest_quarter(), None).referrals.astype(float)
     noise = np.random.default_rng(7).standard_normal(len(y))
-    base = published(forecast.backtest_errors(y, models=(model,)))
+    base = published(backtest.backtest_errors(y, models=(model,)))
     for eps in (1e-12, -1e-12):
-        assert published(forecast.backtest_errors(y * (1 + eps * noise), models=(model,))) == base
+        assert published(backtest.backtest_errors(y * (1 + eps * noise), models=(model,))) == base
 
 
 def _sanitised_checked_outputs(path: Path) -> list[str]:

@@ -7,7 +7,10 @@ import pytest
 from cscbook.data import illustrative, monthly
 from cscbook.data.tables import la_values
 from cscbook.models import annual
+from cscbook.models import backtest as B
 from cscbook.models import forecast as F
+from cscbook.models import peaks as P
+from cscbook.models import reconcile as R
 
 
 def seasonal_series(n=72, level=500.0, amp=80.0, noise=0.0, seed=0):
@@ -18,11 +21,11 @@ def seasonal_series(n=72, level=500.0, amp=80.0, noise=0.0, seed=0):
 
 
 def test_metrics_against_hand_computed_values():
-    assert F.mase([10, 20, 30], [12, 20, 27], scale=2.0) == pytest.approx((2 + 0 + 3) / 3 / 2)
-    assert F.bias([10, 20, 30], [12, 20, 27]) == pytest.approx((2 + 0 - 3) / 3)
-    assert F.coverage([1, 5, 9], [0, 6, 8], [2, 7, 10]) == pytest.approx(2 / 3)
+    assert B.mase([10, 20, 30], [12, 20, 27], scale=2.0) == pytest.approx((2 + 0 + 3) / 3 / 2)
+    assert B.bias([10, 20, 30], [12, 20, 27]) == pytest.approx((2 + 0 - 3) / 3)
+    assert B.coverage([1, 5, 9], [0, 6, 8], [2, 7, 10]) == pytest.approx(2 / 3)
     y = pd.Series([1.0] * 12 + [3.0] * 12)
-    assert F.seasonal_scale(y) == pytest.approx(2.0)
+    assert B.seasonal_scale(y) == pytest.approx(2.0)
 
 
 def test_baselines_are_what_they_say():
@@ -36,7 +39,7 @@ def test_baselines_are_what_they_say():
 
 def test_seasonal_naive_is_perfect_on_a_pure_seasonal_series_and_naive_is_not():
     y = seasonal_series(72)
-    errors = F.backtest_errors(y, models=("naive", "seasonal_naive"), step=6, last_n=24)
+    errors = B.backtest_errors(y, models=("naive", "seasonal_naive"), step=6, last_n=24)
     abs_err = (errors["forecast"] - errors["actual"]).abs().groupby(errors["model"]).mean()
     assert abs_err["seasonal_naive"] == pytest.approx(0.0, abs=1e-9)
     assert abs_err["naive"] > 30
@@ -45,11 +48,11 @@ def test_seasonal_naive_is_perfect_on_a_pure_seasonal_series_and_naive_is_not():
 @pytest.mark.parametrize("model", F.MODELS)
 def test_no_origin_sees_the_future(model):
     y = seasonal_series(60, noise=20, seed=3)
-    errors = F.backtest_errors(y, models=(model,), step=12, last_n=24)
+    errors = B.backtest_errors(y, models=(model,), step=12, last_n=24)
     first_origin = errors["origin"].min()
     tampered = y.copy()
     tampered[pd.Period(first_origin, freq="M") + 1:] *= 3.0  # everything after the first origin changes
-    again = F.backtest_errors(tampered, models=(model,), step=12, last_n=24)
+    again = B.backtest_errors(tampered, models=(model,), step=12, last_n=24)
     a = errors[errors["origin"] == first_origin]["forecast"].to_numpy()
     b = again[again["origin"] == first_origin]["forecast"].to_numpy()
     assert np.allclose(a, b)
@@ -68,7 +71,7 @@ def test_intervals_nest_and_are_non_negative():
 
 def test_models_beat_naive_on_seasonal_data_with_noise():
     y = seasonal_series(84, noise=15, seed=7)
-    s = F.summarise(F.backtest_errors(y, step=6, last_n=24)).set_index("model")
+    s = B.summarise(B.backtest_errors(y, step=6, last_n=24)).set_index("model")
     for model in ("ets", "sarimax", "seasonal_naive"):
         assert s.at[model, "mase"] < s.at["naive", "mase"]
     assert 0.6 <= s.at["ets", "coverage_80"] <= 1.0
@@ -105,12 +108,12 @@ def test_peaks_and_exceedance():
     mean[5] = 200.0  # September
     mean[4] = 50.0
     fc = pd.DataFrame({"mean": mean, "lower_80": mean - 5, "upper_80": mean + 5}, index=idx)
-    p = F.peaks(fc)
+    p = P.peaks(fc)
     assert p.peak_month == "2026-09" and p.peak_probability > 0.99
     assert p.trough_month == "2026-08"
     assert 3.5 < p.ratio < 4.5 and p.ratio_low <= p.ratio <= p.ratio_high
     assert p.ratio_mean == p.ratio  # the old name still answers
-    ex = F.exceedance_probability(fc, 150)
+    ex = P.exceedance_probability(fc, 150)
     assert ex["2026-09"] > 0.99 and ex["2026-04"] < 0.01
 
 
@@ -153,7 +156,7 @@ def test_peak_ratio_interval_contains_its_estimate(means, half_widths):
     mean = np.array(means)
     hw = np.array(half_widths)
     fc = pd.DataFrame({"mean": mean, "lower_80": mean - hw, "upper_80": mean + hw}, index=idx)
-    p = F.peaks(fc, draws=500)
+    p = P.peaks(fc, draws=500)
     assert p.ratio_low <= p.ratio <= p.ratio_high
     assert p.ratio >= 1.0 or p.peak_month == p.trough_month
     assert 0 < p.peak_probability <= 1 and 0 < p.trough_probability <= 1
@@ -164,17 +167,17 @@ def test_peak_ratio_of_the_reported_case_is_coherent():
     idx = pd.period_range("2026-04", periods=12, freq="M")
     mean = np.array([450, 470, 420, 430, 300, 536, 500, 480, 400, 380, 420, 440], dtype=float)
     fc = pd.DataFrame({"mean": mean, "lower_80": mean - 320, "upper_80": mean + 320}, index=idx)
-    p = F.peaks(fc)
+    p = P.peaks(fc)
     assert p.ratio_low <= p.ratio <= p.ratio_high
     assert p.ratio_high < 50
 
 
 def test_peak_statement_inputs_carry_probability_and_bias():
     y = seasonal_series(72, noise=15, seed=2)
-    errors = F.backtest_errors(y, models=("seasonal_naive",), step=12, last_n=24)
+    errors = B.backtest_errors(y, models=("seasonal_naive",), step=12, last_n=24)
     fc = F.fit_forecast(y, "seasonal_naive", 12)
-    s = F.peak_statement_inputs(fc, errors, "seasonal_naive")
-    b = F.bias(errors["actual"], errors["forecast"])
+    s = P.peak_statement_inputs(fc, errors, "seasonal_naive")
+    b = B.bias(errors["actual"], errors["forecast"])
     assert s.bias_per_month == pytest.approx(b)
     peak = fc.loc[pd.Period(s.peak_month, freq="M")]
     assert s.adjusted_mean == pytest.approx(max(peak["mean"] - b, 0))
@@ -211,32 +214,32 @@ def _year_forecast(total=6000.0, half_width=0.1):
 
 def test_reconciled_months_add_up_to_the_combined_total():
     fc = _year_forecast()
-    rec = F.reconcile_to_annual(fc, 7000.0, 6500.0, 7500.0)
-    combined, _, w = F.combine_totals(fc["mean"].sum(), ((fc["upper_80"] - fc["lower_80"]) / (2 * F.Z[80])).sum(),
+    rec = R.reconcile_to_annual(fc, 7000.0, 6500.0, 7500.0)
+    combined, _, w = R.combine_totals(fc["mean"].sum(), ((fc["upper_80"] - fc["lower_80"]) / (2 * F.Z[80])).sum(),
                                       7000.0, 6500.0, 7500.0)
     assert rec["mean"].sum() == pytest.approx(combined) == pytest.approx(rec.attrs["combined_total"])
     assert 6000 < combined < 7000 and 0 < w < 1
     # the seasonal shape is kept
     assert np.allclose(rec["mean"] / fc["mean"], rec.attrs["factor"])
     # a very precise annual forecast wins; a very vague one leaves the months almost as they were
-    assert F.reconcile_to_annual(fc, 7000.0, 6999.0, 7001.0)["mean"].sum() == pytest.approx(7000.0, rel=1e-3)
-    assert F.reconcile_to_annual(fc, 7000.0, 10.0, 1e6)["mean"].sum() == pytest.approx(6000.0, rel=1e-3)
+    assert R.reconcile_to_annual(fc, 7000.0, 6999.0, 7001.0)["mean"].sum() == pytest.approx(7000.0, rel=1e-3)
+    assert R.reconcile_to_annual(fc, 7000.0, 10.0, 1e6)["mean"].sum() == pytest.approx(6000.0, rel=1e-3)
     # no annual forecast: unchanged
-    same = F.reconcile_to_annual(fc, float("nan"), float("nan"), float("nan"))
+    same = R.reconcile_to_annual(fc, float("nan"), float("nan"), float("nan"))
     pd.testing.assert_frame_equal(same, fc) and not same.attrs["reconciled"]
 
 
 def test_reconciling_to_the_annual_naive_forecast_helps_in_the_buckinghamshire_backtest():
     y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
     errors = annual.backtest_reconciled(y, "825", models=("seasonal_naive",), method="naive")
-    s = F.summarise(errors, by=("model", "reconciled")).set_index("reconciled")
+    s = B.summarise(errors, by=("model", "reconciled")).set_index("reconciled")
     assert s.at[True, "mase"] < s.at[False, "mase"]
     assert errors["origin"].str.endswith("-03").all() and errors["annual_used"].sum() > 0
 
 
 def test_why_kept_names_the_best_and_the_baseline():
     summary = pd.DataFrame({"model": ["naive", "seasonal_naive", "ets", "sarimax"], "mase": [1.2, 1.0, 0.9, 1.1]})
-    notes = F.why_kept(summary).set_index("model")["why_kept"]
+    notes = B.why_kept(summary).set_index("model")["why_kept"]
     assert notes["ets"] == "best in this backtest" and notes["seasonal_naive"].startswith("the baseline")
     assert notes["sarimax"].startswith("does not beat seasonal naive") and "calendar" in notes["sarimax"]
 

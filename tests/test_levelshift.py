@@ -7,7 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cscbook.models import backtest as B
 from cscbook.models import forecast as F
+from cscbook.models import levelshift as L
 
 
 def synthetic(n=96, level=400.0, step_at=None, ratio=1.0, seed=0, start="2016-04"):
@@ -23,7 +25,7 @@ def synthetic(n=96, level=400.0, step_at=None, ratio=1.0, seed=0, start="2016-04
 @pytest.mark.parametrize("step_at,ratio", [("2021-07", 0.5), ("2019-11", 1.6), ("2022-04", 1.4)])
 def test_shift_found_at_the_right_month_with_its_size(step_at, ratio):
     y = synthetic(step_at=step_at, ratio=ratio, seed=4)
-    shifts = F.detect_shifts(y)
+    shifts = L.detect_shifts(y)
     assert [str(m) for m, _ in shifts] == [step_at]
     assert shifts[0][1] == pytest.approx(ratio, rel=0.05)
 
@@ -31,15 +33,15 @@ def test_shift_found_at_the_right_month_with_its_size(step_at, ratio):
 @pytest.mark.parametrize("seed", range(5))
 def test_no_shift_in_a_stable_series_or_a_modest_trend(seed):
     y = synthetic(seed=seed)
-    assert F.detect_shifts(y) == []
+    assert L.detect_shifts(y) == []
     trend = y * np.linspace(1.0, 1.3, len(y))  # 30% over eight years: a trend, not a shift
-    assert F.detect_shifts(trend) == []
-    assert F.prepare(y).action == "none"
+    assert L.detect_shifts(trend) == []
+    assert L.prepare(y).action == "none"
 
 
 def test_train_after_a_shift_with_three_years_after_it():
     y = synthetic(n=96, step_at="2019-04", ratio=0.5, seed=2)
-    p = F.prepare(y)
+    p = L.prepare(y)
     assert p.action == "train_after" and str(p.shift_month) == "2019-04"
     assert str(p.series.index[0]) == "2019-04" and len(p.series) == len(y[y.index >= p.shift_month])
     assert "2019-04" in p.sentence and "train only" in p.sentence
@@ -47,7 +49,7 @@ def test_train_after_a_shift_with_three_years_after_it():
 
 def test_adjust_a_recent_shift_to_the_level_after_it():
     y = synthetic(n=96, step_at="2022-01", ratio=0.5, seed=3)
-    p = F.prepare(y)
+    p = L.prepare(y)
     assert p.action == "adjust" and str(p.shift_month) == "2022-01"
     before = p.series[p.series.index < p.shift_month]
     after = p.series[p.series.index >= p.shift_month]
@@ -72,7 +74,7 @@ def test_buckinghamshire_example_shift_at_april_2023():
     from cscbook.data import illustrative, monthly
 
     y = monthly.read_extract(illustrative.example_path())["referrals"].astype(float)
-    p = F.prepare(y)
+    p = L.prepare(y)
     assert str(p.shift_month) == "2023-04"  # the fall after the 2022 and 2023 recording change
     assert p.action == "adjust"
     # the forecast no longer trains on the break: September 2026's 80% interval is far narrower than 215-856
@@ -85,9 +87,9 @@ def test_backtest_after_a_recent_shift_beats_seasonal_naive_only_with_the_shift_
     y = synthetic(n=96, step_at="2021-01", ratio=0.55, seed=11)  # every origin sees 12+ months after the step
     mase = {}
     for shifts in (True, False):
-        errors = F.backtest_errors(y, models=("seasonal_naive", "ets"), step=6, last_n=12,
+        errors = B.backtest_errors(y, models=("seasonal_naive", "ets"), step=6, last_n=12,
                                    level_shifts=shifts)
-        mase[shifts] = F.summarise(errors).set_index("model")["mase"]
+        mase[shifts] = B.summarise(errors).set_index("model")["mase"]
     assert mase[True]["ets"] < mase[True]["seasonal_naive"]
     assert mase[True]["ets"] < mase[False]["ets"]
     assert mase[False]["ets"] > mase[False]["seasonal_naive"]  # trained across the step, ETS loses to the baseline

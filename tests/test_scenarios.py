@@ -14,7 +14,8 @@ import pytest
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
 from cscbook.models import scenarios as S
-from cscbook.models.capacity import CapacityInputs, Survival, plan_for, staffing_model
+from cscbook.models.capacity import plan_for
+from cscbook.models.staffing import CapacityInputs, Survival, staffing_model
 
 HOSTILE = Path(__file__).parent / "hostile_scenarios"
 Q = Quarter(2026, 1)

@@ -173,12 +173,12 @@ def test_the_build_precomputes_the_backtest_the_chapter_reads(tmp_path, months):
     sc = SharedCache(tmp_path / "shared")
     assert plan.backtest_kwargs and spec.kwargs["min_train"] == plan.min_train  # neither is the standard backtest
     assert spec.models == plan.models
-    assert all(sc.has(history.forecast.backtest_errors, spec.y, models=(m,), **spec.kwargs) for m in plan.models)
+    assert all(sc.has(history.backtest.backtest_errors, spec.y, models=(m,), **spec.kwargs) for m in plan.models)
     # and the forecast chain finds every backtest it reads there: none is computed again
     misses, real = [], sc.call
 
     def call(f, *args, **kwargs):
-        if f is history.forecast.backtest_errors and not sc.has(f, *args, **kwargs):
+        if f is history.backtest.backtest_errors and not sc.has(f, *args, **kwargs):
             misses.append(kwargs.get("models"))
         return real(f, *args, **kwargs)
 

@@ -23,9 +23,11 @@ import pandas as pd
 from cscbook.data.register import register
 from cscbook.models import panelmodel
 from cscbook.models.breaks import flagged_panel
-from cscbook.models.forecast import fit_forecast, reconcile_to_annual, seasonal_scale, summarise
+from cscbook.models.backtest import seasonal_scale, summarise
+from cscbook.models.forecast import fit_forecast
 from cscbook.models.indicators import comparator_panel, la_panel
 from cscbook.models.panelmodel import naive_forecast
+from cscbook.models.reconcile import reconcile_to_annual
 
 METHODS = ("naive", "national_growth", "neighbour_growth", "mean3", "shrink", "panel")
 INTERVAL_COLUMNS = ("lower_80", "upper_80", "lower_95", "upper_95")

@@ -55,6 +55,9 @@ def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series)
 
 
 def detect_for(la: str) -> pd.DataFrame:
+    """Recording breaks in one council's annual referrals (``la``: old LA code): :func:`detect` on its referrals and
+    percentage of referrals ending in no further action, against England's percentage. Empty for a council
+    without a panel row."""
     panel = la_panel()
     if la not in panel.index.get_level_values(0):
         return detect(pd.Series(dtype=float), pd.Series(dtype=float), pd.Series(dtype=float))

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from cscbook.models.forecast import prepare
+from cscbook.models.levelshift import prepare
 
 MIN_ERRORS = 30   # errors behind each horizon's quantiles (neighbouring horizons pooled until there are as many)
 MIN_ORIGINS = 5   # backtest origins needed to calibrate at all
@@ -40,7 +40,7 @@ LEVELS = {80: (0.10, 0.90), 95: (0.025, 0.975)}
 
 
 def basis(y: pd.Series) -> pd.Series:
-    """Referrals on today's recording basis: the series the models train on (:func:`cscbook.models.forecast.prepare`)."""
+    """Referrals on today's recording basis: the series the models train on (:func:`cscbook.models.levelshift.prepare`)."""
     return prepare(y.astype(float)).series
 
 
@@ -84,7 +84,7 @@ class Calibration:
     @classmethod
     def from_backtest(cls, rows: pd.DataFrame, model: str | None = None, min_errors: int = MIN_ERRORS
                       ) -> "Calibration":
-        """From :func:`cscbook.models.forecast.backtest_errors` rows (of ``model`` where given)."""
+        """From :func:`cscbook.models.backtest.backtest_errors` rows (of ``model`` where given)."""
         if model is not None and "model" in rows.columns:
             rows = rows[rows["model"] == model]
         if rows.empty:
@@ -97,6 +97,7 @@ class Calibration:
 
     @property
     def origins(self) -> int:
+        """The number of backtest origins the errors come from."""
         return int(self.errors["origin"].nunique())
 
     @property
@@ -106,6 +107,7 @@ class Calibration:
 
     @property
     def horizons(self) -> list[int]:
+        """The horizons (months ahead) with errors, in order."""
         return sorted(self.errors["horizon"].unique().tolist())
 
     def _pooled(self, errors: pd.DataFrame, h: int) -> np.ndarray:

@@ -12,7 +12,7 @@ from cscbook.core.quarters import Quarter
 from cscbook.data.illustrative import example_extract, example_path
 from cscbook.data.monthly import MIN_MONTHS, read_extract
 from cscbook.data.releases import latest_year_published
-from cscbook.models import forecast, shared
+from cscbook.models import levelshift, shared
 
 
 class ShortHistoryError(CSCBookError):
@@ -38,15 +38,17 @@ class MonthlySeries:
 
     @property
     def referrals(self) -> pd.Series:
+        """Referrals a month (floats, monthly PeriodIndex) as the extract or the example gives them."""
         return self.frame["referrals"].astype(float)
 
     @property
-    def prepared(self) -> forecast.Prepared:
+    def prepared(self) -> levelshift.Prepared:
         """The level-shift step the models apply to these referrals: what it found and did, in a sentence."""
-        return forecast.prepare(self.referrals)
+        return levelshift.prepare(self.referrals)
 
     @property
     def basis(self) -> str:
+        """Where the monthly figures come from, in words: the council's extract or the illustrative example."""
         return "illustrative example (modelled from annual totals)" if self.illustrative else "council extract"
 
     @property

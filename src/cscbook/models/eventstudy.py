@@ -40,6 +40,9 @@ def year_ending_march(d: str) -> int:
 
 
 def treated_councils(first_year: int = 2014, last_year: int = 2025) -> pd.DataFrame:
+    """Councils whose first published inadequate judgement falls in a reporting year (ending 31 March) from
+    ``first_year`` to ``last_year``: one row each, with ``la_code``, the publication's ``date`` and
+    ``event_year``."""
     pubs = inadequate_publications()
     pubs["event_year"] = pubs["date"].map(year_ending_march)
     first = pubs.sort_values("date").groupby("la_code").first().reset_index()
@@ -47,6 +50,11 @@ def treated_councils(first_year: int = 2014, last_year: int = 2025) -> pd.DataFr
 
 
 def design(outcome: str) -> pd.DataFrame:
+    """The event study's panel for ``outcome`` (a column of the council panel): one row per council and year
+    with ``y``, ``treated`` and one 0/1 column per year relative to the first inadequate judgement (``k_m3`` to
+    ``k_p4``: :data:`LEADS` years before to :data:`LAGS` after, binned at the ends; year -1 left out as the
+    reference). Councils judged inadequate outside the study years are left out; for referral outcomes, so are
+    years flagged as recording breaks."""
     panel = la_panel()[[outcome]].reset_index().rename(columns={outcome: "y"})
     flags = flagged_panel()["flagged"]
     if outcome.startswith("referrals"):

@@ -31,6 +31,9 @@ def supported(indicator: str) -> bool:
 
 @dataclass(frozen=True)
 class Funnel:
+    """A funnel plot of one indicator in one year: England's value, the overdispersion and each council's value,
+    denominator, z-score and band."""
+
     indicator: str
     year: int
     england: float          # target value, on the indicator's scale

@@ -12,7 +12,7 @@ from cscbook.data.edition import Edition
 from cscbook.data.releases import latest_year_published
 from cscbook.data.tables import la_values, release_for
 from cscbook.data.timeline import timeline
-from cscbook.models import forecast, shared
+from cscbook.models import peaks, shared
 from cscbook.models.benchmark import SUPPRESSED
 from cscbook.models.breaks import LEVEL_RATIO, NFA_MARGIN_PP, detect_for
 from cscbook.models.capacity import edition_capacity
@@ -300,7 +300,7 @@ def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> li
     if not result.plan.seasonal:
         return [level_claim(ed, result, level, series.illustrative, source)]
     fc, best, bias = result.fc, result.model, result.bias
-    pk = forecast.peaks(fc)
+    pk = peaks.peaks(fc)
     return [peak_claim(ed, fc, pk.peak_month, pk.peak_probability, best, bias, level, series.illustrative, source)]
 
 

@@ -35,7 +35,7 @@ import pandas as pd
 
 from cscbook.core.quarters import Quarter, financial_year_label
 from cscbook.data.releases import latest_year_published
-from cscbook.models import annual, forecast, shared
+from cscbook.models import annual, backtest, forecast, peaks, shared
 from cscbook.models.calibration import Calibration, basis, overall, published_horizons
 from cscbook.models.demand import horizon_for, monthly_series, next_year
 
@@ -75,7 +75,7 @@ class HistoryPlan:
 
     @property
     def backtest_kwargs(self) -> dict:
-        """Keyword arguments of :func:`cscbook.models.forecast.backtest_errors` beyond the models and the horizon (none
+        """Keyword arguments of :func:`cscbook.models.backtest.backtest_errors` beyond the models and the horizon (none
         for the standard seasonal backtest; :func:`backtest_spec` adds the horizon)."""
         if self.min_train is None or (self.seasonal and self.min_train == 36):
             return {}
@@ -124,7 +124,7 @@ def plan_for(months: int) -> HistoryPlan:
 class BacktestSpec:
     """The rolling-origin backtest an edition's forecast is chosen and calibrated on: the referrals on today's
     recording basis (``y``), the methods compared and the keyword arguments of
-    :func:`cscbook.models.forecast.backtest_errors` (the horizon and, for a short history, the training months)."""
+    :func:`cscbook.models.backtest.backtest_errors` (the horizon and, for a short history, the training months)."""
 
     y: pd.Series
     models: tuple[str, ...]
@@ -184,6 +184,7 @@ class MonthlyForecast:
 
     @property
     def tested(self) -> bool:
+        """Whether a backtest was possible (it has at least one row)."""
         return not self.errors.empty
 
     @property
@@ -201,6 +202,7 @@ class MonthlyForecast:
 
     @property
     def last_month(self) -> pd.Period:
+        """The last month of the monthly series the forecast starts from."""
         return self.series.frame.index.max()
 
     @property
@@ -218,6 +220,7 @@ class MonthlyForecast:
 
     @property
     def scored_horizons(self) -> list[int]:
+        """The horizons (months ahead) of :attr:`scored_errors`, in order; empty when untested."""
         e = self.scored_errors
         return sorted(e["horizon"].unique().tolist()) if not e.empty else []
 
@@ -265,9 +268,9 @@ class MonthlyForecast:
 
 def why_kept_short(summary: pd.DataFrame) -> pd.DataFrame:
     """``summary`` of the methods without seasonality with a column ``why_kept`` (as
-    :func:`cscbook.models.forecast.why_kept` does for the seasonal models; their MASE scale is last month's value)."""
+    :func:`cscbook.models.backtest.why_kept` does for the seasonal models; their MASE scale is last month's value)."""
     out = summary.copy()
-    best = forecast.best_model(summary)
+    best = backtest.best_model(summary)
     plain = {"naive": "the simplest benchmark (MASE scale)", "recent_mean": "the average of the last twelve months",
              "ets_trend": "exponential smoothing with a damped trend, no seasonality"}
     out["why_kept"] = ["best in this backtest" if m == best else plain.get(m, m) for m in out["model"]]
@@ -295,15 +298,15 @@ def monthly_forecast(series, quarter, cache=None, models=None) -> MonthlyForecas
     elif cache is not None:
         errors = shared.monthly_backtest(cache, spec.y, models=spec.models, **spec.kwargs)
     else:
-        errors = forecast.backtest_errors(spec.y, models=spec.models, **spec.kwargs)
+        errors = backtest.backtest_errors(spec.y, models=spec.models, **spec.kwargs)
     last = series.frame.index.max()
     horizons = published_horizons(last, quarter)
     result = MonthlyForecast(plan, errors, pd.DataFrame(), plan.default_model, pd.DataFrame(), pd.DataFrame(),
                              [plan.sentence], series, basis(y), horizons)
     if not errors.empty:
-        raw = forecast.summarise(result.scored_errors)
-        result.summary = forecast.why_kept(raw) if plan.seasonal else why_kept_short(raw)
-        result.model = forecast.best_model(result.summary)
+        raw = backtest.summarise(result.scored_errors)
+        result.summary = backtest.why_kept(raw) if plan.seasonal else why_kept_short(raw)
+        result.model = backtest.best_model(result.summary)
     else:
         allowed = methods(plan, models)
         result.model = plan.default_model if plan.default_model in allowed else allowed[0]
@@ -318,7 +321,7 @@ def monthly_forecast(series, quarter, cache=None, models=None) -> MonthlyForecas
         coverage = cal.coverage(horizons)
         own = result.scored_errors[result.scored_errors["model"] == result.model]
         model_cov = own.groupby("horizon").apply(
-            lambda g: forecast.coverage(g["actual"], g["lower_80"], g["upper_80"]), include_groups=False)
+            lambda g: backtest.coverage(g["actual"], g["lower_80"], g["upper_80"]), include_groups=False)
         coverage["model_coverage_80"] = coverage["horizon"].map(model_cov)
         result.coverage = coverage
     else:
@@ -342,8 +345,8 @@ def next_year_sentences(result: MonthlyForecast) -> list[str]:
     """
     fc = result.fc
     if result.plan.seasonal and result.tested:
-        pk = forecast.peaks(fc)
-        st = forecast.peak_statement_inputs(fc, result.scored_errors, result.model)
+        pk = peaks.peaks(fc)
+        st = peaks.peak_statement_inputs(fc, result.scored_errors, result.model)
         peak = pd.Period(st.peak_month, freq="M")
         out = [f"Likeliest peak month: **{peak:%B %Y}**, the highest month in "
                f"{st.peak_probability:.0%} of simulated years (next likeliest "
@@ -365,7 +368,7 @@ def next_year_sentences(result: MonthlyForecast) -> list[str]:
                    f"{st.adjusted_upper_80:,.0f}) rather than {st.peak_mean:,.0f}.")
         return out
     if result.plan.seasonal:  # not tested (no origin left by the months the models train on)
-        pk = forecast.peaks(fc)
+        pk = peaks.peaks(fc)
         return [f"Likeliest peak month: **{pd.Period(pk.peak_month, freq='M'):%B %Y}**, the highest month in "
                 f"{pk.peak_probability:.0%} of simulated years; expected trough "
                 f"{pd.Period(pk.trough_month, freq='M'):%B %Y}. The peak month is expected to have about "

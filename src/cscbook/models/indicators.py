@@ -23,6 +23,9 @@ from cscbook.data.tables import load_table, release_for
 
 @dataclass(frozen=True)
 class Indicator:
+    """One published indicator: its name, label, the DfE table and measure it comes from, its kind (count, rate
+    per 10,000 children, published percentage or value), unit, polarity and description."""
+
     name: str
     label: str
     table: str

@@ -126,6 +126,8 @@ def write_ledger(path: str | Path, ledger: pd.DataFrame) -> Path:
 
 
 def read_ledger(path: str | Path) -> pd.DataFrame:
+    """One edition's forecast ledger (CSV at ``path``) with its columns typed: horizon as int, interval bounds as
+    float. A file that cannot be read or lacks a column raises :class:`CSCBookError` naming the file."""
     path = Path(path)
     try:
         frame = pd.read_csv(path, dtype={"council": str, "edition": str, "model": str, "origin": str, "target": str,
@@ -231,6 +233,10 @@ def annual_track_record(code: str, method: str = "naive", as_of: date | None = N
 
 @dataclass(frozen=True)
 class TrackRecord:
+    """How earlier forecasts fared against what happened: ``n`` forecasts scored, hits and hit rates of the 80%
+    and 95% intervals, the mean error (forecast minus actual, in the forecast's units) and mean percentage error,
+    how many ran high, and one sentence for the page."""
+
     n: int
     hits_80: int
     hit_rate_80: float  # NaN with no forecast scored

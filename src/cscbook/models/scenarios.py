@@ -43,9 +43,10 @@ from cscbook.data.releases import latest_year_published
 from cscbook.data.tables import la_values
 from cscbook.models import eventstudy, shared
 from cscbook.models.calibration import Z95, Z
-from cscbook.models.capacity import capacity_for, edition_capacity, staffing_model
+from cscbook.models.capacity import capacity_for, edition_capacity
 from cscbook.models.demand import monthly_series
 from cscbook.models.history import monthly_forecast
+from cscbook.models.staffing import staffing_model
 
 HORIZON_MONTHS = 12
 SCENARIO_KEYS = ("name", "description", "demand", "conversion", "caseload", "lead_time_days", "starters", "leavers")
@@ -84,6 +85,10 @@ class DemandChange:
 
 @dataclass(frozen=True)
 class Scenario:
+    """A what-if for the capacity plan: a demand change, a conversion (assessments per referral), a caseload
+    (cases per FTE), a recruitment lead time (days), and FTE starters and leavers by month. Every field left out
+    keeps the base case."""
+
     name: str
     description: str = ""
     demand: DemandChange | None = None
@@ -95,6 +100,7 @@ class Scenario:
 
     @property
     def is_base(self) -> bool:
+        """Whether the scenario changes nothing (it is the base case)."""
         return (self.demand is None and self.conversion is None and self.caseload is None
                 and self.lead_time_days is None and not self.starters and not self.leavers)
 
@@ -324,6 +330,7 @@ def load_scenarios(path: str | Path, quarter: Quarter | None = None, code: str |
 
 
 def default_path() -> Path:
+    """The path of the shipped default scenarios file."""
     return Path(str(resources.files("cscbook.models").joinpath(DEFAULT_FILE)))
 
 
@@ -338,6 +345,10 @@ def default_scenarios(code: str, quarter: Quarter, estimate=None) -> list[Scenar
 
 @dataclass(frozen=True)
 class EventStep:
+    """The event study's step after an inadequate judgement, for one council: the rate per 10,000 children with
+    its 95% interval, the council's children aged 0 to 17 (and the year of that estimate), and the same step in
+    referrals a month with its interval."""
+
     rate_per_10k: float
     rate_low: float
     rate_high: float
@@ -369,6 +380,8 @@ def event_step(code: str, quarter: Quarter, outcome: str = "referrals_rate_per_1
 
 
 def resolve_event_study(scenario: Scenario, code: str, quarter: Quarter, estimate=None) -> Scenario:
+    """``scenario`` with an event-study demand change replaced by its step in referrals a month for council
+    ``code`` (:func:`event_step`, population as published by the end of ``quarter``); other scenarios unchanged."""
     d = scenario.demand
     if d is None or d.event_study is None:
         return scenario

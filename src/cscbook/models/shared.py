@@ -11,17 +11,17 @@ from pathlib import Path
 
 from cscbook.core.cache import SharedCache
 from cscbook.data import illustrative
-from cscbook.models import annual, eventstudy, forecast, panelmodel
+from cscbook.models import annual, backtest, eventstudy, forecast, panelmodel
 from cscbook.models import benchmark as benchmarking
-from cscbook.models.forecast import summarise
+from cscbook.models.backtest import summarise
 
 
 def monthly_backtest(cache, y, models=None, **kwargs):
-    """:func:`cscbook.models.forecast.backtest_errors` of a monthly series (every model, or ``models``): each model's
+    """:func:`cscbook.models.backtest.backtest_errors` of a monthly series (every model, or ``models``): each model's
     rows computed and kept on their own, so that a build computes the models side by side and a subset
     reuses them; the same frame as one call for all the models."""
     models = tuple(forecast.MODELS if models is None else models)
-    return forecast.join_backtests([cache.call(forecast.backtest_errors, y, models=(m,), **kwargs)
+    return backtest.join_backtests([cache.call(backtest.backtest_errors, y, models=(m,), **kwargs)
                                     for m in models], models)
 
 
