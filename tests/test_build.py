@@ -157,16 +157,16 @@ def test_a_book_that_does_not_compile_cleanly_keeps_the_previous_edition(out_wit
     monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
     for books in (build_books.Books(1), None):
-        plan = build_module.plan(ctx, ctx.edition("825", "2019Q1"), registry.chapters())
+        plan = build_module.plan(ctx, ctx.edition("825", "2019Q1"), build_module.chapters())
         with build_staging.staging(ctx.editions_dir, plan.edition.slug) as stage:
             plan.stage = stage
             shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
             shutil.copytree(ROOT / "book", stage / "book")
-            build_pages.write_toc(stage, registry.chapters())
-            build_kernels.run_chapter(ctx, registry.chapters()[0], plan.edition, stage, "unclean")
+            build_pages.write_toc(stage, build_module.chapters())
+            build_kernels.run_chapter(ctx, build_module.chapters()[0], plan.edition, stage, "unclean")
             try:
                 with pytest.raises(CSCBookError, match="did not compile cleanly.*no-such-label-anywhere"):
-                    build_module.compile_edition(ctx, plan, registry.chapters(), books)
+                    build_module.compile_edition(ctx, plan, build_module.chapters(), books)
             finally:
                 if books is not None:
                     books.shutdown()

@@ -166,7 +166,8 @@ def test_the_build_precomputes_the_backtest_the_chapter_reads(tmp_path, months):
     path = synthetic_extract(tmp_path, months, "2026-03")
     ed = make_edition("919", "2026Q1", str(path), cache_dir=tmp_path / "shared")
     build_precompute._monthly.cache_clear()
-    build_precompute._edition_results(ed, parts=tuple(p for p in build_precompute.EDITION_PARTS if p.startswith("backtest")))
+    build_precompute._edition_results(ed, parts=tuple(p for p in build_precompute.EDITION_PARTS
+                                                       if p.startswith("backtest")))
     series = monthly_series("919", Quarter.parse("2026Q1"), str(ed.monthly))
     plan = history.plan_for(months)
     spec = history.backtest_spec(series, Quarter.parse("2026Q1"))

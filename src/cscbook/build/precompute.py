@@ -109,9 +109,9 @@ def _edition_results(edition: Edition, parts=EDITION_PARTS) -> None:
 
 def precompute(ctx: BuildContext, editions: list[Edition], log=print, started=None,
                needed=SHARED_RESULTS) -> list[tuple[Edition, str]]:
-    """Compute the shared results of ``editions`` that the chapters read (``needed``, see :func:`cscbook.build.registry.reads`) into the
-    cache, in a process pool of ``ctx.jobs``: the all-council results once and each edition's own, in parts side
-    by side. ``started`` is called once the pool's processes exist (the build starts its kernels then, never
+    """Compute the shared results of ``editions`` that the chapters read (``needed``, see
+    :func:`cscbook.build.registry.reads`) into the cache, in a process pool of ``ctx.jobs``: the all-council results
+    once and each edition's own, in parts side by side. ``started`` is called once the pool's processes exist (the build starts its kernels then, never
     before a fork). Returns the editions whose results failed, with the reason (their chapters then say why); the
     all-council results failing stops the batch."""
     failed = []
