@@ -9,7 +9,8 @@ import nbformat
 import pytest
 import yaml
 
-from cscbook.build import batch as build_module
+from cscbook.build import pages as build_pages
+from cscbook.build import registry
 from cscbook.report import notebook as nb
 from cscbook.report import paper
 
@@ -19,7 +20,7 @@ JARGON = re.compile(r"\bMASE\b|\bp[-_ ]values?\b|\bfixed[- ]effects?\b|bootstrap
 #: embedded images and downloads (base64) are not read: their letters can spell anything
 DATA_URI = re.compile(r"data:[^\"' )]*")
 
-ENTRIES = build_module.chapters()
+ENTRIES = registry.chapters()
 APPENDIX = [e for e in ENTRIES if e.get("part") == "appendix"]
 #: every other chapter is read by leadership (the fact-check page included: it checks the headlines' words)
 LEADERSHIP = [Path(e["notebook"]).stem for e in ENTRIES if e.get("part") != "appendix"]
@@ -53,11 +54,11 @@ def test_the_appendix_is_a_declared_chapter_last_in_the_toc_and_not_in_the_paper
     entry = APPENDIX[0]
     # it reads the results the forecast and demand pages read, computed once by the build for both
     assert set(entry["reads"]) == {"annual", "monthly", "events"} and float(entry["cost"]) > 0
-    assert build_module.reads(APPENDIX) == {"annual", "monthly", "events"}
-    build_module._write_toc(tmp_path, ENTRIES)
+    assert registry.reads(APPENDIX) == {"annual", "monthly", "events"}
+    build_pages.write_toc(tmp_path, ENTRIES)
     toc = yaml.safe_load((tmp_path / "_toc.yml").read_text())
     last = toc["parts"][-1]
-    assert last["caption"] == build_module.APPENDIX_CAPTION
+    assert last["caption"] == build_pages.APPENDIX_CAPTION
     assert last["chapters"] == [{"file": "notebooks/appendix"}]
     files = [c["file"] for part in toc["parts"] for c in part.get("chapters", [])]
     assert files[-1] == "notebooks/appendix" and files.count("notebooks/appendix") == 1
@@ -70,10 +71,10 @@ def test_the_appendix_stays_last_after_the_source_documents_are_listed(tmp_path)
     from cscbook.report.sourcepages import sources_for, write_source_pages
 
     code = next(c for c in ("825", "938", "909") if sources_for(c))  # a council with source documents
-    build_module._write_toc(tmp_path, ENTRIES)
+    build_pages.write_toc(tmp_path, ENTRIES)
     write_source_pages(tmp_path, type("Edition", (), {"council": council(code)})())
     captions = [part.get("caption") for part in yaml.safe_load((tmp_path / "_toc.yml").read_text())["parts"]]
-    assert captions[-2:] == ["Sources", build_module.APPENDIX_CAPTION]
+    assert captions[-2:] == ["Sources", build_pages.APPENDIX_CAPTION]
 
 
 def test_the_appendix_notebook_is_thin_with_the_chapters_parameters_and_every_linked_section():

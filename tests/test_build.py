@@ -10,6 +10,12 @@ import pandas as pd
 import pytest
 
 from cscbook.build import batch as build_module
+from cscbook.build import books as build_books
+from cscbook.build import kernels as build_kernels
+from cscbook.build import pages as build_pages
+from cscbook.build import precompute as build_precompute
+from cscbook.build import registry
+from cscbook.build import staging as build_staging
 from cscbook.build.context import BuildContext, make_edition
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
@@ -94,7 +100,7 @@ def test_a_failing_chapter_keeps_the_previous_edition(out_with_edition, tmp_path
     broken = tmp_path / "broken.ipynb"
     nbformat.write(nb, broken)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(broken)}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     ctx = BuildContext.create(out_with_edition, paper=False)
     edition = ctx.edition("825", "2019Q1")
     with pytest.raises(CSCBookError) as err:
@@ -125,7 +131,7 @@ def test_shared_results_that_cannot_be_computed_stop_every_chapter(out_with_edit
     def broken(cache_dir):
         raise RuntimeError("the panel could not be read")
 
-    monkeypatch.setattr(build_module, "_annual_results", broken)
+    monkeypatch.setattr(build_precompute, "_annual_results", broken)
     ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
     failures = []
     with pytest.raises(RuntimeError, match="the panel could not be read"):
@@ -148,16 +154,16 @@ def test_a_book_that_does_not_compile_cleanly_keeps_the_previous_edition(out_wit
     chapter = tmp_path / "unclean.ipynb"
     nbformat.write(nb, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
-    for books in (build_module.Books(1), None):
+    for books in (build_books.Books(1), None):
         plan = build_module.plan(ctx, ctx.edition("825", "2019Q1"), build_module.chapters())
-        with build_module.staging(ctx.editions_dir, plan.edition.slug) as stage:
+        with build_staging.staging(ctx.editions_dir, plan.edition.slug) as stage:
             plan.stage = stage
             shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")
             shutil.copytree(ROOT / "book", stage / "book")
-            build_module._write_toc(stage, build_module.chapters())
-            build_module.run_chapter(ctx, build_module.chapters()[0], plan.edition, stage, "unclean")
+            build_pages.write_toc(stage, build_module.chapters())
+            build_kernels.run_chapter(ctx, build_module.chapters()[0], plan.edition, stage, "unclean")
             try:
                 with pytest.raises(CSCBookError, match="did not compile cleanly.*no-such-label-anywhere"):
                     build_module.compile_edition(ctx, plan, build_module.chapters(), books)
@@ -252,26 +258,26 @@ def test_a_backtest_joined_from_each_models_rows_is_the_backtest_of_all_models(t
     joined = shared.monthly_backtest(SharedCache(tmp_path / "shared"), y, models=models)
     pd.testing.assert_frame_equal(joined, backtest.backtest_errors(y, models=models))
     assert list(joined["model"].iloc[:3]) == ["seasonal_naive"] * 3 and joined["origin"].is_monotonic_increasing
-    parts = [p.split()[1] for p in build_module.EDITION_PARTS if p.startswith("backtest ")]
+    parts = [p.split()[1] for p in build_precompute.EDITION_PARTS if p.startswith("backtest ")]
     assert sorted(parts) == sorted(forecast.MODELS)
 
 
 def test_chapters_declare_what_they_read_and_the_build_computes_only_that(tmp_path, monkeypatch):
     """chapters.yml names the shared results each chapter reads: the build computes those (and no others) while
     the chapters run, starting the chapters that read no forecast first; an unknown name is refused."""
-    entries = build_module.chapters()
+    entries = registry.chapters()
     by_name = {Path(e["notebook"]).stem: e for e in entries}
-    assert build_module.reads([by_name["scorecard"], by_name["timeline"]]) == set()
-    assert build_module.reads([by_name["summary"]]) == {"monthly"}
-    assert build_module.reads([{"notebook": "undeclared.ipynb"}]) == set(build_module.SHARED_RESULTS)
+    assert registry.reads([by_name["scorecard"], by_name["timeline"]]) == set()
+    assert registry.reads([by_name["summary"]]) == {"monthly"}
+    assert registry.reads([{"notebook": "undeclared.ipynb"}]) == set(registry.SHARED_RESULTS)
     order = [Path(e["notebook"]).stem for e in build_module._run_order(entries)]
     assert set(order[:3]) == {"demand", "timeline", "scorecard"} and order[3] == "forecast"
     done = []
     for name in ("_annual_results", "_event_results"):
-        monkeypatch.setattr(build_module, name, lambda folder, name=name: done.append(name))
-    monkeypatch.setattr(build_module, "_edition_results", lambda ed, parts: done.extend(parts))
+        monkeypatch.setattr(build_precompute, name, lambda folder, name=name: done.append(name))
+    monkeypatch.setattr(build_precompute, "_edition_results", lambda ed, parts: done.extend(parts))
     ctx = BuildContext.create(tmp_path / "out", jobs=1, paper=False)
-    build_module.precompute(ctx, [ctx.edition("825", "2019Q1")], needed={"events", "flow"})
+    build_precompute.precompute(ctx, [ctx.edition("825", "2019Q1")], needed={"events", "flow"})
     assert done == ["_event_results", "flow"]
     bad = tmp_path / "root"
     shutil.copytree(ROOT / "notebooks", bad / "notebooks")
@@ -279,7 +285,7 @@ def test_chapters_declare_what_they_read_and_the_build_computes_only_that(tmp_pa
                                                     "    reads: [monthly, weather]\n")
     monkeypatch.setenv("CSCBOOK_ROOT", str(bad))
     with pytest.raises(CSCBookError, match="reads 'weather', which is not a shared result"):
-        build_module.chapters()
+        registry.chapters()
 
 
 def test_a_councils_annual_backtest_from_the_shared_one_is_the_same(tmp_path):
@@ -308,7 +314,7 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
     chapter = tmp_path / "same.ipynb"
     nbformat.write(nb, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     results, errors = [], []
 
     def one():
@@ -328,7 +334,7 @@ def test_two_builds_of_the_same_edition_at_once_both_succeed(tmp_path, monkeypat
     assert not list((tmp_path / "out" / "editions").glob(".staging-*"))
     # rebuilt again: its chapter comes from the cache, so no kernel is started
     warmed = []
-    monkeypatch.setattr(build_module.Kernels, "warm", lambda self: warmed.append(self))
+    monkeypatch.setattr(build_kernels.Kernels, "warm", lambda self: warmed.append(self))
     ctx = BuildContext.create(tmp_path / "out", jobs=1, force=True, paper=False)
     messages = []
     build_module.build(ctx, ctx.edition("825", "2019Q2"), log=messages.append)

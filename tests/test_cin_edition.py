@@ -14,11 +14,12 @@ import pytest
 import synthetic_cin
 
 from cscbook.build import batch as build_module
+from cscbook.build import registry
 from cscbook.build.context import BuildContext
 
 ROOT = Path(__file__).resolve().parents[1]
 #: two chapters as chapters.yml declares them (what they read is all the build computes for them)
-CHAPTERS = [e for e in build_module.chapters() if e["notebook"] in ("notebooks/summary.ipynb", "notebooks/forecast.ipynb")]
+CHAPTERS = [e for e in registry.chapters() if e["notebook"] in ("notebooks/summary.ipynb", "notebooks/forecast.ipynb")]
 
 
 def _text(page: Path) -> str:

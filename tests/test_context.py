@@ -12,6 +12,9 @@ import pytest
 
 from cscbook.build import batch as build_module
 from cscbook.build import chapter as build_chapter
+from cscbook.build import precompute as build_precompute
+from cscbook.build import registry
+from cscbook.build import staging as build_staging
 from cscbook.build.context import BuildContext, policy_from_env
 from cscbook.cli import _batch_councils, build_parser, shard
 from cscbook.core.disclosure import DisclosurePolicy
@@ -100,8 +103,8 @@ def test_monthly_input_is_content_keyed_and_its_path_never_reaches_the_edition(t
     ed_c = ctx.edition("825", "2026Q1", str(b))
     assert ed_c.monthly_key != ed_a.monthly_key
     entry = {"notebook": "notebooks/scorecard.ipynb"}
-    assert (build_module.chapter_key(entry, ed_a, ctx.data_version, ctx.code_version)
-            != build_module.chapter_key(entry, ed_c, ctx.data_version, ctx.code_version))
+    assert (registry.chapter_key(entry, ed_a, ctx.data_version, ctx.code_version)
+            != registry.chapter_key(entry, ed_c, ctx.data_version, ctx.code_version))
 
 
 def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
@@ -112,7 +115,7 @@ def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     (legacy / "notebooks").mkdir(parents=True)
     # a build killed mid-way: its process held the lock and is gone
     code = ("import sys, time; sys.path.insert(0, %r)\n"
-            "from pathlib import Path\nfrom cscbook.build.batch import staging\n"
+            "from pathlib import Path\nfrom cscbook.build.staging import staging\n"
             "cm = staging(Path(%r), '938-west-sussex-2019Q2'); stage = cm.__enter__()\n"
             "(stage / 'half-written.ipynb').write_text('{}'); print(stage, flush=True); time.sleep(60)\n"
             % (str(ROOT / "src"), str(editions)))
@@ -120,13 +123,13 @@ def test_stale_staging_is_removed_and_live_staging_is_kept(tmp_path):
     killed_stage = Path(proc.stdout.readline().strip())
     try:
         assert killed_stage.is_dir()
-        with build_module.staging(editions, "825-buckinghamshire-2026Q1") as live:
+        with build_staging.staging(editions, "825-buckinghamshire-2026Q1") as live:
             # while the other build is alive, its folder is not touched; nor is the unmarked one
-            assert build_module.clean_stale_staging(editions) == []
+            assert build_staging.clean_stale_staging(editions) == []
             assert killed_stage.is_dir() and live.is_dir()
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-            assert build_module.clean_stale_staging(editions) == [killed_stage]
+            assert build_staging.clean_stale_staging(editions) == [killed_stage]
             assert live.is_dir() and not killed_stage.exists()
         assert not live.exists()
         assert sorted(p.name for p in editions.iterdir()) == [legacy.name] and (legacy / "notebooks").is_dir()
@@ -174,7 +177,7 @@ def test_one_failed_edition_does_not_stop_the_others(tmp_path, monkeypatch):
     chapter = tmp_path / "check.ipynb"
     nbformat.write(nb, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     ctx = BuildContext.create(tmp_path / "out", jobs=2, paper=False)
     eds = [ctx.edition(c, "2019Q2") for c in ("938", "825")]
     result = build_module.build_many(ctx, eds, log=lambda m: None)
@@ -284,13 +287,13 @@ def test_earlier_editions_are_found_wherever_the_shared_cache_is(tmp_path):
     ed = ctx.edition("825", "2026Q1")
     assert ed.editions_dir == ctx.editions_dir == (tmp_path / "out" / "editions").resolve()
     entry = {"notebook": "notebooks/forecast.ipynb"}
-    before = build_module.chapter_key(entry, ed, ctx.data_version, ctx.code_version)
+    before = registry.chapter_key(entry, ed, ctx.data_version, ctx.code_version)
     earlier = ctx.editions_dir / "825-buckinghamshire-2025Q1" / LEDGER_FILE
     earlier.parent.mkdir(parents=True)
     earlier.write_text("kind,council,edition,made,model,origin,target,horizon,mean,lower_80,upper_80,lower_95,"
                        "upper_95,basis\nannual,825,2025Q1,2025-03-31,panel,2025,2026,1,5000,4500,5500,4200,5800,"
                        "synthetic\n")  # a synthetic ledger row
-    assert build_module.chapter_key(entry, ed, ctx.data_version, ctx.code_version) != before
+    assert registry.chapter_key(entry, ed, ctx.data_version, ctx.code_version) != before
     # the chapter, run by papermill with the edition's parameters, reads the same folder
     again = build_chapter.setup(dict(ed.parameters()))
     assert again.editions_dir == ctx.editions_dir

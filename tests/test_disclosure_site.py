@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 from cscbook.build import batch as build_module
+from cscbook.build import precompute as build_precompute
+from cscbook.build import registry
 from cscbook.build.context import BuildContext, policy_from_env
 from cscbook.core.disclosure import DisclosurePolicy
 from cscbook.report import notebook as nb
@@ -62,7 +64,7 @@ def small_extract(path: Path) -> Path:
 
 
 #: the chapters as chapters.yml declares them (what they read is all the build computes for them)
-DECLARED = {Path(e["notebook"]).stem: e for e in build_module.chapters()}
+DECLARED = {Path(e["notebook"]).stem: e for e in registry.chapters()}
 NB_TABLE_TAKES_POLICY = "policy" in inspect.signature(nb.table).parameters
 
 
@@ -109,7 +111,7 @@ def test_an_edition_built_without_suppression_is_not_reused_with_it(tmp_path, mo
                                             "print('policy', ed.policy.key)")]
     nbformat.write(book, chapter)
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": str(chapter)}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     shown = {}
     for policy in ("off", "on"):
         ctx = BuildContext.create(tmp_path / "out", DisclosurePolicy(enabled=policy == "on"), paper=False)

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from cscbook.build import batch as build_module
+from cscbook.build import precompute as build_precompute
 from cscbook.build.editions_file import EditionSpec, read_editions, write_editions
 from cscbook.cli import main
 from cscbook.core.errors import CSCBookError
@@ -69,7 +70,7 @@ def test_malformed_files(tmp_path, text, expected):
 def test_a_batch_builds_from_the_example(tmp_path, monkeypatch, capsys):
     """Both editions of the example, one cheap chapter each, in one batch and one site."""
     monkeypatch.setattr(build_module, "chapters", lambda: [{"notebook": "notebooks/scorecard.ipynb"}])
-    monkeypatch.setattr(build_module, "precompute", lambda *a, **k: [])
+    monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     code = main(["build", "--editions", str(EXAMPLE), "--output", str(tmp_path), "--quiet", "--no-paper"])
     out = capsys.readouterr().out
     assert code == 0, out

@@ -268,13 +268,13 @@ def test_16_the_scorecard_download_has_one_column_per_field_and_words(bucks_card
 
 
 def test_13_the_about_page_names_the_data_packs_sheets(bucks, tmp_path):
-    from cscbook.build import batch as build_module
+    from cscbook.build import pages as build_pages
     from cscbook.report.datapack import SHEETS, tables
 
     (tmp_path / "book").mkdir()
     meta = {"council": "Buckinghamshire", "la": "825", "quarter": "2026Q1", "financial_quarter": "2025-26 Q4",
             "paper": False}
-    build_module._write_edition_page(tmp_path, [], meta)
+    build_pages.write_edition_page(tmp_path, [], meta)
     text = (tmp_path / "book" / "this_edition.md").read_text()
     assert "every table of the edition" not in text
     assert ("indicators by year, the scorecard, the recording-change check and the timeline, one sheet each" in

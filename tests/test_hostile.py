@@ -389,10 +389,11 @@ def test_a_worker_dies_with_its_build(tmp_path):
 def test_the_build_pools_watch_their_parent():
     import inspect
 
-    from cscbook.build import batch as build_module
+    from cscbook.build import books as build_books
+    from cscbook.build import precompute as build_precompute
 
-    assert "die_with_parent" in inspect.getsource(build_module._one_thread_worker)
-    assert "initializer=die_with_parent" in inspect.getsource(build_module.Books.warm)
+    assert "die_with_parent" in inspect.getsource(build_precompute._one_thread_worker)
+    assert "initializer=die_with_parent" in inspect.getsource(build_books.Books.warm)
 
 
 # ---------------------------------------------------------------------------- the command line, in-process
@@ -508,7 +509,7 @@ def test_foreign_site_files_are_never_replaced(tmp_path, capsys):
 
 
 def test_a_folder_not_made_by_a_build_is_never_cleaned_up(tmp_path):
-    from cscbook.build.batch import clean_stale_staging
+    from cscbook.build.staging import clean_stale_staging
 
     mine = tmp_path / "editions" / ".staging-mine"
     mine.mkdir(parents=True)
@@ -618,16 +619,16 @@ def test_the_forecast_chart_does_not_plot_small_counts(monkeypatch):
 def test_an_unsuppressed_edition_has_its_own_name_and_a_banner(tmp_path):
     import yaml
 
-    from cscbook.build import batch as build_module
+    from cscbook.build import pages as build_pages
     from cscbook.build.context import make_edition
     from cscbook.core.disclosure import DisclosurePolicy
 
     on = make_edition("825", "2026Q1")
     off = make_edition("825", "2026Q1", policy=DisclosurePolicy(enabled=False))
     assert off.slug != on.slug and off.slug.endswith("-unsuppressed")
-    build_module._stage_config(tmp_path, off)
+    build_pages.stage_config(tmp_path, off)
     assert "NOT FOR PUBLICATION" in yaml.safe_load((tmp_path / "_config.yml").read_text())["html"]["announcement"]
-    build_module._stage_config(tmp_path, on)
+    build_pages.stage_config(tmp_path, on)
     assert "announcement" not in yaml.safe_load((tmp_path / "_config.yml").read_text())["html"]
 
 

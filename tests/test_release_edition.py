@@ -10,12 +10,13 @@ import pytest
 import release_fixture
 
 from cscbook.build import batch as build_module
+from cscbook.build import registry
 from cscbook.build.context import BuildContext
 from cscbook.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 #: two chapters as chapters.yml declares them (what they read is all the build computes for them)
-CHAPTERS = [e for e in build_module.chapters() if e["notebook"] in ("notebooks/summary.ipynb", "notebooks/scorecard.ipynb")]
+CHAPTERS = [e for e in registry.chapters() if e["notebook"] in ("notebooks/summary.ipynb", "notebooks/scorecard.ipynb")]
 
 
 def _clear_caches():

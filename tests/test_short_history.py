@@ -159,14 +159,15 @@ def test_months_after_the_quarter_are_counted_and_said(tmp_path):
 @pytest.mark.parametrize("months", [30, 40])
 def test_the_build_precomputes_the_backtest_the_chapter_reads(tmp_path, months):
     """The build's parts compute exactly the backtest the forecast chain then finds in the cache."""
-    from cscbook.build import batch as build_module
+    from cscbook.build import precompute as build_precompute
     from cscbook.build.context import make_edition
     from cscbook.core.cache import SharedCache
 
     path = synthetic_extract(tmp_path, months, "2026-03")
     ed = make_edition("919", "2026Q1", str(path), cache_dir=tmp_path / "shared")
-    build_module._monthly.cache_clear()
-    build_module._edition_results(ed, parts=tuple(p for p in build_module.EDITION_PARTS if p.startswith("backtest")))
+    build_precompute._monthly.cache_clear()
+    build_precompute._edition_results(ed, parts=tuple(p for p in build_precompute.EDITION_PARTS
+                                                       if p.startswith("backtest")))
     series = monthly_series("919", Quarter.parse("2026Q1"), str(ed.monthly))
     plan = history.plan_for(months)
     spec = history.backtest_spec(series, Quarter.parse("2026Q1"))

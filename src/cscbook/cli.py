@@ -270,6 +270,7 @@ def _cmd_timeline(args) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``cscbook`` command line: every subcommand with its options, each bound to the function that runs it."""
     parser = _Parser(prog="cscbook", description="Children's social care report book: data, timeline, forecasts.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -370,6 +371,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv`` (default: the process's arguments) and print its output; the exit status: 0
+    done, 2 bad input (one line per problem, no traceback), 1 a fault of cscbook, 130 interrupted."""
     try:
         args = build_parser().parse_args(argv)
         text = args.func(args)

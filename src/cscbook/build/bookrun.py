@@ -1,7 +1,7 @@
-"""Jupyter Book run inside a book worker (see :class:`cscbook.build.batch.Books`).
+"""Jupyter Book run inside a book worker (see :class:`cscbook.build.books.Books`).
 
-Kept apart from :mod:`cscbook.build.batch` and importing nothing but the standard library at the top: a worker is
-started clean (spawn), and importing the build module would load pandas and the data modules into a process
+Kept apart from :mod:`cscbook.build.books` and importing nothing but the standard library at the top: a worker is
+started clean (spawn), and importing the build modules would load pandas and the data modules into a process
 that only compiles books.
 """
 

@@ -66,6 +66,10 @@ def paper_mode(paper: bool | str) -> tuple[bool, str]:
 
 @dataclass(frozen=True)
 class BuildContext:
+    """Everything a build run needs, fixed when it starts: the output folder, the disclosure policy, the data and
+    code versions (content hashes), the number of parallel jobs, whether to rebuild unchanged editions, the
+    shared-results folder (None: the output's own) and the committee paper's settings. Made by :meth:`create`."""
+
     output: Path
     policy: DisclosurePolicy
     data_version: str
@@ -115,14 +119,18 @@ class BuildContext:
 
     @property
     def editions_dir(self) -> Path:
+        """The folder of built editions, one sub-folder per edition (``<output>/editions``)."""
         return self.output / "editions"
 
     @property
     def site_dir(self) -> Path:
+        """The published site's folder (``<output>/_build/html``)."""
         return self.output / "_build" / "html"
 
     @property
     def cache_root(self) -> Path:
+        """The output's own cache folder (``<output>/editions/.cache``): executed chapters, and the shared results
+        unless a shared cache is given."""
         return self.editions_dir / ".cache"
 
     @property
@@ -132,6 +140,8 @@ class BuildContext:
 
     @property
     def shared_dir(self) -> Path:
+        """The folder of shared results for this data and code version, under the shared cache if given, else
+        under :attr:`cache_root`."""
         return shared_dir(self.shared_root or self.cache_root, self.data_version, self.code_version)
 
     def edition(self, la: str | int | None, quarter: str | None = None, monthly: str | Path | None = None,

@@ -37,6 +37,9 @@ class EditionSpec:
     scenarios: Path | None = None
 
     def as_yaml(self, base: Path) -> dict:
+        """The entry as written in an editions file: its paths relative to the folder ``base`` where they lie
+        under it, absolute otherwise; fields not set are left out."""
+
         def rel(p: Path) -> str:
             try:
                 return str(p.relative_to(base))
