@@ -64,3 +64,26 @@ def test_the_scorecard_year_is_the_later_of_referrals_and_the_workforce_census(m
     assert scorecard_year(Quarter.parse("2021Q1")) == 2020
     later["referrals"] = None
     assert scorecard_year(Quarter.parse("2021Q1")) is None
+
+
+def test_the_ledger_and_the_scenarios_read_the_results_instead_of_running_the_chain(counted, monkeypatch):
+    import cscbook.models.ledger as L
+    import cscbook.models.scenarios as S
+
+    ed = make_edition("825", "2026Q1")
+    res = EditionResults(ed, models=("seasonal_naive",))
+
+    def no_series(*a, **k):
+        raise AssertionError("the monthly series was made again")
+
+    monkeypatch.setattr(L, "monthly_series", no_series)
+    monkeypatch.setattr(S, "monthly_series", no_series)
+    led = L.edition_ledger("825", ed.quarter, models=("seasonal_naive",), cache=ed.cache, results=res)
+    monthly = led[led["kind"] == "monthly"]
+    assert monthly["origin"].unique().tolist() == [str(res.series.frame.index.max())]
+    chosen = S.default_scenarios("825", ed.quarter)[:1]
+    cmp = S.comparison_for("825", ed.quarter, None, chosen, results=res)
+    assert cmp.summary["scenario"].tolist() == ["Base case", "Demand 10% higher"]
+    base = cmp.summary.set_index("scenario").at["Base case", "fte_needed_mean"]
+    assert base == pytest.approx(res.capacity.result.plan["fte_needed"].mean())
+    assert len(counted) == 1
