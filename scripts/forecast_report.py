@@ -54,11 +54,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from cscbook.core.cache import open_cache
-    from cscbook.models import shared
     from cscbook.core.quarters import Quarter
     from cscbook.data.releases import latest_quarter
+    from cscbook.models import backtest, capacity, history, shared
     from cscbook.models import calibration as K
-    from cscbook.models import backtest, capacity, history
     from cscbook.models.demand import monthly_series
 
     pd.set_option("display.width", 200)

@@ -21,7 +21,6 @@ def drawn():
     from cscbook.data.releases import latest_year_published
     from cscbook.data.timeline import timeline
     from cscbook.models import funnel, ledger, scenarios, shared
-    from cscbook.report import figures as drawn_figures
     from cscbook.models.benchmark import SUPPRESSED
     from cscbook.models.breaks import flagged_years
     from cscbook.models.capacity import edition_capacity
@@ -29,6 +28,7 @@ def drawn():
     from cscbook.models.history import monthly_forecast
     from cscbook.models.indicators import INDICATORS, indicators_for, mask_unpublished, multiples_frames
     from cscbook.report import charts
+    from cscbook.report import figures as drawn_figures
 
     notebook.style()
     shown = notebook.show

@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 
 from cscbook.core.errors import CSCBookError
 from cscbook.data import cincensus as C
-from cscbook.data import cinextract, cinheader, cinmonthly
-from cscbook.data import reconciliation
+from cscbook.data import cinextract, cinheader, cinmonthly, reconciliation
 from cscbook.data.monthly import read_extract
 
 HOSTILE = Path(__file__).parent / "hostile_cin"

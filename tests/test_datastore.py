@@ -14,9 +14,8 @@ import release_fixture as rf
 
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
-from cscbook.data import datastatus, installcli
+from cscbook.data import datastatus, installcli, manifest, store
 from cscbook.data import install as datastore
-from cscbook.data import manifest, store
 from cscbook.data import tables as data
 from cscbook.data.releases import latest_quarter, latest_year_published
 from cscbook.models import indicators

@@ -225,10 +225,12 @@ def _cmd_forecast(args) -> str:
 
     edition = make_edition(args.la, args.quarter, args.monthly, scenarios=args.scenarios)
     if args.scenarios:
+        from cscbook.models.results import EditionResults
         from cscbook.models.scenarios import comparison_for, load_scenarios
 
         chosen = load_scenarios(args.scenarios, edition.quarter, edition.council.code)
-        cmp = comparison_for(edition.council.code, edition.quarter, args.monthly, chosen)
+        cmp = comparison_for(edition.council.code, edition.quarter, args.monthly, chosen,
+                             results=EditionResults(edition))
         frame = cmp.plans.assign(month=cmp.plans["month"].astype(str))
         return render(frame, args.format, {c: 2 if c == "probability_over_capacity" else 1 for c in frame.columns})
     frame = forecast_table(edition.council.code, edition.quarter, args.monthly)

@@ -13,8 +13,16 @@ from dataclasses import replace
 from lxml import etree
 
 from cscbook.data import cinrules as rules
-from cscbook.data.cinheader import (SCHEMA_YEARS, PARSER_OPTIONS, Header, fail, known_elements, schema_for,
-                                    schema_year_for, syntax_error)
+from cscbook.data.cinheader import (
+    PARSER_OPTIONS,
+    SCHEMA_YEARS,
+    Header,
+    fail,
+    known_elements,
+    schema_for,
+    schema_year_for,
+    syntax_error,
+)
 
 #: ``ReferralNFA`` values read as true
 TRUE_VALUES = frozenset({"true", "TRUE", "1"})

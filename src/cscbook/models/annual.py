@@ -22,8 +22,8 @@ import pandas as pd
 
 from cscbook.data.register import register
 from cscbook.models import panelmodel
-from cscbook.models.breaks import flagged_panel
 from cscbook.models.backtest import seasonal_scale, summarise
+from cscbook.models.breaks import flagged_panel
 from cscbook.models.forecast import fit_forecast
 from cscbook.models.indicators import comparator_panel, la_panel
 from cscbook.models.panelmodel import naive_forecast

@@ -12,18 +12,21 @@ from cscbook.data.edition import Edition
 from cscbook.data.releases import latest_year_published
 from cscbook.data.tables import la_values, release_for
 from cscbook.data.timeline import timeline
-from cscbook.models import peaks, shared
+from cscbook.models import peaks
 from cscbook.models.benchmark import SUPPRESSED
 from cscbook.models.breaks import LEVEL_RATIO, NFA_MARGIN_PP, detect_for
-from cscbook.models.capacity import edition_capacity
 from cscbook.models.changes import new_releases, release_period
 from cscbook.models.claims import WEAK_PEAK, After, Claim, Figure, Interval, pct_change, source_of, worded
-from cscbook.models.demand import ShortHistoryError, monthly_series
-from cscbook.models.history import monthly_forecast
 from cscbook.models.indicators import BY_NAME
+from cscbook.models.results import EditionResults
 
 #: Backward-compatible name: a headline is a claim (``.text``, ``.chapter``).
 Headline = Claim
+
+
+def _results(ed: Edition, res: EditionResults | None) -> EditionResults:
+    """The edition's results: ``res`` where the caller has them, else made here (each computed on first read)."""
+    return res if res is not None else EditionResults(ed)
 
 
 def _fmt(v, places=0):
@@ -93,14 +96,16 @@ def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
     return [Claim(template, "demand", tuple(figs), tuple(wordings), name="referrals")]
 
 
-def _monthly_treatment(ed: Edition) -> str:
+def _monthly_treatment(ed: Edition, res: EditionResults | None = None) -> str:
     """What the forecast page says its monthly models do with a level shift, in a clause ('' when there is no
     monthly forecast)."""
     try:
-        prepared = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None,
-                                  ed.cache).prepared
+        series = _results(ed, res).series
     except CSCBookError:
         return ""
+    if series is None:
+        return ""
+    prepared = series.prepared
     if prepared.action == "adjust":
         return (f"; the monthly forecast rescales the months before the level shift it finds ({prepared.shift_month:%B %Y}) "
                 "to the level after it")
@@ -109,7 +114,7 @@ def _monthly_treatment(ed: Edition) -> str:
     return ""
 
 
-def recording_change_claim(ed: Edition, year: int) -> list[Claim]:
+def recording_change_claim(ed: Edition, year: int, res: EditionResults | None = None) -> list[Claim]:
     """Years whose referral count looks like a recording change (:mod:`cscbook.models.breaks`), told by the signal:
     a count well above the council's usual level while the share ending in no further action ran at several
     times England's. Years with as high a share but a usual count are named as not flagged."""
@@ -138,7 +143,7 @@ def recording_change_claim(ed: Edition, year: int) -> list[Claim]:
                 f"of its other years, while the share of referrals ending in no further action ran at {each('times')} "
                 f"times England's ({each('nfa')} against {each('england')}). "
                 f"{'It is' if one else 'They are'} shaded on the charts of referrals and left out of the annual "
-                f"forecasts' training{_monthly_treatment(ed)}.")
+                f"forecasts' training{_monthly_treatment(ed, res)}.")
     high = flags[~flags["flagged"] & (flags["nfa_pct"] >= flags["england_nfa_pct"] + NFA_MARGIN_PP)]
     if not high.empty:
         others = [int(y) for y in high.index]
@@ -182,14 +187,16 @@ def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
     return [Claim(template, "scorecard", tuple(figs), (w,), name="scorecard")]
 
 
-def demand_headlines(ed: Edition) -> list[Claim]:
-    year = latest_year_published("referrals", ed.quarter)
+def demand_headlines(ed: Edition, res: EditionResults | None = None) -> list[Claim]:
+    """The referrals, recording-change and scorecard claims from the edition's benchmark (``res``: its results)."""
+    res = _results(ed, res)
+    year = res.referrals_year
     if year is None:
         return []
-    bm = shared.benchmark(ed.cache, ed.council.code, year, quarter=ed.quarter).set_index("indicator")
+    bm = res.headline_benchmark
     if bm.empty:
         return []
-    return referrals_claim(ed, bm, year) + recording_change_claim(ed, year) + scorecard_claim(ed, bm)
+    return referrals_claim(ed, bm, year) + recording_change_claim(ed, year, res) + scorecard_claim(ed, bm)
 
 
 def ofsted_headline(ed: Edition) -> list[Claim]:
@@ -283,20 +290,22 @@ def level_claim(ed: Edition, result, level: float, illustrative: bool, source: s
                  name="peak")
 
 
-def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None) -> list[Claim]:
+def forecast_headlines(ed: Edition, models: tuple[str, ...] | None = None,
+                       res: EditionResults | None = None) -> list[Claim]:
     """The forecast claim: the peak from the model that did best in the backtest (among ``models``; default
     what the history supports, :func:`cscbook.models.history.plan_for`); for a history too short for seasonal models,
-    the expected monthly level; with too few months for any forecast, why, in plain words."""
-    try:
-        series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None, ed.cache)
-    except ShortHistoryError as exc:  # too little history for this quarter: say so, in words
+    the expected monthly level; with too few months for any forecast, why, in plain words. ``res``: the edition's
+    results (with ``models``, results narrowed to them are made here)."""
+    res = EditionResults(ed, models) if models else _results(ed, res)
+    series = res.series
+    if series is None:  # too little history for this quarter: say so, in words
         return [Claim("No monthly forecast in this edition: {reason}", "forecast",
-                      (Figure("reason", exc.plain, "monthly series check"),), name="peak")]
+                      (Figure("reason", res.short_reason, "monthly series check"),), name="peak")]
     source = (f"the council's own monthly input (content key {ed.monthly_key})" if ed.monthly
               else "data/examples (illustrative monthly series)")
     level = float(series.referrals.iloc[-12:].mean())
     # the edition's chain (backtested at the horizons it publishes, as the forecast chapter shows it)
-    result = monthly_forecast(series, ed.quarter, ed.cache, models)
+    result = res.monthly_forecast
     if not result.plan.seasonal:
         return [level_claim(ed, result, level, series.illustrative, source)]
     fc, best, bias = result.fc, result.model, result.bias
@@ -390,12 +399,9 @@ def _fmt_of(indicator: str) -> str:
     return "{:,.1f}%" if ind is not None and ind.kind == "pct" else "{:,.1f}"
 
 
-def _benchmark(ed: Edition) -> pd.DataFrame:
-    year = latest_year_published("referrals", ed.quarter)
-    if year is None:
-        return pd.DataFrame()
-    bm = shared.benchmark(ed.cache, ed.council.code, year, quarter=ed.quarter)
-    return bm.set_index("indicator") if not bm.empty else bm
+def _benchmark(ed: Edition, res: EditionResults | None = None) -> pd.DataFrame:
+    """The benchmark the headlines word, indexed by indicator (:attr:`EditionResults.headline_benchmark`)."""
+    return _results(ed, res).headline_benchmark
 
 
 def direction_claims(ed: Edition, bm: pd.DataFrame, words: str) -> list[Claim]:
@@ -424,14 +430,12 @@ def direction_claims(ed: Edition, bm: pd.DataFrame, words: str) -> list[Claim]:
     return [Claim(lead + "; ".join(parts) + ".", "scorecard", tuple(figs), name=f"{words}")]
 
 
-def _capacity(ed: Edition):
+def _capacity(ed: Edition, res: EditionResults | None = None):
     """(capacity result, illustrative) of the edition's base case, or (None, False) without a monthly forecast."""
-    try:
-        series = monthly_series(ed.council.code, ed.quarter, str(ed.monthly) if ed.monthly else None, ed.cache)
-    except ShortHistoryError:
+    res = _results(ed, res)
+    if res.capacity is None:
         return None, False
-    ef = monthly_forecast(series, ed.quarter, ed.cache)
-    return edition_capacity(ef, ed.quarter, ed.council.code).result, bool(series.illustrative)
+    return res.capacity.result, res.illustrative
 
 
 def recruitment_claim(ed: Edition, result, illustrative: bool) -> tuple[list[Claim], str]:
@@ -529,19 +533,21 @@ def worst_quarter_claim(ed: Edition, bm: pd.DataFrame) -> tuple[list[Claim], str
 
 
 def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | None = None,
-              capacity: tuple | None = None) -> list[Claim]:
+              capacity: tuple | None = None, res: EditionResults | None = None) -> list[Claim]:
     """What the edition asks leadership to decide, as claims: recruitment where the base-case capacity plan has
     a month more likely than not to need more social workers than available, and a report on the indicators
     rated in England's worst quarter (beside it, where the capacity plan holds, a note that no recruitment decision
     is needed, and why). With neither, one claim: "No decision needed this quarter", with the reasons. The headline page's "What to decide" and the committee paper's "Decisions sought" both show these.
 
     ``include_capacity=False`` skips the monthly forecast (the slow part); ``bm`` and ``capacity`` ((result,
-    illustrative), see :func:`recruitment_claim`) may be given to reuse what the caller has.
+    illustrative), see :func:`recruitment_claim`) may be given to reuse what the caller has, or its results ``res``.
     """
-    bm = _benchmark(ed) if bm is None else bm
+    if bm is None or (include_capacity and capacity is None):
+        res = _results(ed, res)
+    bm = _benchmark(ed, res) if bm is None else bm
     out, reasons = [], []
     if include_capacity:
-        result, illustrative = _capacity(ed) if capacity is None else capacity
+        result, illustrative = _capacity(ed, res) if capacity is None else capacity
         claims, why = recruitment_claim(ed, result, illustrative)
         out += claims
         reasons += [why] if why else []
@@ -557,16 +563,19 @@ def decisions(ed: Edition, include_capacity: bool = True, bm: pd.DataFrame | Non
                   name="decision_none")]
 
 
-def sections(ed: Edition, include_forecast: bool = True, holding_only: bool = False) -> dict[str, list[Claim]]:
+def sections(ed: Edition, include_forecast: bool = True, holding_only: bool = False,
+             res: EditionResults | None = None) -> dict[str, list[Claim]]:
     """The headline page's claims by part (:data:`SECTIONS`): what to decide, what changed, what is at risk and
-    what improved (``holding_only``: only the claims whose words agree with their figures)."""
-    bm = _benchmark(ed)
-    year = latest_year_published("referrals", ed.quarter)
+    what improved (``holding_only``: only the claims whose words agree with their figures), from the edition's
+    results ``res`` (made here when not given)."""
+    res = _results(ed, res)
+    bm = _benchmark(ed, res)
+    year = res.referrals_year
     changed = new_this_quarter(ed)
     if not bm.empty and year is not None:
-        changed += referrals_claim(ed, bm, year) + recording_change_claim(ed, year)
+        changed += referrals_claim(ed, bm, year) + recording_change_claim(ed, year, res)
     changed += ofsted_headline(ed)
-    capacity = _capacity(ed) if include_forecast else None  # computed once: the decisions and the risk read it
+    capacity = _capacity(ed, res) if include_forecast else None  # computed once: the decisions and the risk read it
     risk = (scorecard_claim(ed, bm) if not bm.empty else []) + direction_claims(ed, bm, "worsening")
     improved = direction_claims(ed, bm, "improving") + workforce_claim(ed)
     if not risk:
@@ -580,12 +589,13 @@ def sections(ed: Edition, include_forecast: bool = True, holding_only: bool = Fa
     return {k: [c for c in v if not c.problems()] for k, v in out.items()} if holding_only else out
 
 
-def headlines(ed: Edition, include_forecast: bool = True, holding_only: bool = True) -> list[Claim]:
+def headlines(ed: Edition, include_forecast: bool = True, holding_only: bool = True,
+              res: EditionResults | None = None) -> list[Claim]:
     """The edition's headline claims, in page order (the four parts of :func:`sections`).
 
     A claim whose words disagree with its figures (see :meth:`~cscbook.models.claims.Claim.problems`) never reaches the
     headlines; the fact-check page asks for ``holding_only=False`` to list it with its problem.
     ``include_forecast=False`` skips the monthly forecast behind the recruitment decision (the slow part).
     """
-    out = [c for part in sections(ed, include_forecast).values() for c in part]
+    out = [c for part in sections(ed, include_forecast, res=res).values() for c in part]
     return [c for c in out if not c.problems()] if holding_only else out

@@ -73,17 +73,19 @@ def annual_entries(rows: pd.DataFrame, code: str, quarter: Quarter, origin: int,
 
 
 def edition_ledger(code: str, quarter: Quarter, monthly: str | Path | None = None, models=None,
-                   cache=None) -> pd.DataFrame:
+                   cache=None, results=None) -> pd.DataFrame:
     """Every forecast an edition makes: each monthly model over its horizon (where enough months are known) and
     each annual method for the next year to 31 March.
 
     ``cache``: the edition's :class:`cscbook.core.cache.SharedCache` (the build passes it), so the monthly series,
     each model's fit and the annual forecasts with their intervals are the ones the chapters used, not made
     again; without it they are computed here. Each year's annual forecast uses only the years before it, so
-    the shared all-years frame serves any quarter."""
+    the shared all-years frame serves any quarter. ``results``: the edition's
+    :class:`cscbook.models.results.EditionResults`, whose monthly series is read instead of made again."""
     parts = []
     try:
-        series = monthly_series(code, quarter, str(monthly) if monthly else None, cache)
+        series = (results.series if results is not None
+                  else monthly_series(code, quarter, str(monthly) if monthly else None, cache))
     except CSCBookError:
         series = None
     if series is not None:

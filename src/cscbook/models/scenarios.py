@@ -480,11 +480,15 @@ def for_edition(ed) -> list[Scenario]:
 
 
 def comparison_for(code: str, quarter: Quarter, monthly: str | None, scenarios: list[Scenario],
-                   model: str | None = None) -> Comparison:
+                   model: str | None = None, results=None) -> Comparison:
     """The whole chain for the command line: the edition's monthly series, the forecast by ``model`` (default:
     the best by the rolling-origin backtest of what the history supports, at the published horizons, as in the
     forecast chapter: :func:`cscbook.models.history.monthly_forecast`), calibrated on its own backtest errors where they
-    allow, the twelve months after the quarter, and the comparison of the base case with each scenario."""
+    allow, the twelve months after the quarter, and the comparison of the base case with each scenario.
+    ``results``: the edition's :class:`cscbook.models.results.EditionResults` (narrowed to ``model`` where one is
+    asked for), whose chain is read instead of run again."""
+    if results is not None:
+        return results.compare(scenarios)
     series = monthly_series(code, quarter, monthly)
     ef = monthly_forecast(series, quarter, models=(model,) if model else None)
     ec = edition_capacity(ef, quarter, code)
