@@ -48,12 +48,17 @@ def _curated(path: str, mtime: int) -> pd.DataFrame:
                                          "quote", "date_basis"])
 
 
-def quoted_figures() -> pd.DataFrame:
-    """The figures quoted from councils' own documents (``data/curated/quoted_figures.csv``): figure_id,
-    la_code, value, unit, measure, period, source, quote, official_comparison, cites, as text."""
-    return read_csv_checked(paths.curated_dir() / "quoted_figures.csv",
+def quoted_figures(until: Quarter | None = None) -> pd.DataFrame:
+    """Figures quoted in the source documents (``data/curated/quoted_figures.csv``), one row per figure with its
+    council, value, unit, measure, period, source document and verbatim quote; with ``until`` (a Quarter), only
+    those of documents published by its end (what a reader could have seen then)."""
+    figs = read_csv_checked(paths.curated_dir() / "quoted_figures.csv",
                             ["figure_id", "la_code", "value", "unit", "measure", "period", "source", "quote",
                              "official_comparison", "cites"])
+    if until is not None:
+        known = figs["source"].map(lambda s: as_date(document_date(s)) <= until.end)
+        figs = figs[known.astype(bool)].reset_index(drop=True)
+    return figs
 
 
 def timeline(la: str, until: Quarter | None = None) -> pd.DataFrame:

@@ -54,15 +54,14 @@ def detect(referrals: pd.Series, nfa_pct: pd.Series, england_nfa_pct: pd.Series)
     return out.set_index("year")
 
 
-def detect_for(la: str) -> pd.DataFrame:
-    """Recording breaks in one council's annual referrals (``la``: old LA code): :func:`detect` on its referrals and
-    percentage of referrals ending in no further action, against England's percentage. Empty for a council
-    without a panel row."""
-    panel = la_panel()
+def detect_for(la: str, as_of=None) -> pd.DataFrame:
+    """:func:`detect` for council ``la``: its referral counts and NFA percentages against England's, as published
+    by the end of ``as_of`` (a Quarter; None: the latest data)."""
+    panel = la_panel(as_of=as_of)
     if la not in panel.index.get_level_values(0):
         return detect(pd.Series(dtype=float), pd.Series(dtype=float), pd.Series(dtype=float))
     own = panel.xs(la, level="old_la_code")
-    eng = comparator_panel("National")
+    eng = comparator_panel("National", as_of=as_of)
     return detect(own["referrals"], own["nfa_pct"], eng["nfa_pct"])
 
 
@@ -90,8 +89,8 @@ def flagged_panel() -> pd.DataFrame:
     return pd.DataFrame({"flagged": flagged, "reason": pd.Series(reasons, index=index, dtype=object)}, index=index)
 
 
-def flagged_years(la: str) -> list[int]:
+def flagged_years(la: str, as_of=None) -> list[int]:
     """The years of council ``la`` flagged as likely recording changes (:func:`detect_for`), oldest first: the
-    years every chart of referrals shades."""
-    flags = detect_for(la)
+    years every chart of referrals shades. ``as_of``: as the data stood at the end of that quarter."""
+    flags = detect_for(la, as_of)
     return [int(y) for y in flags.index[flags["flagged"]]]

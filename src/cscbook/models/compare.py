@@ -90,20 +90,25 @@ def check_measures(figs: pd.DataFrame) -> None:
                                f"set official_measure to {wanted}")
 
 
-def quoted_vs_official(la: str) -> pd.DataFrame:
+def quoted_vs_official(la: str, as_of=None) -> pd.DataFrame:
     """Quoted figures with an official comparison, one row per figure (a restatement citing it is listed in
-    ``also_in``, not judged again): quoted value, official value, agreement, official basis."""
-    figs = quoted_figures()
+    ``also_in``, not judged again): quoted value, official value, agreement, official basis. ``as_of`` (a
+    Quarter): the official figures as published by its end (None: the latest)."""
+    figs = quoted_figures(as_of)
     check_measures(figs)
     figs = figs[(figs["la_code"] == la) & (figs["official_comparison"] != "")].copy()
     restated = figs[figs["cites"] != ""].groupby("cites")["source"].agg(list)
     figs = figs[figs["cites"] == ""]
-    panel = la_panel()
+    panel = la_panel(as_of=as_of)
     rows = []
     for _, f in figs.iterrows():
         indicator, start, end = f["official_comparison"].split(":")
+        if (la, int(start)) not in panel.index or (la, int(end)) not in panel.index:
+            continue  # a year not yet published by then: nothing official to compare with
         a = panel.at[(la, int(start)), indicator]
         b = panel.at[(la, int(end)), indicator]
+        if pd.isna(a) or pd.isna(b):
+            continue
         official = (b - a) / a * 100
         rows.append(dict(
             figure_id=f["figure_id"], measure=f["measure"], period=f["period"], quoted_value=float(f["value"]),

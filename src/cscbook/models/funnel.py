@@ -68,19 +68,20 @@ def _z(value: pd.Series, n: pd.Series, p0: float, kind: str) -> pd.Series:
     return (p - p0) / se
 
 
-def funnel(indicator: str, year: int, overdispersion: bool = True) -> Funnel:
+def funnel(indicator: str, year: int, overdispersion: bool = True, as_of=None) -> Funnel:
     """Every council's value and denominator for ``indicator`` in ``year`` with z-scores against England and
-    the band each falls in: 'above 99.8%', 'above 95%', 'within', 'below 95%', 'below 99.8%'."""
+    the band each falls in: 'above 99.8%', 'above 95%', 'within', 'below 95%', 'below 99.8%'. ``as_of`` (a
+    Quarter): the figures as published by its end (None: the latest)."""
     ind = BY_NAME[indicator]
     if not supported(indicator):
         raise ValueError(f"no funnel plot for {indicator!r}: it is neither a rate per 10,000 nor a percentage "
                          f"with a published denominator")
-    panel = la_panel().xs(year, level="year")
+    panel = la_panel(as_of=as_of).xs(year, level="year")
     if ind.kind == "rate":
         scale, kind, den = 10_000.0, "poisson", panel["children_0_17"]
     else:
         scale, kind, den = 100.0, "binomial", panel[PCT_DENOMINATORS[indicator]]
-    england = float(comparator_panel("National")[indicator].get(year, np.nan))
+    england = float(comparator_panel("National", as_of=as_of)[indicator].get(year, np.nan))
     pts = pd.DataFrame({"value": panel[indicator], "denominator": den})
     pts.index.name = "old_la_code"
     return from_points(indicator, year, pts.reset_index(), england, scale, kind, overdispersion)

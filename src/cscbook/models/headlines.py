@@ -118,7 +118,7 @@ def recording_change_claim(ed: Edition, year: int, res: EditionResults | None = 
     """Years whose referral count looks like a recording change (:mod:`cscbook.models.breaks`), told by the signal:
     a count well above the council's usual level while the share ending in no further action ran at several
     times England's. Years with as high a share but a usual count are named as not flagged."""
-    flags = detect_for(ed.council.code)
+    flags = detect_for(ed.council.code, ed.quarter)
     flags = flags[flags.index <= year]
     flagged = flags[flags["flagged"]]
     if flagged.empty:

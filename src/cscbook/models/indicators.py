@@ -333,8 +333,8 @@ def multiples_frames(code: str, neighbours: list[str], quarter, names: list[str]
     council (column ``name``), England (``name_england``), England's quartiles (``name_q1``, ``name_q3``) and the
     neighbours' range and median (``name_lo``, ``name_hi``, ``name_sn_median``), as published by the end of
     ``quarter``."""
-    panel = la_panel()
-    eng = comparator_panel("National")
+    panel = la_panel(as_of=quarter)
+    eng = comparator_panel("National", as_of=quarter)
     sn = list(neighbours)
     frames = {}
     for name in names:

@@ -31,7 +31,7 @@ def tables(edition) -> dict[str, tuple[pd.DataFrame, list[str], str]]:
     code, q = edition.council.code, edition.quarter
     ind = mask_unpublished(indicators_for(code, CORE_COLUMNS, as_of=q), q)
     year = latest_year_published("referrals", q) or int(ind["year"].max())
-    flags = detect_for(code)
+    flags = detect_for(code, q)
     flagged = set(flags.index[flags["flagged"]])
     values = [c for c in ind.columns if c not in ("old_la_code", "la_name", "year")]
     count_cols = [c for c in values if c.split("_sn_median")[0].split("_region")[0].split("_england")[0]
