@@ -11,7 +11,7 @@ import pytest
 
 from cscbook.build import context
 from cscbook.core.errors import CSCBookError
-from cscbook.report import paper
+from cscbook.report import browser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,17 +27,17 @@ def test_an_explicit_browser_comes_first_and_a_wrong_one_is_an_error(tmp_path):
     on_path = fake_executable(tmp_path / "bin" / "chromium")
     mine = fake_executable(tmp_path / "mine" / "edge")
     env = {"PATH": str(on_path.parent), "HOME": str(tmp_path)}
-    assert paper.find_browser(env) == str(on_path)
-    assert paper.find_browser({**env, "CSCBOOK_BROWSER": str(mine)}) == str(mine)
+    assert browser.find_browser(env) == str(on_path)
+    assert browser.find_browser({**env, "CSCBOOK_BROWSER": str(mine)}) == str(mine)
     with pytest.raises(CSCBookError, match="CSCBOOK_BROWSER='/no/such/browser': not an executable file"):
-        paper.find_browser({**env, "CSCBOOK_BROWSER": "/no/such/browser"})
+        browser.find_browser({**env, "CSCBOOK_BROWSER": "/no/such/browser"})
 
 
 def test_chrome_and_edge_on_the_path(tmp_path):
     edge = fake_executable(tmp_path / "bin" / "microsoft-edge")
-    assert paper.find_browser({"PATH": str(edge.parent), "HOME": str(tmp_path)}) == str(edge)
+    assert browser.find_browser({"PATH": str(edge.parent), "HOME": str(tmp_path)}) == str(edge)
     chrome = fake_executable(tmp_path / "bin" / "google-chrome")
-    assert paper.find_browser({"PATH": str(chrome.parent), "HOME": str(tmp_path)}) == str(chrome)  # before Edge
+    assert browser.find_browser({"PATH": str(chrome.parent), "HOME": str(tmp_path)}) == str(chrome)  # before Edge
 
 
 def test_playwrights_own_download_is_found(tmp_path):
@@ -45,35 +45,35 @@ def test_playwrights_own_download_is_found(tmp_path):
     old = fake_executable(home / ".cache" / "ms-playwright" / "chromium-1100" / "chrome-linux" / "chrome")
     new = fake_executable(home / ".cache" / "ms-playwright" / "chromium-1200" / "chrome-linux64" / "chrome")
     env = {"PATH": str(tmp_path / "empty"), "HOME": str(home)}
-    assert paper.find_browser(env) == str(new)  # the newest download
+    assert browser.find_browser(env) == str(new)  # the newest download
     new.unlink()
-    assert paper.find_browser(env) == str(old)
+    assert browser.find_browser(env) == str(old)
     elsewhere = fake_executable(tmp_path / "pw" / "chromium-1300" / "chrome-linux" / "chrome")
-    assert paper.find_browser({**env, "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "pw")}) == str(elsewhere)
+    assert browser.find_browser({**env, "PLAYWRIGHT_BROWSERS_PATH": str(tmp_path / "pw")}) == str(elsewhere)
 
 
 def test_windows_install_places(tmp_path):
     edge = fake_executable(tmp_path / "x86" / "Microsoft" / "Edge" / "Application" / "msedge.exe")
     env = {"PATH": str(tmp_path / "empty"), "HOME": str(tmp_path), "PROGRAMFILES(X86)": str(tmp_path / "x86")}
-    assert paper.find_browser(env) == str(edge)
+    assert browser.find_browser(env) == str(edge)
 
 
 def test_no_browser_anywhere(tmp_path):
-    assert paper.find_browser({"PATH": str(tmp_path / "empty"), "HOME": str(tmp_path)}) is None
+    assert browser.find_browser({"PATH": str(tmp_path / "empty"), "HOME": str(tmp_path)}) is None
 
 
 def test_paper_modes(monkeypatch):
-    monkeypatch.setattr(paper, "find_browser", lambda environ=None: None)
+    monkeypatch.setattr(browser, "find_browser", lambda environ=None: None)
     assert context.paper_mode("auto") == (False, context.NO_BROWSER)
     assert context.paper_mode("skip") == (False, "built with `--no-paper`")
     assert context.paper_mode(False) == (False, "built with `--no-paper`")
-    with pytest.raises(paper.BrowserNotFound, match="--paper require: the committee paper needs a Chromium-family"):
+    with pytest.raises(browser.BrowserNotFound, match="--paper require: the committee paper needs a Chromium-family"):
         context.paper_mode("require")
-    with pytest.raises(paper.BrowserNotFound):
+    with pytest.raises(browser.BrowserNotFound):
         context.paper_mode(True)
     with pytest.raises(CSCBookError, match="--paper 'sometimes': choose one of auto, require, skip"):
         context.paper_mode("sometimes")
-    monkeypatch.setattr(paper, "find_browser", lambda environ=None: "/usr/bin/chromium")
+    monkeypatch.setattr(browser, "find_browser", lambda environ=None: "/usr/bin/chromium")
     assert context.paper_mode("auto") == (True, "")
     assert context.paper_mode("require") == (True, "")
 
@@ -92,7 +92,7 @@ def test_the_book_builds_without_a_browser(tmp_path):
     assert required.returncode == 2
     assert required.stderr.strip().splitlines() == [
         "cscbook: error: --paper require: the committee paper needs a Chromium-family browser: "
-        + paper.HOW_TO_GET_A_BROWSER]
+        + browser.HOW_TO_GET_A_BROWSER]
     assert not (out / "editions").exists()
     proc = subprocess.run([sys.executable, "-m", "cscbook", "build", "--la", "938", "--quarter", "2019Q2",
                            "--output", str(out), "--jobs", "1"], capture_output=True, text=True, cwd=ROOT, env=env,

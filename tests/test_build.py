@@ -371,7 +371,8 @@ def test_the_paper_waits_for_the_pages_and_prints_nothing_without_them(tmp_path)
 
     from pypdf import PdfReader
 
-    from cscbook.report.paper import chromium, print_paper
+    from cscbook.report.browser import chromium
+    from cscbook.report.paper import print_paper
 
     if not chromium():
         if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
@@ -406,9 +407,9 @@ def test_one_printer_prints_each_editions_own_paper_and_restarts_a_dead_browser(
 
     from pypdf import PdfReader
 
-    from cscbook.report import paper
+    from cscbook.report import browser, paper
 
-    if not paper.chromium():
+    if not browser.chromium():
         if os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1":
             pytest.fail("chromium is not installed")
         pytest.skip("chromium is not installed")

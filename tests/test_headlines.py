@@ -1,3 +1,5 @@
+from cscbook.models import changeclaims
+
 """Headline claims for the default edition against the published figures; the peak claim on fixed cases."""
 
 import numpy as np
@@ -5,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cscbook.build.context import make_edition
-from cscbook.models.headlines import headlines, peak_claim
+from cscbook.models.changeclaims import peak_claim
+from cscbook.models.headlines import headlines
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +90,14 @@ def test_a_failing_claim_never_reaches_the_headlines(bucks, monkeypatch):
     ed, _ = bucks
     wrong = Claim("{w} of referrals", "demand", (Figure("p", 44.4, "f.csv", "r"),),
                   (Wording("w", "share", ("p",), "most"),), name="wrong")
-    monkeypatch.setattr(H, "ofsted_headline", lambda ed: [wrong])
+    monkeypatch.setattr(changeclaims, "ofsted_headline", lambda ed: [wrong])
     assert "wrong" not in [c.name for c in H.headlines(ed, include_forecast=False)]
     assert "wrong" in [c.name for c in H.headlines(ed, include_forecast=False, holding_only=False)]
 
 
 @pytest.mark.parametrize("la, quarter", [("825", "2026Q1"), ("938", "2019Q2"), ("873", "2024Q4")])
 def test_peak_claims_of_real_editions_with_a_cheap_model_hold(la, quarter):
-    from cscbook.models.headlines import forecast_headlines
+    from cscbook.models.changeclaims import forecast_headlines
 
     ed = make_edition(la, quarter)
     (c,) = forecast_headlines(ed, models=("seasonal_naive",))
@@ -183,7 +186,7 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
                       "to need more social workers than available (the highest chance is 30%, in March 2027). No "
                       "rated indicator is in England's worst quarter.")
     # the committee paper reads the same sentence back from the page
-    from cscbook.report.paper import decisions_sought
+    from cscbook.report.papercover import decisions_sought
 
     page = f'<ul class="cscbook-headlines" data-part="decide"><li>{c.text}</li></ul>'
     assert decisions_sought({"summary": page}) == ([], c.text[len(NO_DECISION) + 2:])

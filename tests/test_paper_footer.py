@@ -3,7 +3,7 @@ the edition reads), never the day it was printed: the same edition printed on tw
 
 from datetime import date
 
-from cscbook.report import paper
+from cscbook.report import papercover
 
 
 class _Day(date):
@@ -17,12 +17,12 @@ class _Day(date):
 
 def _footer_on(day, meta, monkeypatch):
     _Day.day_given = day
-    monkeypatch.setattr(paper, "date", _Day)
-    return paper._footer(meta)
+    monkeypatch.setattr(papercover, "date", _Day)
+    return papercover._footer(meta)
 
 
 def test_the_same_edition_printed_on_two_days_has_the_same_footer(monkeypatch):
-    meta = {"council": "Buckinghamshire", "quarter": "2026Q1", "meeting_date": paper.MEETING_TO_BE_SET,
+    meta = {"council": "Buckinghamshire", "quarter": "2026Q1", "meeting_date": papercover.MEETING_TO_BE_SET,
             "data_published": "2026-03-19"}
     first = _footer_on(date(2026, 12, 4), meta, monkeypatch)
     second = _footer_on(date(2027, 1, 15), meta, monkeypatch)
@@ -32,7 +32,7 @@ def test_the_same_edition_printed_on_two_days_has_the_same_footer(monkeypatch):
 
 
 def test_the_footer_names_the_meeting_when_one_is_set(monkeypatch):
-    meta = {"council": "Buckinghamshire", "quarter": "2026Q1", "meeting_date": paper.meeting_date_text("2026-07-14"),
+    meta = {"council": "Buckinghamshire", "quarter": "2026Q1", "meeting_date": papercover.meeting_date_text("2026-07-14"),
             "data_published": "2026-03-19"}
     footer = _footer_on(date(2026, 12, 4), meta, monkeypatch)
     assert "meeting 14 July 2026" in footer and "2026-12-04" not in footer
@@ -46,7 +46,7 @@ def test_the_default_edition_footer_date_is_its_newest_publication(monkeypatch):
     ed = make_edition("825", str(latest_quarter()))
     published = download_note(ed)["published"]
     assert published and date.fromisoformat(published) <= ed.quarter.end
-    meta = {"council": ed.council.name, "quarter": str(ed.quarter), "meeting_date": paper.MEETING_TO_BE_SET,
+    meta = {"council": ed.council.name, "quarter": str(ed.quarter), "meeting_date": papercover.MEETING_TO_BE_SET,
             "data_published": published}
     footer = _footer_on(date(2030, 1, 1), meta, monkeypatch)
     day = date.fromisoformat(published)

@@ -11,7 +11,9 @@ import re
 import pytest
 
 from cscbook.core.errors import CSCBookError
-from cscbook.report.paper import ARGS, decisions_sought, find_browser, meeting_date_text, strip_web_leftovers
+from cscbook.report.browser import ARGS, find_browser
+from cscbook.report.paper import strip_web_leftovers
+from cscbook.report.papercover import decisions_sought, meeting_date_text
 
 BROWSER = find_browser()
 REQUIRE = os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1"

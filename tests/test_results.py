@@ -5,7 +5,7 @@ import pytest
 
 from cscbook.build.context import make_edition
 from cscbook.core.quarters import Quarter
-from cscbook.models import headlines, history
+from cscbook.models import changeclaims, headlines, history
 from cscbook.models.results import EditionResults, scorecard_year
 
 
@@ -30,7 +30,7 @@ def test_the_chain_is_computed_once_for_every_reader(counted):
     assert res.monthly_forecast is ef and res.model == "seasonal_naive"
     assert res.capacity is res.capacity and res.capacity.result.plan.index.min() == ef.fc.index.min()
     parts = headlines.sections(ed, holding_only=False, res=res)
-    (peak,) = headlines.forecast_headlines(ed, res=res)
+    (peak,) = changeclaims.forecast_headlines(ed, res=res)
     result, illustrative = headlines._capacity(ed, res)
     assert len(counted) == 1
     assert result is res.capacity.result and illustrative is True

@@ -114,7 +114,7 @@ def test_too_short_a_history_is_said_in_words(tmp_path):
 
 def test_cumberland_gets_a_forecast_headline_without_program_text(tmp_path):
     from cscbook.build.context import make_edition
-    from cscbook.models.headlines import forecast_headlines
+    from cscbook.models.changeclaims import forecast_headlines
 
     ed = make_edition("942", "2026Q1", cache_dir=tmp_path / "shared")
     [claim] = forecast_headlines(ed)

@@ -126,7 +126,7 @@ def _cmd_build(args) -> str:
     # messages go through tqdm, so that they print above the progress bars on a terminal
     log = (lambda m: tqdm.write(m, file=sys.stderr)) if not args.quiet else (lambda m: None)
     if not ctx.paper and ctx.paper_skipped == NO_BROWSER:
-        from cscbook.report.paper import HOW_TO_GET_A_BROWSER
+        from cscbook.report.browser import HOW_TO_GET_A_BROWSER
 
         log(f"committee paper skipped: no Chromium-family browser found; to print it, {HOW_TO_GET_A_BROWSER} "
             "(or use --paper require to make it compulsory)")
@@ -154,7 +154,7 @@ def _cmd_build(args) -> str:
 
 
 def _cmd_browser(args) -> str:
-    from cscbook.report.paper import HOW_TO_GET_A_BROWSER, find_browser, install_browser
+    from cscbook.report.browser import HOW_TO_GET_A_BROWSER, find_browser, install_browser
 
     found = install_browser() if args.install else find_browser()
     if found:

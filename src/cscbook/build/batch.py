@@ -46,7 +46,8 @@ from cscbook.models.ledger import LEDGER_FILE, edition_ledger, write_ledger
 from cscbook.report.datapack import FILENAME as DATAPACK
 from cscbook.report.datapack import write_datapack
 from cscbook.report.notebook import download_note
-from cscbook.report.paper import Printer, paper_settings, print_paper
+from cscbook.report.paper import Printer, print_paper
+from cscbook.report.papercover import paper_settings
 from cscbook.report.site import OUTPUT_MARKER, postprocess_site, publish_site, site_lists
 from cscbook.report.sourcepages import write_source_pages
 

@@ -25,8 +25,8 @@ from cscbook.data.cincensus import EXCLUSIONS_SUFFIX, read_returns
 from cscbook.data.edition import DEFAULT_LA, Edition, check_span, latest_quarter, parse_council, parse_quarter
 from cscbook.data.monthly import read_extract
 from cscbook.models.scenarios import load_scenarios
-from cscbook.report import paper as committee_paper
-from cscbook.report.paper import DEFAULT_COMMITTEE, meeting_date_text
+from cscbook.report import browser as browsers
+from cscbook.report.papercover import DEFAULT_COMMITTEE, meeting_date_text
 from cscbook.report.site import OUTPUT_MARKER, is_our_site
 
 #: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
@@ -56,11 +56,11 @@ def paper_mode(paper: bool | str) -> tuple[bool, str]:
         raise CSCBookError(f"--paper {paper!r}: choose one of {', '.join(PAPER_MODES)}")
     if mode == "skip":
         return False, "built with `--no-paper`"
-    if committee_paper.find_browser():  # looked up when called: a test stands in a machine without a browser
+    if browsers.find_browser():  # looked up when called: a test stands in a machine without a browser
         return True, ""
     if mode == "require":
-        raise committee_paper.BrowserNotFound(f"--paper require: the committee paper needs a Chromium-family browser: "
-                              f"{committee_paper.HOW_TO_GET_A_BROWSER}")
+        raise browsers.BrowserNotFound(f"--paper require: the committee paper needs a Chromium-family browser: "
+                              f"{browsers.HOW_TO_GET_A_BROWSER}")
     return False, NO_BROWSER
 
 

@@ -9,112 +9,22 @@ import html
 import http.server
 import os
 import re
-import shutil
 import threading
 import uuid
-from datetime import date
 from pathlib import Path
 
-from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
-from cscbook.models.headlines import NO_DECISION, NO_RECRUITMENT
+from cscbook.report import browser as browsers
 from cscbook.report.datapack import document_date
+from cscbook.report.papercover import _SEE_CHAPTER, _footer, cover_html, summary_html
 
 PAGES = ["summary", "scorecard", "timeline", "forecast"]
 FILENAME = "committee-paper.pdf"
-#: the committee the paper goes to, when ``--committee`` is not given: a neutral name. Councils name their own
-#: (the source papers show Buckinghamshire's "Children's Select Committee", data/sources/003, and West Sussex's
-#: "Children and Young People's Services Select Committee", data/sources/004): give it with ``--committee``.
-DEFAULT_COMMITTEE = "Children's Services Scrutiny Committee"
-#: the meeting date when ``--meeting-date`` is not given: the clerk sets it
-MEETING_TO_BE_SET = "to be set"
-#: the cover's author, contact and purpose (repository-relative; neutral defaults when it is absent)
-SETTINGS_FILE = "book/committee_paper.yml"
-_DEFAULT_SETTINGS = {"author": "Director of Children's Services", "contact": "Democratic services of the council",
-                     "purpose": "To give the committee the quarter's evidence on children's social care."}
 #: a chapter in the book's pages: its print heading (title and contents, shown on paper only) and its article;
 #: in any other page, its body
 _CHAPTER = re.compile(r'<div id="jb-print-docs-body".*?</article>', re.S)
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S)
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-#: an explicit Chromium-family browser (its executable's path): found before any other
-BROWSER_ENV = "CSCBOOK_BROWSER"
-#: how to get a browser, said wherever the paper could not be printed for want of one
-HOW_TO_GET_A_BROWSER = ("install Chromium, Google Chrome or Microsoft Edge, or run "
-                        "'.venv/bin/python -m playwright install chromium', or set CSCBOOK_BROWSER to a "
-                        "Chromium-family browser's path")
-#: commands on the PATH, in order: Debian's chromium first
-_ON_PATH = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome", "microsoft-edge",
-            "microsoft-edge-stable", "msedge")
-#: the usual install places on macOS; on Windows each is below one of the program folders of :data:`_WINDOWS_ROOTS`
-_MACOS = ("/Applications/Chromium.app/Contents/MacOS/Chromium",
-          "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
-          "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge")
-_WINDOWS = ("Google/Chrome/Application/chrome.exe", "Chromium/Application/chrome.exe",
-            "Microsoft/Edge/Application/msedge.exe")
-_WINDOWS_ROOTS = ("PROGRAMFILES", "PROGRAMFILES(X86)", "LOCALAPPDATA")
-#: Playwright's own download, inside its browsers folder (Linux, macOS and Windows layouts, newest first)
-_PLAYWRIGHT = ("chromium-*/chrome-linux*/chrome", "chromium-*/chrome-mac*/Chromium.app/Contents/MacOS/Chromium",
-               "chromium-*/chrome-mac*/Google Chrome for Testing.app/Contents/MacOS/Google Chrome for Testing",
-               "chromium-*/chrome-win*/chrome.exe")
-
-
-class BrowserNotFound(CSCBookError):
-    """No Chromium-family browser: the committee paper cannot be printed."""
-
-
-def _executable(path: str | Path) -> bool:
-    path = Path(path)
-    return path.is_file() and os.access(path, os.X_OK)
-
-
-def _playwright_folders(environ) -> list[Path]:
-    """Where Playwright keeps the browsers it downloads: ``PLAYWRIGHT_BROWSERS_PATH``, else its cache folder."""
-    if environ.get("PLAYWRIGHT_BROWSERS_PATH") not in (None, "", "0"):
-        return [Path(environ["PLAYWRIGHT_BROWSERS_PATH"])]
-    home = Path(environ.get("HOME") or environ.get("USERPROFILE") or Path.home())
-    folders = [home / ".cache" / "ms-playwright", home / "Library" / "Caches" / "ms-playwright"]
-    if environ.get("LOCALAPPDATA"):
-        folders.append(Path(environ["LOCALAPPDATA"]) / "ms-playwright")
-    return folders
-
-
-def find_browser(environ=None) -> str | None:
-    """The Chromium-family browser the committee paper is printed with (and the site tests drive), or None.
-
-    Looked for in this order: ``CSCBOOK_BROWSER`` (a path; an unusable one is an error, not passed over);
-    Debian's ``chromium`` and the other Chromium, Chrome and Edge commands on the ``PATH``; Playwright's own
-    download (``python -m playwright install chromium``); Chrome, Chromium and Edge at their usual places on
-    macOS and Windows. ``environ``: the environment to read (default: this process's)."""
-    environ = os.environ if environ is None else environ
-    explicit = environ.get(BROWSER_ENV, "").strip()
-    if explicit:
-        found = shutil.which(explicit, path=environ.get("PATH")) or (explicit if _executable(explicit) else None)
-        if not found:
-            raise CSCBookError(f"{BROWSER_ENV}={explicit!r}: not an executable file; give the path of Chromium, "
-                               "Chrome or Edge, or unset it to let the book look for one")
-        return str(found)
-    for name in _ON_PATH:
-        found = shutil.which(name, path=environ.get("PATH"))
-        if found:
-            return found
-    for folder in _playwright_folders(environ):
-        for pattern in _PLAYWRIGHT:
-            for found in sorted(folder.glob(pattern), reverse=True):
-                if _executable(found):
-                    return str(found)
-    candidates = list(_MACOS) + [str(Path(environ[root]) / rel) for root in _WINDOWS_ROOTS if environ.get(root)
-                                  for rel in _WINDOWS]
-    return next((c for c in candidates if _executable(c)), None)
-
-
-def chromium() -> str | None:
-    """The browser of :func:`find_browser` (kept for the site tests, which drive the same browser)."""
-    return find_browser()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -127,30 +37,6 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
-
-
-def footer_date(meta: dict) -> str:
-    """The date the paper's footer prints: one that belongs to the edition, so that the same edition printed on two
-    days prints the same paper. ``printed`` where the caller gives it, else the meeting date (``meeting_date``, as
-    :func:`meeting_date_text` gives it) where one is set, else the newest publication date of the official data the
-    edition reads (``data_published``, ISO); never today's date."""
-    if meta.get("printed"):
-        return f"printed {meta['printed']}"
-    meeting = str(meta.get("meeting_date") or "").strip()
-    if meeting and meeting != MEETING_TO_BE_SET:
-        return f"meeting {meeting}"
-    if meta.get("data_published"):
-        published = date.fromisoformat(str(meta["data_published"])[:10])
-        return f"data published by {published.day} {published:%B %Y}"
-    return ""
-
-
-def _footer(meta: dict) -> str:
-    when = footer_date(meta)
-    text = html.escape(f"{meta.get('council', '')} · edition {meta.get('quarter', '')}" + (f" · {when}" if when else ""))
-    return ('<div style="font-size:8px;width:100%;padding:0 12mm;display:flex;justify-content:space-between;'
-            f'color:#333"><span>{text}</span><span>Page <span class="pageNumber"></span> of '
-            '<span class="totalPages"></span></span></div>')
 
 
 def print_paper(html_dir: Path, meta: dict, ready=None, printer: Printer | None = None) -> Path | None:
@@ -167,102 +53,6 @@ def print_paper(html_dir: Path, meta: dict, ready=None, printer: Printer | None 
         with Printer() as own:
             return own.print(html_dir, meta, ready)
     return printer.print(html_dir, meta, ready)
-
-
-def meeting_date_text(value: str | None) -> str:
-    """The meeting date as the cover prints it: ``YYYY-MM-DD`` as "4 December 2026", nothing as
-    :data:`MEETING_TO_BE_SET`. Anything else is refused with one message saying how to give it."""
-    if value is None or not str(value).strip() or str(value).strip().lower() == MEETING_TO_BE_SET:
-        return MEETING_TO_BE_SET
-    try:
-        day = date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise CSCBookError(f"--meeting-date {value!r}: give the date as YYYY-MM-DD, e.g. 2026-07-14, "
-                           f"or leave it out ({MEETING_TO_BE_SET!r} is printed)") from None
-    return f"{day.day} {day.strftime('%B %Y')}"
-
-
-def paper_settings(root: Path | None = None) -> dict:
-    """The cover's ``author``, ``contact`` and ``purpose`` from :data:`SETTINGS_FILE` (neutral defaults for
-    any it does not give)."""
-    import yaml
-
-    file = (root or paths.repo_root()) / SETTINGS_FILE
-    loaded = yaml.safe_load(file.read_text(encoding="utf-8")) if file.exists() else None
-    settings = dict(_DEFAULT_SETTINGS)
-    if isinstance(loaded, dict):
-        settings.update({k: str(v).strip() for k, v in loaded.items() if k in settings and v})
-    return settings
-
-
-def _text(fragment: str) -> str:
-    """The words of an HTML fragment, links' words kept, tags dropped, spaces tidied."""
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", fragment))).strip()
-
-
-#: a link from a headline to its chapter: a dead end on paper
-_SEE_CHAPTER = re.compile(r"\s*<a [^>]*>\s*See the [^<]* chapter\.?\s*</a>")
-
-
-def _part_lists(summary_page: str) -> list[tuple[str, str]]:
-    """(part, inner HTML) of each list of headline sentences on the summary page, in page order."""
-    return re.findall(r'<ul class="cscbook-headlines"(?: data-part="([^"]*)")?>(.*?)</ul>', summary_page, re.S)
-
-
-def _items(inner: str) -> list[str]:
-    return [_SEE_CHAPTER.sub("", li).strip() for li in re.findall(r"<li>(.*?)</li>", inner, re.S)]
-
-
-def headline_items(summary_page: str) -> list[str]:
-    """The headline sentences the summary chapter shows in its parts after "What to decide" (what changed, what
-    is at risk, what improved), as HTML without their "See the … chapter" links."""
-    return [i for part, inner in _part_lists(summary_page) if part and part != "decide" for i in _items(inner)]
-
-
-def decisions_sought(pages: dict[str, str]) -> tuple[list[str], str | None]:
-    """The decisions the paper asks for: the sentences of the headline page's "What to decide" part, which
-    :func:`cscbook.models.headlines.decisions` wrote (``pages``: chapter name to HTML). With none, an empty list and
-    the reason no decision is needed; with decisions, the note that none is needed on recruitment, else None."""
-    asks = [_text(i) for part, inner in _part_lists(pages.get("summary", "")) if part == "decide"
-            for i in _items(inner)]
-    if len(asks) == 1 and asks[0].startswith(NO_DECISION):
-        return [], asks[0][len(NO_DECISION):].lstrip(":. ") or None
-    notes = [a for a in asks if a.startswith(NO_RECRUITMENT)]
-    asks = [a for a in asks if a not in notes]
-    if asks:
-        return asks, " ".join(notes) or None
-    return [], "The headline page states no decision for this quarter."
-
-
-def cover_html(meta: dict, settings: dict | None = None) -> str:
-    """The paper's cover: council, committee, meeting date, title, author and contact, purpose, and "Public"."""
-    s = settings or paper_settings()
-    e = html.escape
-    rows = [("Committee", meta.get("committee") or DEFAULT_COMMITTEE),
-            ("Meeting date", meta.get("meeting_date") or MEETING_TO_BE_SET),
-            ("Report of", s["author"]), ("Contact", s["contact"]),
-            ("Edition", f"data known by the end of calendar quarter {meta.get('quarter', '')}"),
-            ("Classification", "Public")]
-    table = "".join(f"<tr><th scope=\"row\">{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    return (f'<section class="cscbook-paper-cover"><p class="cscbook-paper-council">{e(meta.get("council", ""))}</p>'
-            f'<h1>Children\'s social care: quarterly report, {e(str(meta.get("quarter", "")))}</h1>'
-            f'<table class="cscbook-paper-facts">{table}</table>'
-            f'<h2>Purpose of the report</h2><p>{e(s["purpose"])}</p>'
-            '<p class="cscbook-paper-public">Public</p></section>')
-
-
-def summary_html(pages: dict[str, str]) -> str:
-    """The one-page executive summary: the decisions sought (or why none is needed) and the headline sentences."""
-    asks, reason = decisions_sought(pages)
-    if asks:
-        decided = "<ol>" + "".join(f"<li>{html.escape(a)}</li>" for a in asks) + "</ol>"
-        decided += f"<p>{html.escape(reason)}</p>" if reason else ""  # e.g. that no recruitment is called for
-    else:
-        decided = f"<p><strong>No decision needed this quarter.</strong> {html.escape(reason)}</p>"
-    items = headline_items(pages.get("summary", ""))
-    points = ("<h2>Key points</h2><ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>") if items else ""
-    return ('<section class="cscbook-paper-summary" style="break-before: page"><h1>Executive summary</h1>'
-            f'<h2>Decisions sought</h2>{decided}{points}</section>')
 
 
 #: web leftovers that mean nothing on paper, removed from the printed chapters
@@ -421,7 +211,7 @@ class Printer:
 
         playwright = await async_playwright().start()
         try:
-            browser = await playwright.chromium.launch(executable_path=executable, args=ARGS)
+            browser = await playwright.chromium.launch(executable_path=executable, args=browsers.ARGS)
             # the pages print as they are written: the theme's scripts (search, navigation) play no part on paper
             context = await browser.new_context(java_script_enabled=False)
         except BaseException:
@@ -435,9 +225,10 @@ class Printer:
 
     def start(self) -> None:
         """Start the browser in the background, if it is not started (or has died)."""
-        executable = find_browser()
+        executable = browsers.find_browser()  # looked up when called: tests stand in a machine without one
         if not executable:
-            raise BrowserNotFound(f"the committee paper needs a Chromium-family browser: {HOW_TO_GET_A_BROWSER}")
+            raise browsers.BrowserNotFound(
+                f"the committee paper needs a Chromium-family browser: {browsers.HOW_TO_GET_A_BROWSER}")
         with self._lock:
             if self._closed:
                 raise CSCBookError("the committee paper's printer was closed before this paper was printed")
@@ -555,29 +346,6 @@ async def _print_page(context, html_dir: Path, page_file: Path, pdf: Path, meta:
     finally:  # off the loop: other papers print meanwhile
         await asyncio.to_thread(server.shutdown)
         server.server_close()
-
-
-#: seconds ``install_browser`` lets Playwright try to download its Chromium (machines without the network fail fast
-#: or at this limit, and the book is built without the paper)
-INSTALL_TIMEOUT = 180
-
-
-def install_browser(timeout: float = INSTALL_TIMEOUT) -> str | None:
-    """The browser of :func:`find_browser`; where there is none, Playwright's own Chromium downloaded first
-    (``python -m playwright install chromium``) when the network allows it. Says nothing and raises nothing
-    when the download fails: the book is then built without its committee paper. Returns the browser or None."""
-    import subprocess
-    import sys
-
-    found = find_browser()
-    if found:
-        return found
-    try:
-        subprocess.run([sys.executable, "-m", "playwright", "install", "chromium"], stdin=subprocess.DEVNULL,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False)
-    except (OSError, subprocess.SubprocessError):
-        pass
-    return find_browser()
 
 
 #: a link to the local server the paper was printed from (its port changes from print to print)
