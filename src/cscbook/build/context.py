@@ -12,11 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from cscbook.core import paths
+from cscbook.core import atomic, paths
 from cscbook.core.cache import SHARED_CACHE_ENV, code_hash, data_hash, default_cache_root, shared_dir
 from cscbook.core.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from cscbook.core.errors import CSCBookError
@@ -269,10 +268,7 @@ def content_keyed(folder: Path, data: bytes, suffix: str, key_data: bytes | None
 
 def _write_once(dest: Path, data: bytes) -> None:
     if not dest.exists():
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
+        atomic.write_bytes(dest, data)
 
 
 def make_edition(la: str | int | None, quarter: str | None, monthly: str | Path | None = None, *,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import yaml
 
+from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 from cscbook.core.inputs import excerpt, load_yaml
 from cscbook.data.edition import check_span, latest_quarter, parse_council, parse_quarter
@@ -120,12 +121,8 @@ def read_editions(path: str | Path) -> list[EditionSpec]:
 
 def write_editions(specs: list[EditionSpec], path: str | Path) -> Path:
     """Write an editions file (paths relative to its folder), atomically."""
-    import os
 
     path = Path(path)
     base = path.resolve().parent
     text = yaml.safe_dump([s.as_yaml(base) for s in specs], sort_keys=False, allow_unicode=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return atomic.write_text(path, text)

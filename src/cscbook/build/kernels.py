@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from cscbook.build.context import BuildContext
 from cscbook.build.precompute import ONE_THREAD
 from cscbook.build.staging import staged, tidy_executed
-from cscbook.core import paths
+from cscbook.core import atomic, paths
 from cscbook.core.errors import CSCBookError
 from cscbook.data.edition import Edition
 
@@ -195,7 +194,6 @@ def run_chapter(ctx: BuildContext, entry: dict, edition: Edition, stage: Path, k
         raise CSCBookError(f"chapter {entry['notebook']} failed ({reason}); the failed notebook is at {keep}") from None
     tidy_executed(dest)
     ctx.chapters_cache.mkdir(parents=True, exist_ok=True)
-    tmp = ctx.chapters_cache / f".{key}.{uuid.uuid4().hex[:6]}.tmp"
-    shutil.copy2(dest, tmp)
-    os.replace(tmp, cached)
+    with atomic.replacing(cached) as tmp:
+        shutil.copy2(dest, tmp)
     return time.perf_counter() - start, False

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cscbook.core import paths
+from cscbook.core import atomic, paths
 from cscbook.core.calendar_england import month_calendar
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import year_ending_march
@@ -142,7 +142,5 @@ def write_example(path: Path | None = None) -> Path:
     frame = example_extract("825")
     out = frame.reset_index()
     out["month"] = out["month"].astype(str)
-    tmp = path.with_suffix(".tmp")
-    out.to_csv(tmp, index=False, lineterminator="\n")
-    tmp.replace(path)
+    atomic.write_text(path, out.to_csv(index=False, lineterminator="\n"))
     return path

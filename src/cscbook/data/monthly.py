@@ -35,14 +35,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 
 REQUIRED = ("month", "referrals")
@@ -283,13 +282,4 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
         else:
             cells = ["" if np.isnan(v) else f"{v:g}" for v in values]
         out[col] = cells
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".monthly-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            out.to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_text(path, out.to_csv(index=False, lineterminator="\n"))

@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import uuid
 from pathlib import Path
 
+from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 from cscbook.data import cinrules as rules
 from cscbook.data.cincensus import read_all
@@ -72,9 +71,7 @@ def report_csv(problems: list) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    atomic.write_text(path, text)
 
 
 def summary_text(files: list[Path], result, problems: list, strict: bool) -> str:

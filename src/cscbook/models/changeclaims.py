@@ -52,6 +52,8 @@ def _withheld(note: str, year: int) -> tuple[str, str]:
 
 
 def referrals_claim(ed: Edition, bm: pd.DataFrame, year: int) -> list[Claim]:
+    """The referrals headline for ``year``: the council's referrals per 10,000 children against last year and England
+    (from its scorecard row ``bm``), or why the count is withheld."""
     if "referrals" not in bm.index or bm.at["referrals", "year"] != year:
         return []
     la = f"old_la_code={ed.council.code}"
@@ -154,6 +156,8 @@ def recording_change_claim(ed: Edition, year: int, res: EditionResults | None = 
 
 
 def scorecard_claim(ed: Edition, bm: pd.DataFrame) -> list[Claim]:
+    """The scorecard headline: how many indicators are rated and how many sit in England's worst and best quarters
+    (rows of the scorecard ``bm``)."""
     rated = bm[bm["rag"].isin(["green", "amber", "red"])]
     if rated.empty:
         return []
@@ -196,6 +200,8 @@ def demand_headlines(ed: Edition, res: EditionResults | None = None) -> list[Cla
 
 
 def ofsted_headline(ed: Edition) -> list[Claim]:
+    """The latest Ofsted judgement of the council published by the end of the edition's quarter, with its date and
+    source; says so when there is none."""
     t = timeline(ed.council.code, ed.quarter)
     j = t[t["official"] & (t["kind"] == "judgement") & t["grade"].notna()]
     if j.empty:
@@ -316,6 +322,8 @@ def _new_releases(quarter) -> tuple:
 
 
 def new_this_quarter(ed: Edition) -> list[Claim]:
+    """What official data was published in the edition's quarter (release calendar, ``data/curated/releases.csv``), as
+    one claim; none when nothing new."""
     new_releases = _new_releases
 
     items, figs = [], []

@@ -61,6 +61,7 @@ def share(*pcts: float, tol: float = ABOUT_HALF_PP) -> str:
 
 
 def pct_change(before: float, after: float) -> float:
+    """Percentage change from ``before`` to ``after`` (``after`` minus ``before``, over ``before``, times 100)."""
     return (after - before) / before * 100
 
 
@@ -76,6 +77,8 @@ def change(before: float, after: float, places: int = 0, style: str = "rose") ->
 
 
 def agreement(quoted: float, official: float, agree: float = AGREE_PP, roughly: float = ROUGHLY_PP) -> str:
+    """Whether a quoted percentage agrees with the official one: 'agrees' within ``agree`` points, 'roughly agrees'
+    within ``roughly`` points, else 'does not agree'."""
     gap = abs(quoted - official)
     if gap <= agree:
         return "agrees"
@@ -85,6 +88,8 @@ def agreement(quoted: float, official: float, agree: float = AGREE_PP, roughly: 
 
 
 def likelihood(p: float) -> str:
+    """A probability ``p`` (0 to 1) in words: 'almost certainly', 'likely', 'more likely than not', or how rarely
+    (about one in N)."""
     if p >= 0.9:
         return "almost certainly"
     if p >= 2 / 3:
@@ -100,12 +105,15 @@ NUMBER_WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven"
 
 
 def bias_words(bias: float, level: float, tol: float = BIAS_TOLERANCE, unit: str = "") -> str:
+    """A backtest bias (forecast minus actual, a month) in words against the series' ``level``: no material bias within
+    ``tol`` of it, else high or low by about how much."""
     if abs(bias) < tol * abs(level):
         return "showed no material bias"
     return f"ran {'high' if bias > 0 else 'low'} by about {abs(bias):,.0f} {unit + ' ' if unit else ''}a month"
 
 
 def plural(n: float) -> str:
+    """'is' for one, 'are' otherwise (the verb agreeing with a count ``n``)."""
     return "is" if n == 1 else "are"
 
 
@@ -134,6 +142,7 @@ class Figure:
 
     @property
     def shown(self) -> str:
+        """The figure as the sentence prints it (``fmt`` applied to ``value``)."""
         return self.fmt.format(self.value)
 
 
@@ -149,6 +158,8 @@ class Wording:
 
 @dataclass(frozen=True)
 class Interval:
+    """An interval the sentence states: the names of the figures holding its estimate and its lower and upper bounds
+    (checked to hold the estimate)."""
     estimate: str
     lower: str
     upper: str
@@ -172,6 +183,8 @@ def _as_date(v) -> date:
 
 @dataclass
 class Claim:
+    """One sentence of the book with its figures (each with its source), the rules that choose its words, the intervals
+    and dates it states, and the chapter that shows the evidence."""
     template: str
     chapter: str
     figures: tuple[Figure, ...] = ()
@@ -185,10 +198,12 @@ class Claim:
         self._by_name = {f.name: f for f in self.figures}
 
     def value(self, name: str):
+        """The value of the figure called ``name``."""
         return self._by_name[name].value
 
     @property
     def text(self) -> str:
+        """The sentence: the template filled with each figure as shown and each wording's words."""
         values = {f.name: f.shown for f in self.figures}
         values.update({w.key: w.words for w in self.wordings})
         return self.template.format(**values)

@@ -15,8 +15,6 @@ backtest (:mod:`cscbook.models.annual`) rebuilds what each year's forecast would
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
@@ -24,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
 from cscbook.data.releases import latest_year_published, publication_quarter
@@ -111,16 +110,7 @@ def write_ledger(path: str | Path, ledger: pd.DataFrame) -> Path:
     missing = [c for c in COLUMNS if c not in ledger.columns]
     if missing:
         raise ValueError(f"ledger is missing columns {missing}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            ledger[COLUMNS].to_csv(fh, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic.write_text(path, ledger[COLUMNS].to_csv(index=False, lineterminator="\n"))
 
 
 # ---------------------------------------------------------------------------------------------------

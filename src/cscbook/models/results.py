@@ -205,7 +205,8 @@ class EditionResults:
         card = self.scorecard
         if card.empty:
             return {}
-        return {i: funnel.funnel(i, int(y)) for i, y, r in zip(card["indicator"], card["year"], card["rag"])
+        return {i: funnel.funnel(i, int(y), as_of=self.ed.quarter)
+                for i, y, r in zip(card["indicator"], card["year"], card["rag"])
                 if funnel.supported(i) and r != SUPPRESSED}
 
     # -------------------------------------------------------------------------------------------------

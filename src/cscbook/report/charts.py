@@ -258,6 +258,8 @@ def place_labels(fig, ax, labels, fontsize="small") -> int:
 
 
 def flow_chart(flows: pd.DataFrame, ed) -> None:
+    """Small multiples of the council's front-door conversion rates by year (``flows``: label, year, value and
+    England's), two panels a row, with alt text."""
     if flows.empty:
         return
     steps = list(dict.fromkeys(flows["label"]))
@@ -292,6 +294,8 @@ def flow_chart(flows: pd.DataFrame, ed) -> None:
 
 
 def event_study_chart(results: dict) -> None:
+    """The event study's estimates by year from an inadequate judgement (``results``: outcome to its frame of
+    relative_year, estimate, ci_low, ci_high), one panel per outcome with 95% intervals."""
     fig, axes = plt.subplots(1, len(results), figsize=(PRINTED_WIDTH_IN, 3.2))
     for ax, (outcome, res), colour in zip(np.atleast_1d(axes), results.items(), PALETTE):
         ax.errorbar(res["relative_year"], res["estimate"], yerr=[res["estimate"] - res["ci_low"],
@@ -312,6 +316,8 @@ def event_study_chart(results: dict) -> None:
 
 
 def backtest_chart(errors: pd.DataFrame, series) -> None:
+    """Mean scaled absolute error (MASE terms: absolute error over the naive scale) of each model by months ahead, from
+    the backtest ``errors`` of ``series``."""
     e = errors.assign(scaled=(errors["forecast"] - errors["actual"]).abs() / errors["scale"])
     by_h = e.groupby(["model", "horizon"])["scaled"].mean().unstack("model")
     fig, ax = plt.subplots()

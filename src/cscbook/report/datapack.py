@@ -4,7 +4,6 @@ table through the disclosure policy, as on the pages."""
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from datetime import datetime, time
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from cscbook.core import atomic
 from cscbook.core.disclosure import suppress
 from cscbook.core.inputs import safe_cells
 from cscbook.data.releases import latest_year_published
@@ -105,7 +105,6 @@ def write_datapack(html_dir: Path, edition, meta: dict | None = None) -> Path:
     """Write ``data-pack.xlsx`` beside the edition's pages (in ``html_dir``); return its path. Written to a
     temporary file first, then moved into place."""
     out = Path(html_dir) / FILENAME
-    tmp = out.with_suffix(".xlsx.tmp")
     notes = [("Edition", f"{edition.council.name} ({edition.council.code}), {edition.quarter}"),
              ("Disclosure", "Counts of 1 to 5 are shown as c, with rates computed from them; official tables arrive "
                             "already suppressed by DfE (c, x, z, low, u read as missing)."),
@@ -115,23 +114,23 @@ def write_datapack(html_dir: Path, edition, meta: dict | None = None) -> Path:
                          "figures are the census snapshot at 30 September of the year shown."),
              ("Licence", "Official statistics of DfE, Ofsted and ONS: Crown copyright, Open Government Licence v3.0 "
                          "(data/official/PROVENANCE.md).")]
-    with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-        for sheet, (frame, counts, about) in tables(edition).items():
-            safe = safe_cells(suppress(frame, counts))
-            units = frame.attrs.get("units")
-            if units:  # the unit of each column, in the row under the headings
-                safe = pd.concat([pd.DataFrame([[units.get(c, "") for c in safe.columns]], columns=safe.columns),
-                                  safe.astype(object)], ignore_index=True)
-            safe.to_excel(xl, sheet_name=sheet, index=False)
-            notes.append((f"Sheet {sheet}", about))
-        own = set(sources_for(edition.council.code))
-        for _, row in index().iterrows():
-            if row["file"] in own:  # only the documents about this council
-                notes.append((f"Source {row['file']}", row["title"]))
-        safe_cells(pd.DataFrame(notes, columns=["item", "note"])).to_excel(xl, sheet_name="Notes and sources",
-                                                                           index=False)
-    tmp.write_bytes(reproducible_xlsx(tmp.read_bytes(), document_date(edition.quarter)))
-    os.replace(tmp, out)
+    with atomic.replacing(out) as tmp:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for sheet, (frame, counts, about) in tables(edition).items():
+                safe = safe_cells(suppress(frame, counts))
+                units = frame.attrs.get("units")
+                if units:  # the unit of each column, in the row under the headings
+                    safe = pd.concat([pd.DataFrame([[units.get(c, "") for c in safe.columns]], columns=safe.columns),
+                                      safe.astype(object)], ignore_index=True)
+                safe.to_excel(xl, sheet_name=sheet, index=False)
+                notes.append((f"Sheet {sheet}", about))
+            own = set(sources_for(edition.council.code))
+            for _, row in index().iterrows():
+                if row["file"] in own:  # only the documents about this council
+                    notes.append((f"Source {row['file']}", row["title"]))
+            safe_cells(pd.DataFrame(notes, columns=["item", "note"])).to_excel(xl, sheet_name="Notes and sources",
+                                                                               index=False)
+        tmp.write_bytes(reproducible_xlsx(tmp.read_bytes(), document_date(edition.quarter)))
     return out
 
 

@@ -104,6 +104,8 @@ def fresh_start(shell) -> None:
 
 
 def style() -> None:
+    """Set the chapters' chart style once: the colour-blind-safe palette, figures about the printed width and text
+    sizes that print at 8 pt or more."""
     import seaborn as sns
 
     sns.set_theme(style="whitegrid", palette=PALETTE)

@@ -246,7 +246,7 @@ class Printer:
             return None
         html_dir = Path(html_dir)
         out = html_dir / FILENAME
-        tmp = out.with_suffix(".pdf.tmp")
+        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")  # unique: two printers never share it
         names = [name for name in PAGES if (html_dir / "notebooks" / f"{name}.html").exists()]
         chapters = [html_dir / "notebooks" / f"{name}.html" for name in names]
         if not chapters:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from cscbook.core import paths
+from cscbook.core import atomic, paths
 from cscbook.core.errors import CSCBookError
 from cscbook.data.sources import normalise
 from cscbook.data.timeline import curated_events, quoted_figures
@@ -168,9 +168,7 @@ def write_source_pages(stage: Path, edition=None) -> list[Path]:
     written = []
     for source in sources_for(edition.council.code if edition is not None else None):
         path = out_dir / f"{Path(source).stem}.md"
-        tmp = path.with_suffix(".md.tmp")
-        tmp.write_text(page_markdown(source), encoding="utf-8")
-        tmp.replace(path)
+        atomic.write_text(path, page_markdown(source))
         written.append(path)
     if not written:  # a council without source documents: no "Sources" part
         return written
@@ -180,7 +178,5 @@ def write_source_pages(stage: Path, edition=None) -> list[Path]:
     # before the analysts' appendix, which stays last in the book (cscbook.build.batch._write_toc)
     at = next((i for i, part in enumerate(parts) if part.get("caption") == "Analysts' appendix"), len(parts))
     parts.insert(at, {"caption": "Sources", "chapters": [{"file": f"{PAGE_DIR}/{p.stem}"} for p in written]})
-    tmp = toc_path.with_suffix(".yml.tmp")
-    tmp.write_text(yaml.safe_dump(toc, sort_keys=False))
-    tmp.replace(toc_path)
+    atomic.write_text(toc_path, yaml.safe_dump(toc, sort_keys=False))
     return written
