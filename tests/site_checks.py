@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from cscbook.report.paper import ARGS, chromium  # the browser, and the arguments, the committee paper is printed with
+from cscbook.report.browser import ARGS, chromium  # the browser, and the arguments, the committee paper is printed with
 
 CHROMIUM = chromium()
 REQUIRE = os.environ.get("CSCBOOK_REQUIRE_BROWSER") == "1"

@@ -85,10 +85,10 @@ def test_the_appendix_notebook_is_thin_with_the_chapters_parameters_and_every_li
         c.source for c in forecast.cells if "parameters" in c.metadata.get("tags", []))
     code = "\n".join(c.source for c in book.cells if c.cell_type == "code")
     assert "ed = setup(globals())" in code
-    # the same cached calls the leadership pages make, not a second computation
-    for call in ("history.monthly_forecast(series, ed.quarter, ed.cache)", "shared.annual_backtest(ed.cache)",
-                 "shared.event_studies(ed.cache)", "shared.benchmark(ed.cache, "):
-        assert call in code, call
+    # the edition's one set of results the leadership pages read, not a second computation
+    assert "res = EditionResults(ed)" in code
+    for chain in ("monthly_forecast(", "annual_backtest(", "event_studies(", "benchmark("):
+        assert f"res.{chain}" not in code and f"shared.{chain}" not in code and f"history.{chain}" not in code, chain
     targets = set(re.findall(r"^\(([a-z-]+)\)=$", "\n".join(c.source for c in book.cells if c.cell_type == "markdown"),
                              re.MULTILINE))
     assert targets == set(nb.APPENDIX_SECTIONS)

@@ -11,6 +11,7 @@ from cscbook.core.errors import CSCBookError
 from cscbook.data.edition import latest_quarter
 from cscbook.data.register import register
 from cscbook.models import headlines as H
+from cscbook.models import changeclaims
 from cscbook.models import shared
 from cscbook.models.benchmark import SUPPRESSED
 from cscbook.models.indicators import BY_NAME, la_panel
@@ -39,8 +40,8 @@ def _editions(quarter):
 def claims(request, monkeypatch_module):
     # the monthly forecast's treatment of a level shift (one clause of the recording-change sentence) builds the
     # illustrative monthly series, a second per council: its own test is in test_headlines.py
-    monkeypatch_module.setattr(H, "_monthly_treatment",
-                               lambda ed: "; the monthly forecast rescales the months before the level shift it finds "
+    monkeypatch_module.setattr(changeclaims, "_monthly_treatment",
+                               lambda ed, res=None: "; the monthly forecast rescales the months before the level shift it finds "
                                           "(April 2023) to the level after it")
     eds = _editions(request.param)
     assert len(eds) >= 145, request.param
