@@ -14,6 +14,7 @@ from pathlib import Path
 from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
 from cscbook.core.output import FORMATS, render
+from cscbook.core.settings import Settings
 
 
 class _Parser(argparse.ArgumentParser):
@@ -393,9 +394,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     except Exception as exc:  # a fault of cscbook itself: one line naming it (CSCBOOK_DEBUG=1 shows the traceback)
-        import os
 
-        if os.environ.get("CSCBOOK_DEBUG"):
+        if Settings.from_env().debug:
             raise
         from cscbook.core.inputs import excerpt
 

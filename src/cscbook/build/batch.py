@@ -31,7 +31,7 @@ from pathlib import Path
 
 from cscbook import __version__
 from cscbook.build.books import Books, jupyter_book_process
-from cscbook.build.context import SHARED_CACHE_ENV, BuildContext
+from cscbook.build.context import BuildContext
 from cscbook.build.kernels import Kernels, run_chapter
 from cscbook.build.pages import name_the_landing_page, stage_config, write_colophon, write_edition_page, write_toc
 from cscbook.build.precompute import Background
@@ -41,6 +41,7 @@ from cscbook.core import paths
 from cscbook.core.cache import _digest
 from cscbook.core.errors import CSCBookError
 from cscbook.core.locks import exclusive
+from cscbook.core.settings import SHARED_CACHE_ENV
 from cscbook.data.edition import Edition
 from cscbook.models.ledger import LEDGER_FILE, edition_ledger, write_ledger
 from cscbook.report.datapack import FILENAME as DATAPACK

@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cscbook.core import atomic, paths
-from cscbook.core.cache import SHARED_CACHE_ENV, code_hash, data_hash, default_cache_root, shared_dir
+from cscbook.core.cache import code_hash, data_hash, default_cache_root, shared_dir
 from cscbook.core.disclosure import DEFAULT_POLICY, DisclosurePolicy
 from cscbook.core.errors import CSCBookError
 from cscbook.core.inputs import check_months, check_writable_folder, input_file
+from cscbook.core.settings import DISCLOSURE_ENV, JOBS_ENV, Settings
 from cscbook.data.cincensus import EXCLUSIONS_SUFFIX, read_returns
 from cscbook.data.edition import DEFAULT_LA, Edition, check_span, latest_quarter, parse_council, parse_quarter
 from cscbook.data.monthly import read_extract
@@ -28,17 +29,10 @@ from cscbook.report import browser as browsers
 from cscbook.report.papercover import DEFAULT_COMMITTEE, meeting_date_text
 from cscbook.report.site import OUTPUT_MARKER, is_our_site
 
-#: Read once, by the command line only: a test switches suppression off to prove the HTML scan can fail.
-DISCLOSURE_ENV = "CSCBOOK_DISCLOSURE"
-#: Notebooks run in parallel when ``--jobs`` is not given (default: one per core); a machine already running
-#: other work (the test suite's parallel workers, a shared CI runner) sets fewer.
-JOBS_ENV = "CSCBOOK_JOBS"
-
 
 def policy_from_env(environ=None) -> DisclosurePolicy:
     """The disclosure policy named by ``CSCBOOK_DISCLOSURE`` (on unless it says off)."""
-    value = (environ if environ is not None else os.environ).get(DISCLOSURE_ENV, "on")
-    return DisclosurePolicy.parse(value, DISCLOSURE_ENV)
+    return DisclosurePolicy.parse(Settings.from_env(environ).disclosure, DISCLOSURE_ENV)
 
 
 #: what ``--paper`` accepts: print the committee paper where a browser is found (the default), always, or never
@@ -89,23 +83,26 @@ class BuildContext:
     def create(cls, output: str | Path | None = None, policy: DisclosurePolicy | None = None,
                jobs: int | None = None, force: bool = False,
                shared_cache: str | Path | None = None, paper: bool | str = "auto",
-               committee: str | None = None, meeting_date: str | None = None) -> "BuildContext":
+               committee: str | None = None, meeting_date: str | None = None,
+               settings: Settings | None = None) -> "BuildContext":
         """``shared_cache``: the folder of shared results (default: ``CSCBOOK_SHARED_CACHE`` if set, else the
         output's own ``editions/.cache``). ``paper``: a mode of :data:`PAPER_MODES` (``auto``, the default, prints
         the committee paper where a browser is found and skips it otherwise; ``require``; ``skip``), or True (as
-        ``require``) or False (as ``skip``). ``committee`` and ``meeting_date`` (YYYY-MM-DD): the paper's cover."""
+        ``require``) or False (as ``skip``). ``committee`` and ``meeting_date`` (YYYY-MM-DD): the paper's cover.
+        ``settings``: the environment's settings (read here once when not given)."""
+        settings = settings if settings is not None else Settings.from_env()
         meeting_date = meeting_date_text(meeting_date)  # a date the cover cannot print is refused before building
         committee = " ".join(str(committee).split()) if committee and str(committee).strip() else DEFAULT_COMMITTEE
 
         out = check_output(output, force) if output is not None else paths.repo_root()
-        if jobs is None and os.environ.get(JOBS_ENV):
-            value = os.environ[JOBS_ENV]
+        if jobs is None and settings.jobs:
+            value = settings.jobs
             if not value.isdigit() or int(value) < 1:
                 raise CSCBookError(f"{JOBS_ENV}={value!r}: give a whole number of 1 or more, e.g. {JOBS_ENV}=2")
             jobs = int(value)
         if jobs is not None and jobs < 1:
             raise CSCBookError(f"--jobs {jobs}: give 1 or more")
-        shared_cache = shared_cache or os.environ.get(SHARED_CACHE_ENV) or None
+        shared_cache = shared_cache or settings.shared_cache
         if shared_cache is not None:
             shared_root = Path(shared_cache).resolve()
             if shared_root.exists() and not shared_root.is_dir():

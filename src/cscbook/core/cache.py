@@ -21,11 +21,7 @@ from cscbook import __version__
 from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
 from cscbook.core.locks import exclusive
-
-#: Where the shared results are kept when ``--shared-cache`` is not given (default: inside the output folder).
-#: They are keyed by data version, code version and arguments, so one folder can serve several output folders,
-#: CI runners or test runs; it never changes what an edition shows.
-SHARED_CACHE_ENV = "CSCBOOK_SHARED_CACHE"
+from cscbook.core.settings import SHARED_CACHE_ENV
 
 
 def default_cache_root() -> Path:

@@ -8,13 +8,12 @@ import shutil
 from pathlib import Path
 
 from cscbook.core.errors import CSCBookError
+from cscbook.core.settings import BROWSER_ENV
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-#: an explicit Chromium-family browser (its executable's path): found before any other
-BROWSER_ENV = "CSCBOOK_BROWSER"
 
 
 #: how to get a browser, said wherever the paper could not be printed for want of one
