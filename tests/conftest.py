@@ -6,6 +6,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def copy_of_the_repository(dest: Path) -> Path:
+    """A copy of the repository's data, chapters, narrative pages and book configuration in ``dest`` (a
+    temporary repository root that a test may add releases to): returns it."""
+    dest.mkdir(parents=True)
+    for name in ("data", "notebooks", "book"):
+        shutil.copytree(ROOT / name, dest / name)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy2(ROOT / name, dest / name)
+    return dest
+
+
 @pytest.fixture
 def fake_root(tmp_path, monkeypatch):
     """A copy of data/ in a temporary repository root, so a test can damage files safely."""

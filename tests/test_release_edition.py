@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import release_fixture
+from conftest import copy_of_the_repository
 
 from cscbook.build import batch as build_module
 from cscbook.build import registry
@@ -29,12 +30,7 @@ def _clear_caches():
 
 @pytest.fixture
 def repo(tmp_path, monkeypatch):
-    root = tmp_path / "repo"
-    root.mkdir()
-    for name in ("data", "notebooks", "book"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, root / name)
+    root = copy_of_the_repository(tmp_path / "repo")
     monkeypatch.setenv("CSCBOOK_ROOT", str(root))
     monkeypatch.setattr(build_module, "chapters", lambda: CHAPTERS)
     _clear_caches()

@@ -8,16 +8,15 @@ check can fail)."""
 from __future__ import annotations
 
 import io
-import shutil
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import release_fixture as rf
+from conftest import copy_of_the_repository
 
 from cscbook.core.quarters import Quarter
-from cscbook.data import ofsted, register
-from cscbook.data import tables as data
+from cscbook.data import register, store
 from cscbook.models import indicators
 from cscbook.models.breaks import detect_for, flagged_years
 from cscbook.models.compare import quoted_vs_official
@@ -31,10 +30,8 @@ RATE = "referrals_rate_per_10k"
 
 
 def _clear():
-    data._load_table_cached.cache_clear()
-    register._build.cache_clear()
+    store.reset()  # every data-layer cache
     indicators._long_cached.cache_clear()
-    ofsted._events_cached.cache_clear()
 
 
 def _bytes(value) -> bytes:
@@ -89,12 +86,7 @@ def test_quoted_figures_of_documents_published_later_are_not_shown():
 def repo(tmp_path, monkeypatch):
     from cscbook.build import batch as build_module
 
-    root = tmp_path / "repo"
-    root.mkdir()
-    for name in ("data", "notebooks", "book"):
-        shutil.copytree(ROOT / name, root / name)
-    for name in ("_config.yml", "_toc.yml"):
-        shutil.copy2(ROOT / name, root / name)
+    root = copy_of_the_repository(tmp_path / "repo")
     monkeypatch.setenv("CSCBOOK_ROOT", str(root))
     chapters = [e for e in build_module.chapters() if e["notebook"] == "notebooks/timeline.ipynb"]
     monkeypatch.setattr(build_module, "chapters", lambda: chapters)
