@@ -13,7 +13,7 @@ import pytest
 from cscbook.core.quarters import Quarter
 from cscbook.models import capacity as C
 from cscbook.models import staffing as St
-from cscbook.models.scenarios import Scenario
+from cscbook.models.scenariofile import Scenario
 
 Q = Quarter(2026, 1)
 

@@ -10,9 +10,8 @@ from cscbook.build.context import make_edition
 from cscbook.core.errors import CSCBookError
 from cscbook.data.edition import latest_quarter
 from cscbook.data.register import register
+from cscbook.models import changeclaims, shared
 from cscbook.models import headlines as H
-from cscbook.models import changeclaims
-from cscbook.models import shared
 from cscbook.models.benchmark import SUPPRESSED
 from cscbook.models.indicators import BY_NAME, la_panel
 

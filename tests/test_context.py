@@ -281,7 +281,8 @@ def test_earlier_editions_are_found_wherever_the_shared_cache_is(tmp_path):
     """The editions folder is carried explicitly, never derived from the shared cache's path: with a shared cache
     outside the output folder (as --shared-cache and every test run have it), an edition still finds the forecast
     ledgers of the council's earlier editions in its own output folder, and its chapters are keyed by them."""
-    from cscbook.models.ledger import LEDGER_FILE, read_ledgers
+    from cscbook.data.edition import LEDGER_FILE
+    from cscbook.models.ledger import read_ledgers
 
     ctx = BuildContext.create(tmp_path / "out", shared_cache=tmp_path / "elsewhere" / "shared", paper=False)
     ed = ctx.edition("825", "2026Q1")

@@ -174,7 +174,8 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
     from datetime import date
 
     from cscbook.models.capacity import CapacityResult
-    from cscbook.models.headlines import NO_DECISION, _benchmark, decisions
+    from cscbook.models.claims import NO_DECISION
+    from cscbook.models.headlines import _benchmark, decisions
 
     ed, _ = bucks
     bm = _benchmark(ed)

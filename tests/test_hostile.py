@@ -665,7 +665,7 @@ def test_unexpected_errors_are_one_line(capsys, monkeypatch):
 
 
 def test_a_scenario_name_is_one_short_line():
-    from cscbook.models.scenarios import parse_scenarios
+    from cscbook.models.scenariofile import parse_scenarios
 
     for name in ("x" * 81, "two\nlines", "bell\x07"):
         with pytest.raises(CSCBookError, match="a name is one line of at most 80 characters") as err:

@@ -90,8 +90,8 @@ def test_meeting_date_is_checked_and_printed_in_words():
 
 
 def test_the_committee_and_meeting_date_are_in_the_input_hash(tmp_path):
-    from cscbook.build.batch import plan
     from cscbook.build.context import BuildContext
+    from cscbook.build.planning import plan
     from cscbook.build.registry import chapters
 
     def hash_of(**kw):

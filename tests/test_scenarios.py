@@ -13,6 +13,7 @@ import pytest
 
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
+from cscbook.models import normal
 from cscbook.models import scenarios as S
 from cscbook.models.capacity import plan_for
 from cscbook.models.staffing import CapacityInputs, Survival, staffing_model
@@ -81,8 +82,8 @@ def test_a_step_with_an_interval_shifts_the_mean_and_widens_the_bands(tmp_path):
         assert ((out[f"upper_{lv}"] - out["mean"]) > (fc[f"upper_{lv}"] - fc["mean"])).all()
         assert (out[f"lower_{lv}"] <= out["mean"]).all() and (out[f"upper_{lv}"] >= out["mean"]).all()
     # the widening is the step's own standard error added in quadrature
-    se = 80 / (2 * S.Z95)
-    expect = np.sqrt((fc["upper_80"] - fc["mean"]) ** 2 + (S.Z[80] * se) ** 2)
+    se = 80 / (2 * normal.Z95)
+    expect = np.sqrt((fc["upper_80"] - fc["mean"]) ** 2 + (normal.Z[80] * se) ** 2)
     np.testing.assert_allclose(out["upper_80"] - out["mean"], expect)
 
 

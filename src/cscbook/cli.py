@@ -80,8 +80,8 @@ def _batch_councils(args) -> list[str | None]:
 
 
 def _cmd_build(args) -> str:
-    from cscbook.build.batch import build_many
     from cscbook.build.context import NO_BROWSER, BuildContext, policy_from_env
+    from cscbook.build.planning import all_unchanged
 
     if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
         raise CSCBookError("give one of --la, --all, --region or --editions")
@@ -140,17 +140,26 @@ def _cmd_build(args) -> str:
                 log(line)
     if len(editions) > 3:
         log(f"... and {len(editions) - 3} more editions")
-    result = build_many(ctx, editions, log)
+    folders = all_unchanged(ctx, editions)  # nothing to build: the models, kernels and book workers never load
+    failed = []
+    if folders is not None:
+        for dest in folders:
+            log(f"  {dest.name}: unchanged since the last build: nothing to do")
+    else:
+        from cscbook.build.batch import build_many
+
+        result = build_many(ctx, editions, log)
+        folders, failed = result.folders, result.failed
     lines = []
-    for dest in result.folders:
+    for dest in folders:
         meta = json.loads((dest / "edition.json").read_text())
         lines.append(f"edition written to {dest}\ncontent hash {meta['content_hash']}")
     lines.append(f"site index at {ctx.site_dir / 'index.html'}")
-    if result.failed:
+    if failed:
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()
-        failed = "; ".join(f"{ed.slug} ({reason})" for ed, reason in result.failed)
-        raise CSCBookError(f"{len(result.failed)} of {len(editions)} editions failed: {failed}")
+        named = "; ".join(f"{ed.slug} ({reason})" for ed, reason in failed)
+        raise CSCBookError(f"{len(failed)} of {len(editions)} editions failed: {named}")
     return "\n".join(lines)
 
 

@@ -34,37 +34,22 @@ from cscbook.build.books import Books, jupyter_book_process
 from cscbook.build.context import BuildContext
 from cscbook.build.kernels import Kernels, run_chapter
 from cscbook.build.pages import name_the_landing_page, stage_config, write_colophon, write_edition_page, write_toc
+from cscbook.build.planning import Plan, plan
 from cscbook.build.precompute import Background
-from cscbook.build.registry import book_files, chapter_key, chapters, outputs_hash, reads
+from cscbook.build.registry import chapters, outputs_hash, reads
 from cscbook.build.staging import clean_stale_staging, staged, staging
 from cscbook.core import paths
-from cscbook.core.cache import _digest
 from cscbook.core.errors import CSCBookError
 from cscbook.core.locks import exclusive
 from cscbook.core.settings import SHARED_CACHE_ENV
-from cscbook.data.edition import Edition
-from cscbook.models.ledger import LEDGER_FILE, edition_ledger, write_ledger
+from cscbook.data.edition import LEDGER_FILE, Edition
+from cscbook.models.ledger import edition_ledger, write_ledger
 from cscbook.report.datapack import FILENAME as DATAPACK
 from cscbook.report.datapack import write_datapack
 from cscbook.report.notebook import download_note
 from cscbook.report.paper import Printer, print_paper
-from cscbook.report.papercover import paper_settings
 from cscbook.report.site import OUTPUT_MARKER, postprocess_site, publish_site, site_lists
 from cscbook.report.sourcepages import write_source_pages
-
-
-@dataclass
-class Plan:
-    """One edition of a batch: its chapter keys, input hash and, while it builds, its staging folder."""
-
-    edition: Edition
-    keys: dict
-    input_hash: str
-    dest: Path
-    unchanged: bool = False
-    stage: Path | None = None
-    timings: dict = field(default_factory=dict)
-    started: float = 0.0
 
 
 @dataclass
@@ -80,33 +65,6 @@ class BatchResult:
     def folders(self) -> list[Path]:
         """The folders of every edition the batch leaves in place, built or unchanged."""
         return self.built + self.unchanged
-
-
-def _paper_cover_inputs(ctx: BuildContext) -> list[bytes]:
-    """What the committee paper's cover prints besides the pages: a change to any rebuilds the edition."""
-    return [b"committee: " + str(ctx.committee or "").encode(), b"meeting date: " + str(ctx.meeting_date or "").encode(),
-            json.dumps(paper_settings(), sort_keys=True).encode()]
-
-
-def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
-    """The plan of one edition of a batch run by ``ctx``: each chapter's key (of the chapters ``entries``), the
-    input hash of everything the edition is made from, and whether it is unchanged since its last build (then
-    it is not rebuilt, unless ``ctx.force``)."""
-    keys = {e["notebook"]: chapter_key(e, edition, ctx.data_version, ctx.code_version) for e in entries}
-    input_hash = _digest(*[k.encode() for k in keys.values()], *[f.read_bytes() for f in book_files()],
-                         *([] if ctx.paper else [b"no committee paper: " + ctx.paper_skipped.encode()]),
-                         *(_paper_cover_inputs(ctx) if ctx.paper else []))
-    dest = ctx.editions_dir / edition.slug
-    meta_file = dest / "edition.json"
-    try:
-        previous = json.loads(meta_file.read_text()) if meta_file.exists() else {}
-    except (OSError, ValueError):
-        previous = {}  # an unreadable record: the edition is rebuilt
-    if not isinstance(previous, dict):
-        previous = {}
-    unchanged = (not ctx.force and previous.get("input_hash") == input_hash
-                 and (dest / "_build" / "html" / "index.html").exists())
-    return Plan(edition, keys, input_hash, dest, unchanged)
 
 
 def compile_edition(ctx: BuildContext, p: Plan, entries: list[dict], books: Books | None = None,

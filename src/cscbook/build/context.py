@@ -24,7 +24,7 @@ from cscbook.core.settings import DISCLOSURE_ENV, JOBS_ENV, Settings
 from cscbook.data.cincensus import EXCLUSIONS_SUFFIX, read_returns
 from cscbook.data.edition import DEFAULT_LA, Edition, check_span, latest_quarter, parse_council, parse_quarter
 from cscbook.data.monthly import read_extract
-from cscbook.models.scenarios import load_scenarios
+from cscbook.models import scenariofile
 from cscbook.report import browser as browsers
 from cscbook.report.papercover import DEFAULT_COMMITTEE, meeting_date_text
 from cscbook.report.site import OUTPUT_MARKER, is_our_site
@@ -244,7 +244,7 @@ def materialise_scenarios(scenarios: str | Path, quarter, la: str, cache_root: P
     path = Path(scenarios)
     if not path.is_file():
         raise CSCBookError(f"{parameter} {scenarios}: file not found; give the path of a YAML scenarios file")
-    load_scenarios(path, quarter, la, parameter=parameter)  # every problem in the file stops here
+    scenariofile.check_file(path, quarter, parameter=parameter)  # every problem in the file stops here
     if cache_root is None:
         return path.resolve()
     return content_keyed(cache_root / "scenarios", path.read_bytes(), ".yml")

@@ -11,8 +11,7 @@ import yaml
 from cscbook.core import paths
 from cscbook.core.cache import _digest
 from cscbook.core.errors import CSCBookError
-from cscbook.data.edition import Edition
-from cscbook.models.ledger import LEDGER_FILE
+from cscbook.data.edition import LEDGER_FILE, Edition
 
 CHAPTERS_FILE = "notebooks/chapters.yml"
 #: the shared results a chapter can declare it reads (``reads`` in chapters.yml); see

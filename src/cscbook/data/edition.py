@@ -182,3 +182,6 @@ def check_span(council: Council, q: Quarter, la_name: str = "--la", quarter_name
             f"choose its successor council or an earlier quarter"
         )
     return q
+
+
+LEDGER_FILE = "forecast_ledger.csv"

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cscbook.models.levelshift import prepare
+from cscbook.models.normal import Z95, Z  # noqa: F401  (Z is read from here by scenarios and capacity)
 
 MIN_ERRORS = 30   # errors behind each horizon's quantiles (neighbouring horizons pooled until there are as many)
 MIN_ORIGINS = 5   # backtest origins needed to calibrate at all
@@ -212,9 +212,3 @@ def overall(coverage: pd.DataFrame) -> dict:
     level = float((c["level"] * w).sum())
     return dict(coverage_80=float((c["coverage_80"] * w).sum()), coverage_95=float((c["coverage_95"] * w).sum()),
                 bias=bias, level=level, bias_pct=100 * bias / level if level else np.nan, n=int(c["n"].sum()))
-
-
-Z95 = float(stats.norm.ppf(0.975))
-
-
-Z = {80: float(stats.norm.ppf(0.9)), 95: Z95}

@@ -284,3 +284,11 @@ def source_of(indicator: str, year: int, where: str, as_of=None) -> tuple[str, s
         file += f" / {release_for('population', as_of).file}"
         row += f" per 10,000 children (mid-{year - 1} population)"
     return "data/official/" + file.replace(" / ", " / data/official/"), row
+
+
+#: the first words of the decision claim when nothing calls for a decision
+NO_DECISION = "No decision needed this quarter"
+
+
+#: the first words of the note, beside other decisions, that the capacity plan calls for no recruitment
+NO_RECRUITMENT = "No recruitment decision"

@@ -33,15 +33,14 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cscbook.core.calendar_england import month_calendar
 from cscbook.data.illustrative import pandemic_factors
 from cscbook.models.levelshift import prepare
+from cscbook.models.normal import Z
 
 MODELS = ("naive", "seasonal_naive", "ets", "sarimax", "stl")
 LEVELS = (80, 95)
-Z = {80: stats.norm.ppf(0.9), 95: stats.norm.ppf(0.975)}
 
 
 def _exog(index: pd.PeriodIndex) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from cscbook.data.releases import latest_year_published
 from cscbook.data.tables import la_values, release_for
 from cscbook.models import changeclaims
 from cscbook.models.changeclaims import _and, _literal, _official, _results
-from cscbook.models.claims import After, Claim, Figure, worded
+from cscbook.models.claims import NO_DECISION, NO_RECRUITMENT, After, Claim, Figure, worded
 from cscbook.models.indicators import BY_NAME
 from cscbook.models.results import EditionResults
 
@@ -29,10 +29,6 @@ WORKFORCE_MOVES = (
 #: the four parts of the headline page, in order: (key, heading)
 SECTIONS = (("decide", "What to decide"), ("changed", "What changed"), ("risk", "What is at risk"),
             ("improved", "What improved"))
-#: the first words of the decision claim when nothing calls for a decision
-NO_DECISION = "No decision needed this quarter"
-#: the first words of the note, beside other decisions, that the capacity plan calls for no recruitment
-NO_RECRUITMENT = "No recruitment decision"
 
 
 def workforce_moves(code: str, quarter) -> pd.DataFrame | None:

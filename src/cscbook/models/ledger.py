@@ -25,13 +25,13 @@ import pandas as pd
 from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
+from cscbook.data.edition import LEDGER_FILE
 from cscbook.data.releases import latest_year_published, publication_quarter
 from cscbook.data.tables import la_values
 from cscbook.models import annual, forecast, shared
 from cscbook.models.demand import horizon_for, monthly_series
 from cscbook.models.history import plan_for
 
-LEDGER_FILE = "forecast_ledger.csv"
 COLUMNS = ["kind", "council", "edition", "made", "model", "origin", "target", "horizon", "mean", "lower_80",
            "upper_80", "lower_95", "upper_95", "basis"]
 BOUNDS = ["mean", "lower_80", "upper_80", "lower_95", "upper_95"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cscbook.core import paths
 from cscbook.core.errors import CSCBookError
-from cscbook.models.headlines import NO_DECISION, NO_RECRUITMENT
+from cscbook.models.claims import NO_DECISION, NO_RECRUITMENT
 
 #: the committee the paper goes to, when ``--committee`` is not given: a neutral name. Councils name their own
 #: (the source papers show Buckinghamshire's "Children's Select Committee", data/sources/003, and West Sussex's
