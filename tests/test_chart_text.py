@@ -113,6 +113,16 @@ def test_every_chart_fits_one_printed_sheet_with_room_for_a_heading(drawn):
         assert printed <= 0.9 * notebook.PRINTED_HEIGHT_IN, (name, printed)
 
 
+def test_the_timeline_prints_under_its_chapters_opening_text(drawn):
+    """The timeline chart leaves room on its sheet for the chapter's heading and opening paragraphs (it was printed
+    alone on the next page, the first page holding two paragraphs)."""
+    from cscbook.report.charts import TIMELINE_HEIGHT_SHARE
+
+    fig, width = _charts(drawn)["timeline_chart"]
+    printed = drawn["_heights"]["timeline_chart"] * notebook.PRINTED_WIDTH_IN / width
+    assert printed <= TIMELINE_HEIGHT_SHARE * notebook.PRINTED_HEIGHT_IN, printed
+
+
 def test_every_chart_the_chapters_draw_was_drawn(drawn):
     expected = {"headline_multiples", "indicator_chart:referrals_rate_per_10k", "flow_chart", "event_study_chart",
                 "timeline_chart", "forecast_chart", "track_record_chart", "scenario_chart"}

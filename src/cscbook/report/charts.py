@@ -27,6 +27,12 @@ from cscbook.report.notebook import (
 )
 
 
+#: the height of each rate panel under the timeline's lanes (inches)
+RATE_PANEL_IN = 1.35
+#: the share of the printed sheet's height the whole timeline chart may take (the rest: heading and opening text)
+TIMELINE_HEIGHT_SHARE = 0.75  # 7.9 in: the 825 chart printed at 7.8 in fits under its opening text
+
+
 def _count(n: int, noun: str) -> str:
     """A count with its noun in agreement: "1 Ofsted judgement", "2 Ofsted judgements"."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
@@ -152,10 +158,11 @@ def timeline_chart(events: pd.DataFrame, ed, rates: pd.DataFrame | None = None, 
                   ("cla_rate_per_10k", "Children looked after rate", PALETTE[2], "--", "s")]
                  if rates is not None and col in rates.columns and rates[col].notna().any()]
     has_rates = bool(rate_cols)
-    # lanes and panels sized so that the whole chart prints on one A4 sheet (PRINTED_HEIGHT_IN)
-    height = 0.3 * len(lanes) + 1.4
-    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(PRINTED_WIDTH_IN, height + 1.6 * len(rate_cols)),
-                             sharex=True, gridspec_kw={"height_ratios": [height] + [1.6] * len(rate_cols)},
+    # lanes and panels sized so that the whole chart prints on one A4 sheet (PRINTED_HEIGHT_IN) under the chapter's
+    # heading and opening paragraphs (TIMELINE_HEIGHT_SHARE of the sheet), not alone on the next page
+    height = 0.29 * len(lanes) + 1.3
+    fig, axes = plt.subplots(1 + len(rate_cols), 1, figsize=(PRINTED_WIDTH_IN, height + RATE_PANEL_IN * len(rate_cols)),
+                             sharex=True, gridspec_kw={"height_ratios": [height] + [RATE_PANEL_IN] * len(rate_cols)},
                              squeeze=False)
     ax, rate_axes = axes[0, 0], [a for a in axes[1:, 0]]
     labels = []  # (date, lane, text, colour): placed once the layout is fixed, where they overlap nothing
