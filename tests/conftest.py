@@ -51,3 +51,18 @@ def shared_results_cache(tmp_path_factory):
         os.environ.pop("CSCBOOK_SHARED_CACHE", None)
     else:
         os.environ["CSCBOOK_SHARED_CACHE"] = old
+
+
+def synthetic_capacity_plan(probabilities, start="2026-04"):
+    """A SYNTHETIC capacity plan with the given chances of being over capacity, month by month (160 FTE needed
+    against 150.4 available), in the columns :func:`cscbook.models.capacity.plan_for` returns."""
+    import pandas as pd
+
+    from cscbook.models.capacity import PLAN_COLUMNS
+
+    idx = pd.period_range(start, periods=len(probabilities), freq="M", name="month")
+    plan = pd.DataFrame(0.0, index=idx, columns=[c for c in PLAN_COLUMNS if c != "month"])
+    plan["probability_over_capacity"] = probabilities
+    plan["fte_needed"], plan["capacity_fte"] = 160.0, 150.4
+    plan["at_risk"] = plan["probability_over_capacity"] >= 0.5
+    return plan

@@ -1,23 +1,11 @@
 """The headline page's "What is at risk" names the capacity risk from the forecast page's capacity plan: the month
 with the highest chance of needing more social workers than available, and that chance."""
 
-import pandas as pd
 import pytest
+from conftest import synthetic_capacity_plan
 
 from cscbook.build.context import make_edition
 from cscbook.data.edition import latest_quarter
-
-
-def _plan(probabilities, start="2026-04"):
-    """A synthetic capacity plan with the given chances of being over capacity, month by month."""
-    from cscbook.models.capacity import PLAN_COLUMNS
-
-    idx = pd.period_range(start, periods=len(probabilities), freq="M", name="month")
-    plan = pd.DataFrame(0.0, index=idx, columns=[c for c in PLAN_COLUMNS if c != "month"])
-    plan["probability_over_capacity"] = probabilities
-    plan["fte_needed"], plan["capacity_fte"] = 160.0, 150.4
-    plan["at_risk"] = plan["probability_over_capacity"] >= 0.5
-    return plan
 
 
 def test_the_capacity_risk_names_the_month_of_highest_risk_and_its_chance():
@@ -25,12 +13,12 @@ def test_the_capacity_risk_names_the_month_of_highest_risk_and_its_chance():
     from cscbook.models.headlines import capacity_risk_claim
 
     ed = make_edition("825", "2026Q1")
-    (c,) = capacity_risk_claim(ed, CapacityResult(_plan([0.2] * 10 + [0.35, 0.3])), False)
+    (c,) = capacity_risk_claim(ed, CapacityResult(synthetic_capacity_plan([0.2] * 10 + [0.35, 0.3])), False)
     assert c.text == ("Social worker capacity: of the next 12 months, **February 2027** has the highest chance of "
                       "needing more case-holding social workers than available, 35% (about 160.0 FTE needed against "
                       "150.4 available); none of them is more likely than not to be over capacity.")
     assert c.check() and c.chapter == "forecast"
-    (one,) = capacity_risk_claim(ed, CapacityResult(_plan([0.2] * 11 + [0.6])), True)
+    (one,) = capacity_risk_claim(ed, CapacityResult(synthetic_capacity_plan([0.2] * 11 + [0.6])), True)
     assert "**March 2027** has the highest chance" in one.text and "60%" in one.text
     assert "1 of them is more likely than not" in one.text and "illustrative monthly figures" in one.text
     assert capacity_risk_claim(ed, None, False) == []

@@ -5,6 +5,7 @@ from cscbook.models import changeclaims
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import synthetic_capacity_plan
 
 from cscbook.build.context import make_edition
 from cscbook.models.changeclaims import peak_claim
@@ -159,15 +160,6 @@ def test_workforce_moves_of_buckinghamshire_are_those_of_the_workforce_table():
     assert "year to 30 September 2024" in ev.at["turnover_before", "row"] and c.check()
 
 
-def _plan(probabilities, start="2026-04"):
-    from cscbook.models.capacity import PLAN_COLUMNS
-
-    idx = pd.period_range(start, periods=len(probabilities), freq="M", name="month")
-    plan = pd.DataFrame(0.0, index=idx, columns=[c for c in PLAN_COLUMNS if c != "month"])
-    plan["probability_over_capacity"] = probabilities
-    plan["fte_needed"], plan["capacity_fte"] = 160.0, 150.4
-    plan["at_risk"] = plan["probability_over_capacity"] >= 0.5
-    return plan
 
 
 def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst_quarter(bucks):
@@ -181,7 +173,7 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
     bm = _benchmark(ed)
     assert (bm["rag"] == "red").sum() == 3  # Buckinghamshire has three: take them out to see the empty answer
     calm = bm.assign(rag=bm["rag"].replace("red", "amber"))
-    holds = CapacityResult(_plan([0.2] * 11 + [0.3]))
+    holds = CapacityResult(synthetic_capacity_plan([0.2] * 11 + [0.3]))
     (c,) = decisions(ed, bm=calm, capacity=(holds, False))
     assert c.text == (f"{NO_DECISION}: Capacity is expected to hold: no month in the next 12 is more likely than not "
                       "to need more social workers than available (the highest chance is 30%, in March 2027). No "
@@ -193,7 +185,7 @@ def test_no_decision_needed_when_capacity_holds_and_no_indicator_is_in_the_worst
     assert decisions_sought({"summary": page}) == ([], c.text[len(NO_DECISION) + 2:])
 
     # the capacity advice says recruit: the decision is recruitment, by the plan's date, with the caveat
-    at_risk = _plan([0.2, 0.3, 0.6] + [0.7] * 9)
+    at_risk = synthetic_capacity_plan([0.2, 0.3, 0.6] + [0.7] * 9)
     recruit = CapacityResult(at_risk, first_at_risk=pd.Period("2026-06", freq="M"), recruit_by=date(2026, 5, 2),
                              lead_time_days=30)
     cs = decisions(ed, bm=calm, capacity=(recruit, True))
