@@ -92,13 +92,7 @@ def test_inner_import_check_can_fail(tmp_path):
                                              "bad.py:6: from . import paths"]
 
 
-#: modules still being split by job (each entry removed as its split lands)
-TO_SPLIT: set[str] = set()
-
-
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(PACKAGE)))
 def test_no_module_over_500_lines(path):
-    if str(path.relative_to(PACKAGE)) in TO_SPLIT:
-        pytest.xfail("being split")
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{path.relative_to(PACKAGE)} has {lines} lines: split it by job"

@@ -13,8 +13,8 @@ from cscbook.build import batch as build_module
 from cscbook.build import books as build_books
 from cscbook.build import kernels as build_kernels
 from cscbook.build import pages as build_pages
+from cscbook.build import planning, registry
 from cscbook.build import precompute as build_precompute
-from cscbook.build import registry
 from cscbook.build import staging as build_staging
 from cscbook.build.context import BuildContext, make_edition
 from cscbook.core.errors import CSCBookError
@@ -157,7 +157,7 @@ def test_a_book_that_does_not_compile_cleanly_keeps_the_previous_edition(out_wit
     monkeypatch.setattr(build_precompute, "precompute", lambda *a, **k: [])
     ctx = BuildContext.create(out_with_edition, jobs=1, paper=False)
     for books in (build_books.Books(1), None):
-        plan = build_module.plan(ctx, ctx.edition("825", "2019Q1"), build_module.chapters())
+        plan = planning.plan(ctx, ctx.edition("825", "2019Q1"), build_module.chapters())
         with build_staging.staging(ctx.editions_dir, plan.edition.slug) as stage:
             plan.stage = stage
             shutil.copy2(ROOT / "_config.yml", stage / "_config.yml")

@@ -12,8 +12,8 @@ import pytest
 
 from cscbook.build import batch as build_module
 from cscbook.build import chapter as build_chapter
+from cscbook.build import planning, registry
 from cscbook.build import precompute as build_precompute
-from cscbook.build import registry
 from cscbook.build import staging as build_staging
 from cscbook.build.context import BuildContext, policy_from_env
 from cscbook.cli import _batch_councils, build_parser, shard
@@ -236,8 +236,8 @@ def test_an_edition_without_its_paper_is_not_reused_when_the_paper_is_asked_for(
     with_paper = BuildContext.create(tmp_path / "out")
     without = replace(with_paper, paper=False)
     ed = with_paper.edition("825", "2019Q2")
-    assert build_module.plan(with_paper, ed, entries).input_hash != build_module.plan(without, ed, entries).input_hash
-    assert build_module.plan(without, ed, entries).input_hash == build_module.plan(without, ed, entries).input_hash
+    assert planning.plan(with_paper, ed, entries).input_hash != planning.plan(without, ed, entries).input_hash
+    assert planning.plan(without, ed, entries).input_hash == planning.plan(without, ed, entries).input_hash
 
 
 def test_a_shared_result_asked_for_at_once_by_two_processes_is_computed_once(tmp_path):

@@ -10,7 +10,7 @@ from cscbook.core.settings import Settings
 def test_settings_read_what_the_environment_says():
     s = Settings.from_env({"CSCBOOK_SHARED_CACHE": "/tmp/x", "CSCBOOK_JOBS": "3", "CSCBOOK_DISCLOSURE": "off",
                            "CSCBOOK_BROWSER": "/usr/bin/chromium", "CSCBOOK_DEBUG": "1"})
-    assert s == Settings(shared_cache="/tmp/x", jobs="3", disclosure="off", browser="/usr/bin/chromium", debug=True)
+    assert s == Settings(shared_cache="/tmp/x", jobs="3", disclosure="off", debug=True)
     assert Settings.from_env({}) == Settings()
     assert policy_from_env({"CSCBOOK_DISCLOSURE": "off"}).enabled is False
 

@@ -81,7 +81,7 @@ def _batch_councils(args) -> list[str | None]:
 
 def _cmd_build(args) -> str:
     from cscbook.build.context import NO_BROWSER, BuildContext, policy_from_env
-    from cscbook.build.planning import all_unchanged
+    from cscbook.build.planning import UNCHANGED, all_unchanged
 
     if sum(bool(x) for x in (args.la, args.all, args.region, args.editions)) > 1:
         raise CSCBookError("give one of --la, --all, --region or --editions")
@@ -144,7 +144,7 @@ def _cmd_build(args) -> str:
     failed = []
     if folders is not None:
         for dest in folders:
-            log(f"  {dest.name}: unchanged since the last build: nothing to do")
+            log(UNCHANGED.format(slug=dest.name))
     else:
         from cscbook.build.batch import build_many
 

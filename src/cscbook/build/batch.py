@@ -34,7 +34,7 @@ from cscbook.build.books import Books, jupyter_book_process
 from cscbook.build.context import BuildContext
 from cscbook.build.kernels import Kernels, run_chapter
 from cscbook.build.pages import name_the_landing_page, stage_config, write_colophon, write_edition_page, write_toc
-from cscbook.build.planning import Plan, plan
+from cscbook.build.planning import UNCHANGED, Plan, plans
 from cscbook.build.precompute import Background
 from cscbook.build.registry import chapters, outputs_hash, reads
 from cscbook.build.staging import clean_stale_staging, staged, staging
@@ -173,17 +173,12 @@ def _build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: 
     for stale in clean_stale_staging(ctx.editions_dir):
         log(f"  removed {stale.name}, left by an interrupted build")
     entries = chapters()
-    plans, seen = [], set()
-    for ed in editions:
-        if ed.slug in seen:
-            continue
-        seen.add(ed.slug)
-        plans.append(plan(ctx, ed, entries))
-    for p in plans:
+    planned = plans(ctx, editions, entries)
+    for p in planned:
         if p.unchanged:
-            log(f"  {p.edition.slug}: unchanged since the last build: nothing to do")
+            log(UNCHANGED.format(slug=p.edition.slug))
             result.unchanged.append(p.dest)
-    todo = [p for p in plans if not p.unchanged]
+    todo = [p for p in planned if not p.unchanged]
     if todo:
         needs_run = [p.edition for p in todo if not all((ctx.chapters_cache / f"{k}.ipynb").exists()
                                                        for k in p.keys.values())]
@@ -205,7 +200,7 @@ def _build_many(ctx: BuildContext, editions: list[Edition], log=print, publish: 
             books.shutdown()
             if printer is not None:
                 printer.close()
-    if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in plans])):
+    if publish and (result.built or not site_lists(ctx.site_dir, [p.edition.slug for p in planned])):
         publish_site(ctx.editions_dir, ctx.site_dir)
     return result
 

@@ -11,6 +11,7 @@ from cscbook.build.context import materialise_monthly, materialise_scenarios
 from cscbook.core import paths
 from cscbook.core.disclosure import DisclosurePolicy
 from cscbook.core.errors import CSCBookError
+from cscbook.core.settings import ROOT_ENV
 from cscbook.data.edition import Edition, check_span, latest_quarter, parse_council, parse_quarter
 from cscbook.report import notebook as nb
 
@@ -61,7 +62,7 @@ def setup(namespace: dict) -> Edition:
 def check_not_a_copy(cwd=None) -> None:
     """Stop with one line when the chapter is run inside a copy of the project whose environment still runs the
     package (and so reads the data and writes the cache) of the folder it was copied from."""
-    if os.environ.get("CSCBOOK_ROOT"):
+    if os.environ.get(ROOT_ENV):
         return
     here = Path(cwd or Path.cwd()).resolve()
     project = next((p for p in (here, *here.parents) if (p / "src" / "cscbook" / "__init__.py").is_file()), None)

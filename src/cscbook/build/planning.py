@@ -58,13 +58,24 @@ def plan(ctx: BuildContext, edition: Edition, entries: list[dict]) -> Plan:
     return Plan(edition, keys, input_hash, dest, unchanged)
 
 
+#: what the log says of an edition that is not rebuilt
+UNCHANGED = "  {slug}: unchanged since the last build: nothing to do"
+
+
+def plans(ctx: BuildContext, editions: list[Edition], entries: list[dict]) -> list[Plan]:
+    """The :func:`plan` of each edition of ``editions`` in order, each folder once (the first edition of a slug)."""
+    first: dict[str, Edition] = {}
+    for ed in editions:
+        first.setdefault(ed.slug, ed)
+    return [plan(ctx, ed, entries) for ed in first.values()]
+
+
 def all_unchanged(ctx: BuildContext, editions: list[Edition]) -> list[Path] | None:
     """The folders of ``editions`` when every one is unchanged since its last build and the site lists them all
     (nothing to do); None when any needs building or publishing (the batch does it)."""
     if ctx.force:
         return None
-    entries = chapters()
-    plans = [plan(ctx, ed, entries) for ed in dict((ed.slug, ed) for ed in editions).values()]
-    if not all(p.unchanged for p in plans) or not site_lists(ctx.site_dir, [p.edition.slug for p in plans]):
+    planned = plans(ctx, editions, chapters())
+    if not all(p.unchanged for p in planned) or not site_lists(ctx.site_dir, [p.edition.slug for p in planned]):
         return None
-    return [p.dest for p in plans]
+    return [p.dest for p in planned]

@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from cscbook.core.settings import ROOT_ENV
+
 #: the ``cscbook`` package folder (this module is in its ``core`` subpackage)
 _PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 
 def repo_root() -> Path:
     """The repository root: ``CSCBOOK_ROOT`` if set, else two levels above the package (src layout)."""
-    env = os.environ.get("CSCBOOK_ROOT")
+    env = os.environ.get(ROOT_ENV)
     if env:
         return Path(env).resolve()
     return _PACKAGE_DIR.parents[1]

@@ -27,12 +27,13 @@ DEBUG_ENV = "CSCBOOK_DEBUG"
 @dataclass(frozen=True)
 class Settings:
     """What the environment says, as text (None where unset): the shared results folder, the number of parallel
-    notebooks, the disclosure policy's name, the browser and whether to show tracebacks."""
+    notebooks, the disclosure policy's name and whether to show tracebacks. (The browser is found by
+    :func:`cscbook.report.browser.find_browser`, which reads ``CSCBOOK_BROWSER`` beside ``PATH`` and the other
+    places a browser may be.)"""
 
     shared_cache: str | None = None
     jobs: str | None = None
     disclosure: str = "on"
-    browser: str | None = None
     debug: bool = False
 
     @classmethod
@@ -40,5 +41,4 @@ class Settings:
         """The settings of ``environ`` (default: this process's environment), read once."""
         env = os.environ if environ is None else environ
         return cls(shared_cache=env.get(SHARED_CACHE_ENV) or None, jobs=env.get(JOBS_ENV) or None,
-                   disclosure=env.get(DISCLOSURE_ENV, "on"), browser=env.get(BROWSER_ENV) or None,
-                   debug=bool(env.get(DEBUG_ENV)))
+                   disclosure=env.get(DISCLOSURE_ENV, "on"), debug=bool(env.get(DEBUG_ENV)))

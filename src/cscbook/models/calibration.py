@@ -30,7 +30,6 @@ import numpy as np
 import pandas as pd
 
 from cscbook.models.levelshift import prepare
-from cscbook.models.normal import Z95, Z  # noqa: F401  (Z is read from here by scenarios and capacity)
 
 MIN_ERRORS = 30   # errors behind each horizon's quantiles (neighbouring horizons pooled until there are as many)
 MIN_ORIGINS = 5   # backtest origins needed to calibrate at all

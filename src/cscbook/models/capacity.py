@@ -27,12 +27,12 @@ from scipy import stats
 
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
-from cscbook.models.calibration import Z95, Calibration, conformal_quantile
+from cscbook.models.calibration import Calibration, conformal_quantile
+from cscbook.models.normal import Z80, Z95
 from cscbook.models.staffing import CapacityInputs, Staffing, capacity_inputs, staffing_model
 
 LEAD_TIME_DAYS = 26  # the 2015 review: "the average time taken to appoint an agency social worker was 26 calendar days"
 RISK_PROBABILITY = 0.5  # a month is at risk when it is more likely than not to need more FTE than in post
-Z80 = float(stats.norm.ppf(0.9))
 PLAN_COLUMNS = ["horizon", "referrals_mean", "referrals_lower_80", "referrals_upper_80", "open_cases",
                 "open_cases_lower_80", "open_cases_upper_80", "fte_needed", "fte_needed_lower_80",
                 "fte_needed_upper_80", "capacity_fte", "shortfall", "shortfall_lower_80", "shortfall_upper_80",

@@ -12,7 +12,7 @@ import pandas as pd
 from scipy import stats
 
 from cscbook.models.backtest import bias
-from cscbook.models.forecast import Z
+from cscbook.models.normal import Z
 
 
 @dataclass

@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from cscbook.models.forecast import Z
+from cscbook.models.normal import Z
 
 
 def combine_totals(monthly_total: float, monthly_sd: float, annual_mean: float, annual_lower_80: float,

@@ -21,10 +21,8 @@ from cscbook.models.scenariofile import (
     EVENT_STUDIES,
     DemandChange,
     Scenario,
+    check_file,
     default_path,
-    forecast_horizon,
-    parse_scenarios,
-    read_yaml,
 )
 from cscbook.models.staffing import staffing_model
 
@@ -38,9 +36,7 @@ def load_scenarios(path: str | Path, quarter: Quarter | None = None, code: str |
     with ``code``, event-study demand changes are worked out for that council (see :func:`resolve_event_study`;
     ``estimate``: where the event study's estimates come from, e.g. the build's shared cache).
     """
-    source = f"{parameter} {path}" if parameter else str(path)
-    data = read_yaml(Path(path), source)
-    scenarios = parse_scenarios(data, source, forecast_horizon(quarter) if quarter is not None else None)
+    scenarios = check_file(path, quarter, parameter)
     if code is not None:
         if quarter is None:
             raise ValueError("a quarter is needed to work out event-study scenarios for a council")

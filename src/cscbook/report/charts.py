@@ -26,7 +26,6 @@ from cscbook.report.notebook import (
     wrapped,
 )
 
-
 #: the height of each rate panel under the timeline's lanes (inches)
 RATE_PANEL_IN = 1.35
 #: the share of the printed sheet's height the whole timeline chart may take (the rest: heading and opening text)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import functools
 import html
 import http.server
-import os
 import re
 import threading
 import uuid
 from pathlib import Path
 
+from cscbook.core import atomic
 from cscbook.core.errors import CSCBookError
 from cscbook.core.quarters import Quarter
 from cscbook.report import browser as browsers
@@ -246,7 +246,6 @@ class Printer:
             return None
         html_dir = Path(html_dir)
         out = html_dir / FILENAME
-        tmp = out.with_name(f".{out.name}.{uuid.uuid4().hex[:8]}.tmp")  # unique: two printers never share it
         names = [name for name in PAGES if (html_dir / "notebooks" / f"{name}.html").exists()]
         chapters = [html_dir / "notebooks" / f"{name}.html" for name in names]
         if not chapters:
@@ -255,23 +254,22 @@ class Printer:
         combined = html_dir / "notebooks" / f".paper-{uuid.uuid4().hex[:8]}.html"
         try:
             combined.write_text(paper_page([page.read_text(encoding="utf-8") for page in chapters], meta, names), encoding="utf-8")
-            for attempt in (1, 2):
-                self.start()  # the browser may have died while the pages were built
-                with self._lock:
-                    started = self._browser
-                try:
-                    context = started.result(timeout=self.LAUNCH_TIMEOUT)[2]
-                    self._submit(_print_page(context, html_dir, combined, tmp, meta)).result(timeout=self.PRINT_TIMEOUT)
-                    break
-                except Exception:
-                    if attempt == 2 or self._alive(started):
-                        raise
-            reproducible_pdf(tmp, meta.get("quarter"))
-            os.replace(tmp, out)
+            with atomic.replacing(out) as tmp:  # a unique temporary name: two printers never share it
+                for attempt in (1, 2):
+                    self.start()  # the browser may have died while the pages were built
+                    with self._lock:
+                        started = self._browser
+                    try:
+                        context = started.result(timeout=self.LAUNCH_TIMEOUT)[2]
+                        self._submit(_print_page(context, html_dir, combined, tmp, meta)).result(
+                            timeout=self.PRINT_TIMEOUT)
+                        break
+                    except Exception:
+                        if attempt == 2 or self._alive(started):
+                            raise
+                reproducible_pdf(tmp, meta.get("quarter"))
         finally:
-            for path in (tmp, combined):
-                if path.exists():
-                    path.unlink()
+            combined.unlink(missing_ok=True)
         return out
 
     def _stop(self, started) -> None:
